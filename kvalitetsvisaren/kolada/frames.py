@@ -1,0 +1,144 @@
+"""Pure: Kolada v3 JSON items -> tidy DataFrames. The column contract lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from .errors import KoladaResponseError
+
+# Column contract: names and dtypes of every frame the client returns and the store keeps.
+KPI_COLUMNS: dict[str, str] = {
+    "id": "str",
+    "title": "str",
+    "description": "str",
+    "operating_area": "str",
+    "perspective": "str",
+    "municipality_type": "str",
+    "is_divided_by_gender": "bool",
+    "has_ou_data": "bool",
+    "auspice": "str",
+    "publication_date": "str",
+    "prel_publication_date": "str",
+    "publ_period": "str",
+}
+MUNICIPALITY_COLUMNS: dict[str, str] = {"id": "str", "title": "str", "type": "str"}
+GROUP_COLUMNS: dict[str, str] = {"id": "str", "title": "str", "members": "object"}
+OU_COLUMNS: dict[str, str] = {"id": "str", "municipality_id": "str", "title": "str"}
+VALUE_COLUMNS: dict[str, str] = {
+    "kpi": "str",
+    "municipality_id": "str",
+    "year": "int64",
+    "gender": "str",
+    "value": "float64",
+    "status": "str",
+    "count": "Int64",
+}
+OU_VALUE_COLUMNS: dict[str, str] = {
+    "kpi": "str",
+    "ou_id": "str",
+    "year": "int64",
+    "gender": "str",
+    "value": "float64",
+    "status": "str",
+    "count": "Int64",
+}
+
+
+def typed_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """A frame with exactly `columns` in order and their contract dtypes (empty input -> empty frame)."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    frame = frame.reindex(columns=list(columns))
+    out = {}
+    for name, dtype in columns.items():
+        col = frame[name]
+        if dtype == "bool":
+            col = col.fillna(False).astype(bool)
+        elif dtype == "object":
+            col = col.astype(object)
+        elif dtype == "str":
+            # pandas 3: null stays missing (NaN), never the string "None".
+            col = col.astype("str")
+        else:
+            col = col.astype(dtype)
+        out[name] = col
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _require(item: Any, keys: tuple[str, ...], url: str | None) -> Mapping[str, Any]:
+    if not isinstance(item, Mapping) or any(k not in item for k in keys):
+        raise KoladaResponseError(
+            f"Unexpected item shape from {url}: expected keys {list(keys)}, got {item!r:.200}", url
+        )
+    return item
+
+
+def kpis_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
+    rows = [dict(_require(i, ("id", "title"), url)) for i in items]
+    return typed_frame(rows, KPI_COLUMNS)
+
+
+def municipalities_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
+    rows = [dict(_require(i, ("id", "title", "type"), url)) for i in items]
+    return typed_frame(rows, MUNICIPALITY_COLUMNS)
+
+
+def groups_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
+    rows = []
+    for item in items:
+        item = _require(item, ("id", "title", "members"), url)
+        members = item["members"]
+        if not isinstance(members, list):
+            raise KoladaResponseError(f"Group members is not a list in {url}: {item!r:.200}", url)
+        ids = [str(_require(m, ("member_id",), url)["member_id"]) for m in members]
+        rows.append({"id": item["id"], "title": item["title"], "members": ids})
+    return typed_frame(rows, GROUP_COLUMNS)
+
+
+def ous_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
+    rows = [
+        {"id": i["id"], "municipality_id": i["municipality"], "title": i["title"]}
+        for i in (_require(i, ("id", "municipality", "title"), url) for i in items)
+    ]
+    return typed_frame(rows, OU_COLUMNS)
+
+
+def _flatten_values(items: Iterable[Any], where: str, url: str | None) -> list[dict[str, Any]]:
+    """One row per (item, gender); rows Kolada flags `isdeleted` are dropped, null values kept."""
+    rows = []
+    for item in items:
+        item = _require(item, ("kpi", where, "period", "values"), url)
+        if not isinstance(item["values"], list):
+            raise KoladaResponseError(f"'values' of an item is not a list in {url}", url)
+        for v in item["values"]:
+            v = _require(v, ("gender", "value"), url)
+            if v.get("isdeleted"):
+                continue
+            rows.append(
+                {
+                    "kpi": item["kpi"],
+                    where: item[where],
+                    "year": int(item["period"]),
+                    "gender": v["gender"],
+                    "value": v["value"],
+                    "status": v.get("status"),
+                    "count": v.get("count"),
+                }
+            )
+    return rows
+
+
+def values_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
+    rows = _flatten_values(items, "municipality", url)
+    for r in rows:
+        r["municipality_id"] = r.pop("municipality")
+    return typed_frame(rows, VALUE_COLUMNS)
+
+
+def ou_values_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
+    rows = _flatten_values(items, "ou", url)
+    for r in rows:
+        r["ou_id"] = r.pop("ou")
+    return typed_frame(rows, OU_VALUE_COLUMNS)
