@@ -143,6 +143,7 @@ def write_store(store: Store, dest: str | os.PathLike[str]) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a store is read by the web server too
         row_counts = {}
         for name, frame in store.tables().items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)

@@ -1,0 +1,25 @@
+"""Kolada v3: pure URL builders and planning, HTTP client, JSON -> DataFrame, typed errors."""
+
+from .client import KoladaClient
+from .errors import (
+    KoladaConnectionError,
+    KoladaError,
+    KoladaHTTPError,
+    KoladaLimitError,
+    KoladaNotFoundError,
+    KoladaResponseError,
+    KoladaTimeoutError,
+)
+from .queries import DEFAULT_BASE_URL
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "KoladaClient",
+    "KoladaConnectionError",
+    "KoladaError",
+    "KoladaHTTPError",
+    "KoladaLimitError",
+    "KoladaNotFoundError",
+    "KoladaResponseError",
+    "KoladaTimeoutError",
+]

@@ -47,10 +47,12 @@ OU_VALUE_COLUMNS: dict[str, str] = {
 }
 
 
-def typed_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """A frame with exactly `columns` in order and their contract dtypes (empty input -> empty frame)."""
+def typed_frame(
+    rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: dict[str, str]
+) -> pd.DataFrame:
+    """A frame with exactly `columns`, in order, in their contract dtypes (empty in, empty out)."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-    frame = frame.reindex(columns=list(columns))
+    frame = frame.reindex(columns=list(columns)).reset_index(drop=True)
     out = {}
     for name, dtype in columns.items():
         col = frame[name]

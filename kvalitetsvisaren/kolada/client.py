@@ -1,0 +1,503 @@
+"""KoladaClient: fetch Kolada v3 metadata and values as DataFrames, completely or not at all.
+
+Requests go through one requests.Session whose adapter retries timeouts, connection errors,
+429 (honouring Retry-After) and 5xx with exponential backoff (urllib3 Retry) and rate-limits
+politely (requests-ratelimiter). Independent chunks and the pages of a chunk are fetched
+concurrently (bounded). Whatever cannot be fetched completely raises a KoladaError subclass;
+no partial result is ever returned, and only complete, well-formed chunks are cached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import diskcache
+import pandas as pd
+import requests
+from requests_ratelimiter import LimiterAdapter
+from urllib3.util import Retry
+
+from . import frames
+from .errors import (
+    KoladaConnectionError,
+    KoladaError,
+    KoladaHTTPError,
+    KoladaLimitError,
+    KoladaNotFoundError,
+    KoladaResponseError,
+    KoladaTimeoutError,
+)
+from .queries import (
+    DEFAULT_BASE_URL,
+    MAX_PER_PAGE,
+    Chunk,
+    balanced_chunks,
+    metadata_path,
+    page_of,
+    page_url,
+    plan_value_chunks,
+    unique_ids,
+)
+
+log = logging.getLogger(__name__)
+
+FIRST_YEAR = 1970  # the oldest values in Kolada (population series)
+MAX_PAGES = 10_000  # no query has this many pages; more means broken paging
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+ItemsHook = Callable[[int], None]
+
+
+class _CappedRetry(Retry):
+    """urllib3 Retry that never waits longer than `max_retry_after` for a Retry-After header,
+    so a misbehaving server cannot park a sync for hours."""
+
+    def __init__(self, *args: Any, max_retry_after: float = 60.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_retry_after = max_retry_after
+
+    def new(self, **kw: Any) -> _CappedRetry:
+        retry = super().new(**kw)
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.max_retry_after)
+
+
+def make_session(
+    max_retries: int,
+    backoff_factor: float,
+    max_retry_after: float,
+    rate_limit: float,
+    pool_size: int,
+) -> requests.Session:
+    retry = _CappedRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=max_retries,
+        backoff_factor=backoff_factor,
+        backoff_max=30.0,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        max_retry_after=max_retry_after,
+    )
+    adapter_kwargs: dict[str, Any] = {
+        "max_retries": retry,
+        "pool_connections": pool_size,
+        "pool_maxsize": pool_size,
+    }
+    if rate_limit > 0:
+        adapter = LimiterAdapter(per_second=rate_limit, burst=1, per_host=True, **adapter_kwargs)
+    else:
+        adapter = requests.adapters.HTTPAdapter(**adapter_kwargs)
+    session = requests.Session()
+    session.headers["User-Agent"] = "kvalitetsvisaren (+https://github.com/kvalitetsvisaren)"
+    session.headers["Accept"] = "application/json"
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+@dataclass
+class FetchStats:
+    """Counts for benchmarks and logs (thread-safe)."""
+
+    requests: int = 0
+    cache_hits: int = 0
+    items: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, n in counts.items():
+                setattr(self, name, getattr(self, name) + n)
+
+
+@dataclass
+class _Page:
+    items: list[Any]
+    next_page: int | None
+    body: bytes
+
+
+class KoladaClient:
+    """Kolada v3 client returning DataFrames with the column contract of `frames`.
+
+    >>> c = KoladaClient(cache_dir="~/.cache/kvalitetsvisaren")        # doctest: +SKIP
+    >>> c.get_values(["U21468"], years=[2021, 2022])                   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        cache_dir: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        *,
+        concurrency: int = 4,
+        rate_limit: float = 20.0,
+        backoff_factor: float = 0.5,
+        max_retry_after: float = 60.0,
+        metadata_ttl: float = 24 * 3600,
+        data_ttl: float = 3600,
+        per_page: int = MAX_PER_PAGE,
+        session: requests.Session | None = None,
+    ) -> None:
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise ValueError(f"per_page must be 1..{MAX_PER_PAGE}, got {per_page}")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.concurrency = concurrency
+        self.per_page = per_page
+        self.metadata_ttl = metadata_ttl
+        self.data_ttl = data_ttl
+        self.stats = FetchStats()
+        self.on_items: ItemsHook | None = None  # progress hook: called with each page's item count
+        self._session = session or make_session(
+            max_retries, backoff_factor, max_retry_after, rate_limit, concurrency
+        )
+        self._cache = diskcache.Cache(str(cache_dir)) if cache_dir else None
+
+    def close(self) -> None:
+        self._session.close()
+        if self._cache is not None:
+            self._cache.close()
+
+    def __enter__(self) -> KoladaClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- metadata -------------------------------------------------------------------------
+
+    def get_kpis(self, ids: Iterable[str] | str | None = None) -> pd.DataFrame:
+        """KPI metadata (all KPIs when `ids` is None)."""
+        chunks = self._metadata_chunks("kpi", ids)
+        return _sorted(frames.kpis_frame(self._fetch(chunks, self.metadata_ttl)), ["id"])
+
+    def get_municipalities(self) -> pd.DataFrame:
+        """All municipalities, regions and Riket (0000): id, title, type (K/L)."""
+        items = self._fetch([Chunk("municipality")], self.metadata_ttl)
+        return _sorted(frames.municipalities_frame(items), ["id"])
+
+    def get_municipality_groups(self, title: str | None = None) -> pd.DataFrame:
+        """Municipality groups (members: list of ids), optionally filtered by a title substring."""
+        params = (("title", title),) if title else ()
+        items = self._fetch([Chunk("municipality_groups", params)], self.metadata_ttl)
+        return _sorted(frames.groups_frame(items), ["id"])
+
+    def get_ous(self, municipalities: Iterable[str] | str | None = None) -> pd.DataFrame:
+        """Organisational units (all, or those of the given municipalities)."""
+        if municipalities is None:
+            chunks = [Chunk("ou")]
+        else:
+            ids = unique_ids(municipalities)
+            chunks = [Chunk("ou", (("municipality", ",".join(c)),)) for c in balanced_chunks(ids)]
+        return _sorted(frames.ous_frame(self._fetch(chunks, self.metadata_ttl)), ["id"])
+
+    # --- values ---------------------------------------------------------------------------
+
+    def get_values(
+        self,
+        kpis: Iterable[str] | str,
+        municipalities: Iterable[str] | str | None = None,
+        years: Iterable[int | str] | int | str | None = None,
+    ) -> pd.DataFrame:
+        """Municipality-level values: kpi, municipality_id, year, gender, value, status, count.
+
+        municipalities=None means every municipality, region and Riket; years=None all years.
+        """
+        chunks = self._value_chunks(kpis, municipalities, years, ou=False)
+        frame = frames.values_frame(self._fetch(chunks, self.data_ttl))
+        return _checked_values(frame, "municipality_id", self.base_url)
+
+    def get_ou_values(
+        self,
+        kpis: Iterable[str] | str,
+        ous: Iterable[str] | str | None = None,
+        years: Iterable[int | str] | int | str | None = None,
+    ) -> pd.DataFrame:
+        """Unit-level values: kpi, ou_id, year, gender, value, status, count."""
+        chunks = self._value_chunks(kpis, ous, years, ou=True)
+        frame = frames.ou_values_frame(self._fetch(chunks, self.data_ttl))
+        return _checked_values(frame, "ou_id", self.base_url)
+
+    def _value_chunks(
+        self,
+        kpis: Iterable[str] | str,
+        where: Iterable[str] | str | None,
+        years: Iterable[int | str] | int | str | None,
+        *,
+        ou: bool,
+    ) -> list[Chunk]:
+        kpi_ids = unique_ids(kpis)
+        if not kpi_ids:
+            return []
+        where_ids = unique_ids(where) if where is not None else None
+        year_ids = unique_ids(years) if years is not None else None
+        if where_ids == [] or year_ids == []:
+            return []
+        estimate = True
+        if where_ids is None and year_ids is None:
+            # Kolada needs two dimensions: ask for every year instead, size unknown.
+            year_ids = [str(y) for y in range(FIRST_YEAR, date.today().year + 1)]
+            estimate = False
+        return plan_value_chunks(kpi_ids, where_ids, year_ids, ou=ou, estimate=estimate)
+
+    def _metadata_chunks(self, entity: str, ids: Iterable[str] | str | None) -> list[Chunk]:
+        if ids is None:
+            return [Chunk(metadata_path(entity))]
+        return [Chunk(metadata_path(entity, c)) for c in balanced_chunks(unique_ids(ids))]
+
+    # --- fetching -------------------------------------------------------------------------
+
+    def _fetch(self, chunks: Sequence[Chunk], ttl: float) -> list[Any]:
+        """All items of all chunks, in chunk and page order; raises rather than returning less."""
+        results: dict[int, list[Any]] = {}
+        todo = []
+        for i, chunk in enumerate(chunks):
+            cached = self._cache_get(chunk)
+            if cached is None:
+                todo.append(i)
+            else:
+                results[i] = cached
+        if todo:
+            fetched = _ChunkFetcher(self, [chunks[i] for i in todo]).run()
+            for i, (items, bodies) in zip(todo, fetched, strict=True):
+                results[i] = items
+                self._cache_set(chunks[i], bodies, ttl)
+        return [item for i in range(len(chunks)) for item in results[i]]
+
+    def _url(self, chunk: Chunk, page: int) -> str:
+        return page_url(self.base_url, chunk.path, dict(chunk.params), page, self.per_page)
+
+    def _get_page(self, chunk: Chunk, page: int) -> _Page:
+        url = self._url(chunk, page)
+        self.stats.add(requests=1)
+        try:
+            response = self._session.get(url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise _connection_error(exc, url, self.max_retries, self.timeout) from exc
+        if response.status_code != 200:
+            raise _http_error(response, url, self.max_retries)
+        parsed = _parse_page(response.content, url, chunk.path)
+        self.stats.add(items=len(parsed.items))
+        if self.on_items is not None:
+            self.on_items(len(parsed.items))
+        return parsed
+
+    # --- cache: one entry per complete chunk (all its raw page bodies) ---------------------
+
+    def _cache_key(self, chunk: Chunk) -> str:
+        return self._url(chunk, 1)
+
+    def _cache_get(self, chunk: Chunk) -> list[Any] | None:
+        if self._cache is None:
+            return None
+        key = self._cache_key(chunk)
+        bodies = self._cache.get(key)
+        if bodies is None:
+            return None
+        try:
+            items = [item for body in bodies for item in _parse_page(body, key, chunk.path).items]
+        except KoladaError:
+            log.warning("Discarding unreadable cache entry for %s", key)
+            self._cache.delete(key)
+            return None
+        self.stats.add(cache_hits=1)
+        return items
+
+    def _cache_set(self, chunk: Chunk, bodies: list[bytes], ttl: float) -> None:
+        if self._cache is not None:
+            self._cache.set(self._cache_key(chunk), bodies, expire=ttl)
+
+
+class _ChunkFetcher:
+    """Fetch every page of several chunks with a bounded thread pool.
+
+    The expected pages of each chunk are requested at once (page-1s of all chunks first, so the
+    speculative last pages queue at the end); a page whose next_url is null ends its chunk and
+    cancels that chunk's later pages that have not started. Pages beyond the estimate are
+    requested as next_url announces them. Checks: next_url must name the next page of the same
+    path (else cycle/foreign URL), no page may be skipped, and pages past the end must be empty.
+    """
+
+    def __init__(self, client: KoladaClient, chunks: Sequence[Chunk]) -> None:
+        self.client = client
+        self.chunks = chunks
+        self.pages: list[dict[int, _Page]] = [{} for _ in chunks]
+        self.last: list[int | None] = [None] * len(chunks)
+        self.futures: dict[Future[_Page], tuple[int, int]] = {}
+        self.submitted: list[set[int]] = [set() for _ in chunks]
+
+    def run(self) -> list[tuple[list[Any], list[bytes]]]:
+        pool = ThreadPoolExecutor(self.client.concurrency, thread_name_prefix="kolada")
+        try:
+            self.pool = pool
+            depth = max(c.expected_pages(self.client.per_page) for c in self.chunks)
+            for page in range(1, depth + 1):
+                for i, chunk in enumerate(self.chunks):
+                    if page <= chunk.expected_pages(self.client.per_page):
+                        self._submit(i, page)
+            while self.futures:
+                done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
+                for future in done:
+                    i, page = self.futures.pop(future)
+                    if not future.cancelled():
+                        self._on_page(i, page, future.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return [self._complete(i) for i in range(len(self.chunks))]
+
+    def _submit(self, i: int, page: int) -> None:
+        if page > MAX_PAGES:
+            url = self.client._url(self.chunks[i], 1)
+            raise KoladaResponseError(f"More than {MAX_PAGES} pages for {url}: broken paging", url)
+        if page not in self.submitted[i]:
+            self.submitted[i].add(page)
+            self.futures[self.pool.submit(self.client._get_page, self.chunks[i], page)] = (i, page)
+
+    def _on_page(self, i: int, page: int, result: _Page) -> None:
+        self.pages[i][page] = result
+        last = self.last[i]
+        if last is not None and page > last:
+            return  # a page past the known end: only checked for emptiness in _complete
+        if result.next_page is None:
+            self._end_at(i, page)
+        elif result.next_page != page + 1:
+            url = self.client._url(self.chunks[i], page)
+            raise KoladaResponseError(
+                f"Broken paging at {url}: next_url points to page {result.next_page} "
+                f"(a cycle or a skip), not {page + 1}",
+                url,
+            )
+        elif not result.items:
+            # An empty page that still announces a next one. With offset paging the data has
+            # ended; fetch one more page so _complete can prove nothing follows.
+            self._end_at(i, page)
+            self._submit(i, page + 1)
+        else:
+            self._submit(i, page + 1)
+
+    def _end_at(self, i: int, page: int) -> None:
+        last = self.last[i]
+        self.last[i] = page if last is None else min(last, page)
+        keep = self.last[i] + (1 if self.pages[i][self.last[i]].next_page else 0)
+        for future, (j, p) in list(self.futures.items()):
+            if j == i and p > keep and future.cancel():
+                del self.futures[future]
+
+    def _complete(self, i: int) -> tuple[list[Any], list[bytes]]:
+        chunk_url = self.client._url(self.chunks[i], 1)
+        last = self.last[i]
+        if last is None:
+            raise KoladaResponseError(f"Paging of {chunk_url} never reached a last page", chunk_url)
+        pages = self.pages[i]
+        needed = last + (1 if pages[last].next_page else 0)  # the proof page after an empty one
+        missing = [p for p in range(1, needed + 1) if p not in pages]
+        extra = [p for p, r in pages.items() if p > last and r.items]
+        if missing or extra:
+            raise KoladaResponseError(
+                f"Inconsistent paging of {chunk_url}: pages {missing or extra} "
+                f"{'missing' if missing else 'have data after the last page'}",
+                chunk_url,
+            )
+        ordered = [pages[p] for p in range(1, last + 1)]
+        return [item for r in ordered for item in r.items], [r.body for r in ordered]
+
+
+def _parse_page(body: bytes, url: str, path: str) -> _Page:
+    """Validate one v3 envelope: JSON object, no "error", `values` a list, sane next_url."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise KoladaResponseError(f"Malformed JSON from {url}: {exc}", url) from exc
+    if not isinstance(data, dict):
+        raise KoladaResponseError(f"Unexpected response shape from {url}: not a JSON object", url)
+    if "error" in data:
+        raise KoladaResponseError(
+            f"Kolada reported an error for {url}: {data['error']!r:.300}", url
+        )
+    items, next_url = data.get("values"), data.get("next_url")
+    if not isinstance(items, list):
+        raise KoladaResponseError(
+            f"Unexpected response shape from {url}: 'values' is not a list", url
+        )
+    if next_url is None:
+        return _Page(items, None, body)
+    if not isinstance(next_url, str):
+        raise KoladaResponseError(f"Unexpected next_url {next_url!r:.100} from {url}", url)
+    next_page = page_of(next_url)
+    if next_page is None or not urlsplit(next_url).path.rstrip("/").endswith("/" + path):
+        raise KoladaResponseError(
+            f"next_url {next_url!r} from {url} is not the next page of it", url
+        )
+    return _Page(items, next_page, body)
+
+
+def _http_error(response: requests.Response, url: str, retries: int) -> KoladaHTTPError:
+    status = response.status_code
+    detail = response.text[:300].strip()
+    if status == 422:
+        return KoladaLimitError(
+            f"Kolada refused {url} (HTTP 422): a request limit was broken "
+            f"(at most 25 ids per path segment, per_page at most 5000): {detail}",
+            url,
+            status,
+        )
+    if status == 404:
+        return KoladaNotFoundError(
+            f"Kolada has no such resource: {url} (HTTP 404): {detail}", url, status
+        )
+    after = f" after {retries} retries" if status in RETRY_STATUSES else ""
+    return KoladaHTTPError(f"Kolada answered HTTP {status} for {url}{after}: {detail}", url, status)
+
+
+def _connection_error(
+    exc: requests.RequestException, url: str, retries: int, timeout: float
+) -> KoladaError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, TimeoutError | requests.Timeout) or "timed out" in str(cause).lower():
+            return KoladaTimeoutError(
+                f"Kolada did not answer within {timeout:g} s for {url} after {retries} retries", url
+            )
+        cause = cause.__cause__ or cause.__context__ or getattr(cause, "reason", None)
+        if not isinstance(cause, BaseException):
+            break
+    return KoladaConnectionError(f"Could not get {url} after {retries} retries: {exc}", url)
+
+
+def _checked_values(frame: pd.DataFrame, where: str, url: str) -> pd.DataFrame:
+    """Sorted values; a key seen twice means the data changed while we paged it."""
+    keys = ["kpi", where, "year", "gender"]
+    duplicated = frame.duplicated(keys)
+    if duplicated.any():
+        example = frame.loc[duplicated, keys].iloc[0].tolist()
+        raise KoladaResponseError(
+            f"Duplicate values from {url} (e.g. {example}): data changed while paging; try again",
+            url,
+        )
+    return _sorted(frame, keys)
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys, kind="stable", ignore_index=True)
