@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from kvalitetsvisaren.config import load_config  # noqa: E402
-
-from kvalitetsvisaren.store import make_store, write_store  # noqa: E402
+from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
+from kvalitetsvisaren.store import make_store, write_store
 
 FIRST_YEAR = 2010
 ON = "open-numbers_ddf--kolada--dump"
@@ -126,18 +122,19 @@ def load_values(shared: Path, ids: list[str]) -> tuple[pd.DataFrame, list[str]]:
     return values, missing
 
 
-def load_ous(shared: Path, prefixes: tuple[str, ...]) -> pd.DataFrame:
+def load_ous(shared: Path, prefixes: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Units of the 2025 list, and those of the 2024 list that are missing from it."""
     recent = json.loads((shared / JO / "ous.json").read_text("utf-8"))
     rows = [o for units in recent["byMunicipality"].values() for o in units]
     ous = pd.DataFrame(rows).rename(columns={"municipality": "municipality_id"})
     older = pd.DataFrame(json.loads((shared / PY / "ou.json").read_text("utf-8")))
     older = older.rename(columns={"municipality": "municipality_id"})
     older = older[~older["id"].isin(ous["id"])]
-    ous = pd.concat([ous, older], ignore_index=True)[["id", "municipality_id", "title"]]
-    return ous[ous["id"].str[:3].isin(prefixes)].sort_values("id", ignore_index=True)
+    columns = ["id", "municipality_id", "title"]
+    return tuple(f.loc[f["id"].str[:3].isin(prefixes), columns] for f in (ous, older))
 
 
-def load_ou_values(shared: Path, ids: list[str], ous: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def load_ou_values(shared: Path, ids: list[str]) -> pd.DataFrame:
     cache = json.loads((shared / JO / "oudata-cache.json").read_text("utf-8"))["kpis"]
     rows = [
         (kpi, v["ou"], int(year), "T", v["value"])
@@ -145,10 +142,7 @@ def load_ou_values(shared: Path, ids: list[str], ous: pd.DataFrame) -> tuple[pd.
         for year, values in cache.get(kpi, {}).get("years", {}).items()
         for v in values
     ]
-    frame = pd.DataFrame(rows, columns=["kpi", "ou_id", "year", "gender", "value"])
-    known = frame["ou_id"].isin(ous["id"])
-    frame = frame[known].sort_values(["kpi", "ou_id", "year"], ignore_index=True)
-    return frame, int((~known).sum())
+    return pd.DataFrame(rows, columns=["kpi", "ou_id", "year", "gender", "value"])
 
 
 def build(shared: Path, out: Path, config_path: Path) -> dict:
@@ -157,10 +151,14 @@ def build(shared: Path, out: Path, config_path: Path) -> dict:
     prefixes = tuple(sorted({area.ou_prefix for area in config.areas}))
     kpis = load_kpis(shared, ids)
     values, no_national = load_values(shared, ids)
-    ous = load_ous(shared, prefixes)
-    ou_values, orphans = load_ou_values(shared, ids, ous)
-    # Keep only units that have data or belong to a municipality, so the table stays small.
-    ous = ous[ous["municipality_id"].notna()]
+    current_ous, older_ous = load_ous(shared, prefixes)
+    ou_values = load_ou_values(shared, ids)
+    # Units gone from the 2025 list are kept only where they have values (closed since).
+    ous = pd.concat([current_ous, older_ous[older_ous["id"].isin(ou_values["ou_id"])]])
+    ous = ous.sort_values("id", ignore_index=True)
+    known = ou_values["ou_id"].isin(ous["id"])
+    orphans = int((~known).sum())
+    ou_values = ou_values[known].sort_values(["kpi", "ou_id", "year"], ignore_index=True)
     meta = {
         "source": "snapshot",
         "description": "Bundled real Kolada data, built offline by scripts/build_snapshot.py",
@@ -197,8 +195,8 @@ def build(shared: Path, out: Path, config_path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "kolada-real")
-    parser.add_argument("--out", type=Path, default=ROOT / "data" / "snapshot")
-    parser.add_argument("--config", type=Path, default=ROOT / "config" / "indicators.yaml")
+    parser.add_argument("--out", type=Path, default=BUNDLED_SNAPSHOT)
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     args = parser.parse_args()
     meta = build(args.shared, args.out, args.config)
     print(json.dumps(meta["coverage"], indent=2, ensure_ascii=False))
