@@ -8,6 +8,8 @@ from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+pytest_plugins = ["kvalitetsvisaren.testing.pytest_plugin"]
+
 
 @pytest.fixture(scope="session")
 def snapshot_dir() -> Path:
