@@ -8,6 +8,7 @@ import pytest
 
 from kvalitetsvisaren.kolada.queries import (
     ALL_MUNICIPALITIES_ESTIMATE,
+    PREFETCH_SHARE,
     balanced_chunks,
     data_path,
     metadata_path,
@@ -87,8 +88,9 @@ def test_plan_all_municipalities_splits_kpis_and_estimates_items():
     chunks = plan_value_chunks(ids(30), None, [str(y) for y in range(2013, 2023)])
     assert len(chunks) == 2  # the fewest the 25-id limit allows
     assert all(c.expected_items == 15 * 10 * ALL_MUNICIPALITIES_ESTIMATE for c in chunks)
-    assert [c.expected_pages() for c in chunks] == [
-        math.ceil(15 * 10 * ALL_MUNICIPALITIES_ESTIMATE / 5000)
+    # only the pages that surely exist are prefetched; the rest follow next_url
+    assert [c.prefetch_pages() for c in chunks] == [
+        math.floor(15 * 10 * ALL_MUNICIPALITIES_ESTIMATE * PREFETCH_SHARE / 5000)
     ] * 2
 
 
@@ -102,7 +104,7 @@ def test_plan_explicit_municipalities_is_the_cartesian_product_of_chunks():
 def test_plan_without_estimate_expects_one_page_per_chunk():
     chunks = plan_value_chunks(ids(3), None, [str(y) for y in range(1970, 2027)], estimate=False)
     assert len(chunks) == 3  # 57 years -> 3 year segments
-    assert all(c.expected_pages() == 1 for c in chunks)
+    assert all(c.prefetch_pages() == 1 for c in chunks)
 
 
 def test_request_floor():

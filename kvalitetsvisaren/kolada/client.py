@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -54,6 +55,13 @@ MAX_PAGES = 10_000  # no query has this many pages; more means broken paging
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 ItemsHook = Callable[[int], None]
+# Turns one page's items into a partial result, in the worker thread that fetched the page, so
+# parsing overlaps with waiting for other pages.
+Shape = Callable[[list[Any], str], Any]
+
+
+def _keep_items(items: list[Any], url: str) -> list[Any]:
+    return items
 
 
 class _CappedRetry(Retry):
@@ -129,9 +137,10 @@ class FetchStats:
 
 @dataclass
 class _Page:
-    items: list[Any]
+    n_items: int
     next_page: int | None
     body: bytes
+    shaped: Any
 
 
 class KoladaClient:
@@ -191,17 +200,17 @@ class KoladaClient:
     def get_kpis(self, ids: Iterable[str] | str | None = None) -> pd.DataFrame:
         """KPI metadata (all KPIs when `ids` is None)."""
         chunks = self._metadata_chunks("kpi", ids)
-        return _sorted(frames.kpis_frame(self._fetch(chunks, self.metadata_ttl)), ["id"])
+        return _sorted(frames.kpis_frame(self._fetch_items(chunks)), ["id"])
 
     def get_municipalities(self) -> pd.DataFrame:
         """All municipalities, regions and Riket (0000): id, title, type (K/L)."""
-        items = self._fetch([Chunk("municipality")], self.metadata_ttl)
+        items = self._fetch_items([Chunk("municipality")])
         return _sorted(frames.municipalities_frame(items), ["id"])
 
     def get_municipality_groups(self, title: str | None = None) -> pd.DataFrame:
         """Municipality groups (members: list of ids), optionally filtered by a title substring."""
         params = (("title", title),) if title else ()
-        items = self._fetch([Chunk("municipality_groups", params)], self.metadata_ttl)
+        items = self._fetch_items([Chunk("municipality_groups", params)])
         return _sorted(frames.groups_frame(items), ["id"])
 
     def get_ous(self, municipalities: Iterable[str] | str | None = None) -> pd.DataFrame:
@@ -211,7 +220,7 @@ class KoladaClient:
         else:
             ids = unique_ids(municipalities)
             chunks = [Chunk("ou", (("municipality", ",".join(c)),)) for c in balanced_chunks(ids)]
-        return _sorted(frames.ous_frame(self._fetch(chunks, self.metadata_ttl)), ["id"])
+        return _sorted(frames.ous_frame(self._fetch_items(chunks)), ["id"])
 
     # --- values ---------------------------------------------------------------------------
 
@@ -226,8 +235,8 @@ class KoladaClient:
         municipalities=None means every municipality, region and Riket; years=None all years.
         """
         chunks = self._value_chunks(kpis, municipalities, years, ou=False)
-        frame = frames.values_frame(self._fetch(chunks, self.data_ttl))
-        return _checked_values(frame, "municipality_id", self.base_url)
+        parts = self._fetch(chunks, self.data_ttl, frames.values_frame)
+        return _checked_values(parts, frames.VALUE_COLUMNS, "municipality_id", self.base_url)
 
     def get_ou_values(
         self,
@@ -237,8 +246,8 @@ class KoladaClient:
     ) -> pd.DataFrame:
         """Unit-level values: kpi, ou_id, year, gender, value, status, count."""
         chunks = self._value_chunks(kpis, ous, years, ou=True)
-        frame = frames.ou_values_frame(self._fetch(chunks, self.data_ttl))
-        return _checked_values(frame, "ou_id", self.base_url)
+        parts = self._fetch(chunks, self.data_ttl, frames.ou_values_frame)
+        return _checked_values(parts, frames.OU_VALUE_COLUMNS, "ou_id", self.base_url)
 
     def _value_chunks(
         self,
@@ -269,27 +278,32 @@ class KoladaClient:
 
     # --- fetching -------------------------------------------------------------------------
 
-    def _fetch(self, chunks: Sequence[Chunk], ttl: float) -> list[Any]:
-        """All items of all chunks, in chunk and page order; raises rather than returning less."""
+    def _fetch_items(self, chunks: Sequence[Chunk]) -> list[Any]:
+        """Metadata items of all chunks, in order."""
+        return [i for part in self._fetch(chunks, self.metadata_ttl, _keep_items) for i in part]
+
+    def _fetch(self, chunks: Sequence[Chunk], ttl: float, shape: Shape) -> list[Any]:
+        """`shape` of every page of every chunk, in chunk and page order. Raises rather than
+        returning less than everything."""
         results: dict[int, list[Any]] = {}
         todo = []
         for i, chunk in enumerate(chunks):
-            cached = self._cache_get(chunk)
+            cached = self._cache_get(chunk, shape)
             if cached is None:
                 todo.append(i)
             else:
                 results[i] = cached
         if todo:
-            fetched = _ChunkFetcher(self, [chunks[i] for i in todo]).run()
-            for i, (items, bodies) in zip(todo, fetched, strict=True):
-                results[i] = items
-                self._cache_set(chunks[i], bodies, ttl)
-        return [item for i in range(len(chunks)) for item in results[i]]
+            fetched = _ChunkFetcher(self, [chunks[i] for i in todo], shape).run()
+            for i, pages in zip(todo, fetched, strict=True):
+                results[i] = [p.shaped for p in pages]
+                self._cache_set(chunks[i], [p.body for p in pages], ttl)
+        return [part for i in range(len(chunks)) for part in results[i]]
 
     def _url(self, chunk: Chunk, page: int) -> str:
         return page_url(self.base_url, chunk.path, dict(chunk.params), page, self.per_page)
 
-    def _get_page(self, chunk: Chunk, page: int) -> _Page:
+    def _get_page(self, chunk: Chunk, page: int, shape: Shape) -> _Page:
         url = self._url(chunk, page)
         self.stats.add(requests=1)
         try:
@@ -298,18 +312,18 @@ class KoladaClient:
             raise _connection_error(exc, url, self.max_retries, self.timeout) from exc
         if response.status_code != 200:
             raise _http_error(response, url, self.max_retries)
-        parsed = _parse_page(response.content, url, chunk.path)
-        self.stats.add(items=len(parsed.items))
+        items, next_page = _parse_page(response.content, url, chunk.path)
+        self.stats.add(items=len(items))
         if self.on_items is not None:
-            self.on_items(len(parsed.items))
-        return parsed
+            self.on_items(len(items))
+        return _Page(len(items), next_page, response.content, shape(items, url))
 
     # --- cache: one entry per complete chunk (all its raw page bodies) ---------------------
 
     def _cache_key(self, chunk: Chunk) -> str:
         return self._url(chunk, 1)
 
-    def _cache_get(self, chunk: Chunk) -> list[Any] | None:
+    def _cache_get(self, chunk: Chunk, shape: Shape) -> list[Any] | None:
         if self._cache is None:
             return None
         key = self._cache_key(chunk)
@@ -317,13 +331,13 @@ class KoladaClient:
         if bodies is None:
             return None
         try:
-            items = [item for body in bodies for item in _parse_page(body, key, chunk.path).items]
+            parts = [shape(_parse_page(body, key, chunk.path)[0], key) for body in bodies]
         except KoladaError:
             log.warning("Discarding unreadable cache entry for %s", key)
             self._cache.delete(key)
             return None
         self.stats.add(cache_hits=1)
-        return items
+        return parts
 
     def _cache_set(self, chunk: Chunk, bodies: list[bytes], ttl: float) -> None:
         if self._cache is not None:
@@ -331,49 +345,71 @@ class KoladaClient:
 
 
 class _ChunkFetcher:
-    """Fetch every page of several chunks with a bounded thread pool.
+    """Fetch every page of several chunks, at most `concurrency` requests at a time.
 
-    The expected pages of each chunk are requested at once (page-1s of all chunks first, so the
-    speculative last pages queue at the end); a page whose next_url is null ends its chunk and
-    cancels that chunk's later pages that have not started. Pages beyond the estimate are
-    requested as next_url announces them. Checks: next_url must name the next page of the same
-    path (else cycle/foreign URL), no page may be skipped, and pages past the end must be empty.
+    The pages the estimate says surely exist are queued up front, the highest of each chunk
+    first: its next_url starts the chain of later pages at once while the other workers fill in
+    the earlier pages. Pages announced by next_url go ahead of the queue. A page whose next_url
+    is null ends its chunk, and queued pages past it are dropped. Checks: next_url must name the
+    next page of the same path (else a cycle or a foreign URL), no page may be missing, and
+    pages past the end must be empty.
     """
 
-    def __init__(self, client: KoladaClient, chunks: Sequence[Chunk]) -> None:
+    def __init__(self, client: KoladaClient, chunks: Sequence[Chunk], shape: Shape) -> None:
         self.client = client
         self.chunks = chunks
+        self.shape = shape
         self.pages: list[dict[int, _Page]] = [{} for _ in chunks]
         self.last: list[int | None] = [None] * len(chunks)
-        self.futures: dict[Future[_Page], tuple[int, int]] = {}
-        self.submitted: list[set[int]] = [set() for _ in chunks]
+        self.in_flight: dict[Future[_Page], tuple[int, int]] = {}
+        self.queued: set[tuple[int, int]] = set()
+        self.announced: deque[tuple[int, int]] = deque()  # by next_url: fetched first
+        self.planned: deque[tuple[int, int]] = deque()
 
-    def run(self) -> list[tuple[list[Any], list[bytes]]]:
-        pool = ThreadPoolExecutor(self.client.concurrency, thread_name_prefix="kolada")
-        try:
-            self.pool = pool
-            depth = max(c.expected_pages(self.client.per_page) for c in self.chunks)
-            for page in range(1, depth + 1):
-                for i, chunk in enumerate(self.chunks):
-                    if page <= chunk.expected_pages(self.client.per_page):
-                        self._submit(i, page)
-            while self.futures:
-                done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
-                for future in done:
-                    i, page = self.futures.pop(future)
-                    if not future.cancelled():
+    def run(self) -> list[list[_Page]]:
+        """The pages 1..last of every chunk."""
+        prefetch = [c.prefetch_pages(self.client.per_page) for c in self.chunks]
+        for depth in range(max(prefetch)):
+            for i, n in enumerate(prefetch):
+                if depth < n:
+                    self._queue(self.planned, i, n - depth)
+        with ThreadPoolExecutor(self.client.concurrency, thread_name_prefix="kolada") as pool:
+            try:
+                self._fill(pool)
+                while self.in_flight:
+                    done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+                    for future in done:
+                        i, page = self.in_flight.pop(future)
                         self._on_page(i, page, future.result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+                    self._fill(pool)
+            except BaseException:
+                for future in self.in_flight:
+                    future.cancel()
+                raise
         return [self._complete(i) for i in range(len(self.chunks))]
 
-    def _submit(self, i: int, page: int) -> None:
+    def _queue(self, queue: deque[tuple[int, int]], i: int, page: int) -> None:
         if page > MAX_PAGES:
             url = self.client._url(self.chunks[i], 1)
             raise KoladaResponseError(f"More than {MAX_PAGES} pages for {url}: broken paging", url)
-        if page not in self.submitted[i]:
-            self.submitted[i].add(page)
-            self.futures[self.pool.submit(self.client._get_page, self.chunks[i], page)] = (i, page)
+        if (i, page) not in self.queued:
+            self.queued.add((i, page))
+            queue.append((i, page))
+
+    def _fill(self, pool: ThreadPoolExecutor) -> None:
+        while len(self.in_flight) < self.client.concurrency and (self.announced or self.planned):
+            i, page = (self.announced or self.planned).popleft()
+            if page <= self._last_needed(i):
+                future = pool.submit(self.client._get_page, self.chunks[i], page, self.shape)
+                self.in_flight[future] = (i, page)
+
+    def _last_needed(self, i: int) -> float:
+        """The highest page of chunk i still worth requesting (the proof page after an empty
+        page that announced a next one included)."""
+        last = self.last[i]
+        if last is None:
+            return float("inf")
+        return last + (1 if self.pages[i][last].next_page else 0)
 
     def _on_page(self, i: int, page: int, result: _Page) -> None:
         self.pages[i][page] = result
@@ -389,23 +425,19 @@ class _ChunkFetcher:
                 f"(a cycle or a skip), not {page + 1}",
                 url,
             )
-        elif not result.items:
+        elif not result.n_items:
             # An empty page that still announces a next one. With offset paging the data has
             # ended; fetch one more page so _complete can prove nothing follows.
             self._end_at(i, page)
-            self._submit(i, page + 1)
+            self._queue(self.announced, i, page + 1)
         else:
-            self._submit(i, page + 1)
+            self._queue(self.announced, i, page + 1)
 
     def _end_at(self, i: int, page: int) -> None:
         last = self.last[i]
         self.last[i] = page if last is None else min(last, page)
-        keep = self.last[i] + (1 if self.pages[i][self.last[i]].next_page else 0)
-        for future, (j, p) in list(self.futures.items()):
-            if j == i and p > keep and future.cancel():
-                del self.futures[future]
 
-    def _complete(self, i: int) -> tuple[list[Any], list[bytes]]:
+    def _complete(self, i: int) -> list[_Page]:
         chunk_url = self.client._url(self.chunks[i], 1)
         last = self.last[i]
         if last is None:
@@ -413,18 +445,17 @@ class _ChunkFetcher:
         pages = self.pages[i]
         needed = last + (1 if pages[last].next_page else 0)  # the proof page after an empty one
         missing = [p for p in range(1, needed + 1) if p not in pages]
-        extra = [p for p, r in pages.items() if p > last and r.items]
+        extra = [p for p, r in pages.items() if p > last and r.n_items]
         if missing or extra:
             raise KoladaResponseError(
                 f"Inconsistent paging of {chunk_url}: pages {missing or extra} "
                 f"{'missing' if missing else 'have data after the last page'}",
                 chunk_url,
             )
-        ordered = [pages[p] for p in range(1, last + 1)]
-        return [item for r in ordered for item in r.items], [r.body for r in ordered]
+        return [pages[p] for p in range(1, last + 1)]
 
 
-def _parse_page(body: bytes, url: str, path: str) -> _Page:
+def _parse_page(body: bytes, url: str, path: str) -> tuple[list[Any], int | None]:
     """Validate one v3 envelope: JSON object, no "error", `values` a list, sane next_url."""
     try:
         data = json.loads(body)
@@ -442,7 +473,7 @@ def _parse_page(body: bytes, url: str, path: str) -> _Page:
             f"Unexpected response shape from {url}: 'values' is not a list", url
         )
     if next_url is None:
-        return _Page(items, None, body)
+        return items, None
     if not isinstance(next_url, str):
         raise KoladaResponseError(f"Unexpected next_url {next_url!r:.100} from {url}", url)
     next_page = page_of(next_url)
@@ -450,7 +481,7 @@ def _parse_page(body: bytes, url: str, path: str) -> _Page:
         raise KoladaResponseError(
             f"next_url {next_url!r} from {url} is not the next page of it", url
         )
-    return _Page(items, next_page, body)
+    return items, next_page
 
 
 def _http_error(response: requests.Response, url: str, retries: int) -> KoladaHTTPError:
@@ -486,8 +517,11 @@ def _connection_error(
     return KoladaConnectionError(f"Could not get {url} after {retries} retries: {exc}", url)
 
 
-def _checked_values(frame: pd.DataFrame, where: str, url: str) -> pd.DataFrame:
-    """Sorted values; a key seen twice means the data changed while we paged it."""
+def _checked_values(
+    parts: list[pd.DataFrame], columns: dict[str, str], where: str, url: str
+) -> pd.DataFrame:
+    """One sorted frame; a key seen twice means the data changed while we paged it."""
+    frame = pd.concat(parts, ignore_index=True) if parts else frames.typed_frame([], columns)
     keys = ["kpi", where, "year", "gender"]
     duplicated = frame.duplicated(keys)
     if duplicated.any():

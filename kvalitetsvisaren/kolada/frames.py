@@ -107,40 +107,39 @@ def ous_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
     return typed_frame(rows, OU_COLUMNS)
 
 
-def _flatten_values(items: Iterable[Any], where: str, url: str | None) -> list[dict[str, Any]]:
-    """One row per (item, gender); rows Kolada flags `isdeleted` are dropped, null values kept."""
-    rows = []
+def _flatten_values(items: Iterable[Any], where: str, url: str | None) -> dict[str, list[Any]]:
+    """Columns with one row per (item, gender); `isdeleted` rows dropped, null values kept.
+
+    Built column-wise: a sync flattens hundreds of thousands of values."""
+    cols: dict[str, list[Any]] = {k: [] for k in ("kpi", where, "year", "gender", "value")}
+    cols |= {"status": [], "count": []}
     for item in items:
-        item = _require(item, ("kpi", where, "period", "values"), url)
-        if not isinstance(item["values"], list):
-            raise KoladaResponseError(f"'values' of an item is not a list in {url}", url)
-        for v in item["values"]:
-            v = _require(v, ("gender", "value"), url)
-            if v.get("isdeleted"):
-                continue
-            rows.append(
-                {
-                    "kpi": item["kpi"],
-                    where: item[where],
-                    "year": int(item["period"]),
-                    "gender": v["gender"],
-                    "value": v["value"],
-                    "status": v.get("status"),
-                    "count": v.get("count"),
-                }
-            )
-    return rows
+        try:
+            kpi, place, year, values = item["kpi"], item[where], int(item["period"]), item["values"]
+            for v in values:
+                if v.get("isdeleted"):
+                    continue
+                cols["gender"].append(v["gender"])
+                cols["value"].append(v["value"])
+                cols["status"].append(v.get("status"))
+                cols["count"].append(v.get("count"))
+                cols["kpi"].append(kpi)
+                cols[where].append(place)
+                cols["year"].append(year)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise KoladaResponseError(
+                f"Unexpected data item from {url}: {exc!r} in {item!r:.200}", url
+            ) from None
+    return cols
 
 
 def values_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
-    rows = _flatten_values(items, "municipality", url)
-    for r in rows:
-        r["municipality_id"] = r.pop("municipality")
-    return typed_frame(rows, VALUE_COLUMNS)
+    cols = _flatten_values(items, "municipality", url)
+    cols["municipality_id"] = cols.pop("municipality")
+    return typed_frame(pd.DataFrame(cols), VALUE_COLUMNS)
 
 
 def ou_values_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
-    rows = _flatten_values(items, "ou", url)
-    for r in rows:
-        r["ou_id"] = r.pop("ou")
-    return typed_frame(rows, OU_VALUE_COLUMNS)
+    cols = _flatten_values(items, "ou", url)
+    cols["ou_id"] = cols.pop("ou")
+    return typed_frame(pd.DataFrame(cols), OU_VALUE_COLUMNS)
