@@ -1,10 +1,11 @@
 """KoladaClient: fetch Kolada v3 metadata and values as DataFrames, completely or not at all.
 
 Requests go through one requests.Session whose adapter retries timeouts, connection errors,
-429 (honouring Retry-After) and 5xx with exponential backoff (urllib3 Retry) and rate-limits
-politely (requests-ratelimiter). Independent chunks and the pages of a chunk are fetched
-concurrently (bounded). Whatever cannot be fetched completely raises a KoladaError subclass;
-no partial result is ever returned, and only complete, well-formed chunks are cached.
+429 (honouring Retry-After) and 5xx with exponential backoff (urllib3 Retry); their starts
+are spaced evenly to stay under a polite rate limit. Independent chunks and the pages of a
+chunk are fetched concurrently (bounded). Whatever cannot be fetched completely raises a
+KoladaError subclass; no partial result is ever returned, and only complete, well-formed
+chunks are cached.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -23,7 +25,7 @@ from urllib.parse import urlsplit
 import diskcache
 import pandas as pd
 import requests
-from requests_ratelimiter import LimiterAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util import Retry
 
 from . import frames
@@ -82,14 +84,8 @@ class _CappedRetry(Retry):
         return None if seconds is None else min(seconds, self.max_retry_after)
 
 
-def make_session(
-    max_retries: int,
-    backoff_factor: float,
-    max_retry_after: float,
-    rate_limit: float,
-    pool_size: int,
-) -> requests.Session:
-    retry = _CappedRetry(
+def make_retry(max_retries: int, backoff_factor: float, max_retry_after: float) -> Retry:
+    return _CappedRetry(
         total=max_retries,
         connect=max_retries,
         read=max_retries,
@@ -103,21 +99,38 @@ def make_session(
         raise_on_status=False,
         max_retry_after=max_retry_after,
     )
-    adapter_kwargs: dict[str, Any] = {
-        "max_retries": retry,
-        "pool_connections": pool_size,
-        "pool_maxsize": pool_size,
-    }
-    if rate_limit > 0:
-        adapter = LimiterAdapter(per_second=rate_limit, burst=1, per_host=True, **adapter_kwargs)
-    else:
-        adapter = requests.adapters.HTTPAdapter(**adapter_kwargs)
+
+
+def make_session(retry: Retry, pool_size: int) -> requests.Session:
+    adapter = requests.adapters.HTTPAdapter(
+        max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size
+    )
     session = requests.Session()
     session.headers["User-Agent"] = "kvalitetsvisaren (+https://github.com/kvalitetsvisaren)"
     session.headers["Accept"] = "application/json"
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+class _Spacing:
+    """Starts requests at least 1/rate seconds apart. Even spacing rather than a token bucket:
+    no bursts toward Kolada, and concurrent workers stay staggered instead of all parsing at
+    once. (requests-ratelimiter/pyrate-limiter allow a burst per window and pad each wait.)"""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        time.sleep(start - now)
 
 
 @dataclass
@@ -179,9 +192,9 @@ class KoladaClient:
         self.data_ttl = data_ttl
         self.stats = FetchStats()
         self.on_items: ItemsHook | None = None  # progress hook: called with each page's item count
-        self._session = session or make_session(
-            max_retries, backoff_factor, max_retry_after, rate_limit, concurrency
-        )
+        self._retry = make_retry(max_retries, backoff_factor, max_retry_after)
+        self._session = session or make_session(self._retry, concurrency)
+        self._spacing = _Spacing(rate_limit)
         self._cache = diskcache.Cache(str(cache_dir)) if cache_dir else None
 
     def close(self) -> None:
@@ -305,11 +318,7 @@ class KoladaClient:
 
     def _get_page(self, chunk: Chunk, page: int, shape: Shape) -> _Page:
         url = self._url(chunk, page)
-        self.stats.add(requests=1)
-        try:
-            response = self._session.get(url, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise _connection_error(exc, url, self.max_retries, self.timeout) from exc
+        response = self._get(url)
         if response.status_code != 200:
             raise _http_error(response, url, self.max_retries)
         items, next_page = _parse_page(response.content, url, chunk.path)
@@ -317,6 +326,25 @@ class KoladaClient:
         if self.on_items is not None:
             self.on_items(len(items))
         return _Page(len(items), next_page, response.content, shape(items, url))
+
+    def _get(self, url: str) -> requests.Response:
+        """GET with the session's retries. A connection cut while the body is read surfaces
+        after urllib3's retry loop (requests reads bodies later), so it is retried here under
+        the same Retry policy."""
+        retry = self._retry
+        while True:
+            self._spacing.wait()
+            self.stats.add(requests=1)
+            try:
+                return self._session.get(url, timeout=self.timeout)
+            except requests.exceptions.ChunkedEncodingError as exc:
+                try:
+                    retry = retry.increment("GET", url, error=exc)
+                except MaxRetryError:
+                    raise _connection_error(exc, url, self.max_retries, self.timeout) from exc
+                retry.sleep()
+            except requests.RequestException as exc:
+                raise _connection_error(exc, url, self.max_retries, self.timeout) from exc
 
     # --- cache: one entry per complete chunk (all its raw page bodies) ---------------------
 
@@ -349,7 +377,9 @@ class _ChunkFetcher:
 
     The pages the estimate says surely exist are queued up front, the highest of each chunk
     first: its next_url starts the chain of later pages at once while the other workers fill in
-    the earlier pages. Pages announced by next_url go ahead of the queue. A page whose next_url
+    the earlier pages, in ascending order (so if the estimate was too high, the page that ends
+    the chunk comes soon and the queued pages past it are dropped). Pages announced by next_url
+    go ahead of the queue. A page whose next_url
     is null ends its chunk, and queued pages past it are dropped. Checks: next_url must name the
     next page of the same path (else a cycle or a foreign URL), no page may be missing, and
     pages past the end must be empty.
@@ -369,10 +399,10 @@ class _ChunkFetcher:
     def run(self) -> list[list[_Page]]:
         """The pages 1..last of every chunk."""
         prefetch = [c.prefetch_pages(self.client.per_page) for c in self.chunks]
-        for depth in range(max(prefetch)):
-            for i, n in enumerate(prefetch):
-                if depth < n:
-                    self._queue(self.planned, i, n - depth)
+        highest = list(enumerate(prefetch))
+        rest = [(i, p) for p in range(1, max(prefetch)) for i, n in highest if p < n]
+        for i, page in highest + rest:
+            self._queue(self.planned, i, page)
         with ThreadPoolExecutor(self.client.concurrency, thread_name_prefix="kolada") as pool:
             try:
                 self._fill(pool)

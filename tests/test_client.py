@@ -1,0 +1,411 @@
+"""KoladaClient over real loopback HTTP against the stand-in serving the bundled real snapshot.
+
+Expected frames are the snapshot's own tables filtered with pandas, never the client's output.
+Faults are injected by the stand-in (the data stays real); the "_synthetic" tests use the
+stand-in's synthetic store for edge cases the real data does not have.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+from urllib.parse import unquote
+
+import pandas as pd
+import pytest
+import requests
+
+from kvalitetsvisaren.kolada import (
+    KoladaClient,
+    KoladaConnectionError,
+    KoladaHTTPError,
+    KoladaLimitError,
+    KoladaNotFoundError,
+    KoladaResponseError,
+    KoladaTimeoutError,
+)
+from kvalitetsvisaren.kolada.queries import request_floor
+from kvalitetsvisaren.testing.standin import synthetic_store
+
+YEARS = list(range(2013, 2023))
+KEYS = ["kpi", "municipality_id", "year", "gender"]
+OU_KEYS = ["kpi", "ou_id", "year", "gender"]
+
+
+@pytest.fixture(scope="module")
+def store(standin_server):
+    return standin_server.store
+
+
+@pytest.fixture
+def client(standin):
+    with KoladaClient(standin.base_url, backoff_factor=0.01, max_retry_after=2, timeout=5) as c:
+        yield c
+
+
+def truth(frame, keys, kpis, where=None, places=None, years=None):
+    f = frame[frame["kpi"].isin(kpis)]
+    if places is not None:
+        f = f[f[where].isin(places)]
+    if years is not None:
+        f = f[f["year"].isin(years)]
+    return f.sort_values(keys, ignore_index=True)
+
+
+def data_requests(server):
+    return [r for r in server.requests if "/data" in r.path]
+
+
+def national_kpis(store, n=30):
+    """n KPIs of the snapshot with national values (config order is irrelevant here)."""
+    return sorted(store.values["kpi"].unique())[:n]
+
+
+def test_all_municipalities_30_kpis_10_years_exact_and_near_the_request_floor(
+    client, standin, store
+):
+    kpis = national_kpis(store)
+    got = client.get_values(kpis, None, YEARS)
+    expected = truth(store.values, KEYS, kpis, years=YEARS)
+    pd.testing.assert_frame_equal(got, expected)
+    items = len(expected.drop_duplicates(["kpi", "municipality_id", "year"]))
+    floor = request_floor(items, math.ceil(len(kpis) / 25))
+    made = len(data_requests(standin))
+    assert made <= 1.1 * floor, (made, floor)
+    assert all(r.status == 200 for r in standin.requests)
+
+
+def test_explicit_municipalities_are_chunked_25_per_segment(client, standin, store):
+    kommuner = sorted(store.municipalities.query("type == 'K'")["id"])[:30]
+    kpis = ["U21468", "U23471", "N15419"]
+    got = client.get_values(kpis, kommuner, [2020, 2022])
+    pd.testing.assert_frame_equal(
+        got, truth(store.values, KEYS, kpis, "municipality_id", kommuner, [2020, 2022])
+    )
+    paths = {unquote(r.path).split("?")[0] for r in data_requests(standin)}
+    segments = [p.split("/municipality/")[1].split("/")[0].split(",") for p in paths]
+    assert sorted(len(s) for s in segments) == [15, 15]  # balanced, never more than 25
+
+
+def test_one_municipality_every_year(client, store):
+    got = client.get_values("U21468", "0883")
+    pd.testing.assert_frame_equal(
+        got, truth(store.values, KEYS, ["U21468"], "municipality_id", ["0883"])
+    )
+    assert got["year"].min() == 2012 and (got["gender"] == "K").any()
+
+
+def test_no_municipalities_and_no_years_means_everything(client, store):
+    got = client.get_values(["U21401"])
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, ["U21401"]))
+
+
+def test_small_pages_are_fetched_each_once_complete_and_without_waste(standin, store):
+    kpis = national_kpis(store, 4)
+    years = [2019, 2020, 2022]
+    with KoladaClient(standin.base_url, per_page=500) as c:
+        got = c.get_values(kpis, None, years)
+    expected = truth(store.values, KEYS, kpis, years=years)
+    pd.testing.assert_frame_equal(got, expected)
+    pages = [r.path for r in data_requests(standin)]
+    items = len(expected.drop_duplicates(["kpi", "municipality_id", "year"]))
+    assert len(pages) == len(set(pages)) == math.ceil(items / 500) > 5
+
+
+def test_concurrency_is_bounded_and_used(standin, store):
+    standin.latency = 0.1
+    active, peak, lock = [0], [0], threading.Lock()
+
+    class CountingSession(requests.Session):
+        def get(self, *args, **kwargs):
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            try:
+                return super().get(*args, **kwargs)
+            finally:
+                with lock:
+                    active[0] -= 1
+
+    with KoladaClient(
+        standin.base_url, concurrency=3, per_page=300, session=CountingSession()
+    ) as c:
+        c.get_values(national_kpis(store, 3), None, [2020, 2022])
+    assert peak[0] == 3
+
+
+def test_rate_limit_spaces_request_starts(standin):
+    starts = []
+
+    class StampingSession(requests.Session):
+        def get(self, *args, **kwargs):
+            starts.append(time.monotonic())
+            return super().get(*args, **kwargs)
+
+    with KoladaClient(
+        standin.base_url, per_page=100, rate_limit=10, session=StampingSession()
+    ) as c:
+        c.get_values(["U21468"], None, [2020, 2022])
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert len(starts) >= 5 and min(gaps) >= 0.09  # never closer than 1/10 s
+
+
+def test_unit_values_nationally_and_for_given_units(client, store):
+    got = client.get_ou_values(["N21496", "N23391"], None, [2024])
+    pd.testing.assert_frame_equal(got, truth(store.ou_values, OU_KEYS, ["N21496", "N23391"]))
+    units = sorted(store.ous.query("municipality_id == '0883'")["id"])
+    got = client.get_ou_values(["N15419", "N21496"], units, [2023, 2024])
+    expected = truth(store.ou_values, OU_KEYS, ["N15419", "N21496"], "ou_id", units, [2023, 2024])
+    assert len(expected) > 20
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_metadata(client, standin, store):
+    municipalities = client.get_municipalities()
+    assert len(municipalities) == 312 and (municipalities["type"] == "K").sum() == 290
+    ids = sorted(store.kpis["id"])[:30]
+    kpis = client.get_kpis(ids)
+    pd.testing.assert_frame_equal(kpis, store.kpis[store.kpis["id"].isin(ids)].sort_values(
+        "id", ignore_index=True))  # fmt: skip
+    assert len([r for r in standin.requests if "/kpi/" in r.path]) == 2  # 30 ids: 2 segments
+    groups = client.get_municipality_groups("Liknande kommuner äldreomsorg, Västervik")
+    assert groups["members"].tolist() == [["0482", "1278", "1421", "2121", "2161", "2182", "2523"]]
+    ous = client.get_ous("0883")
+    expected = store.ous.query("municipality_id == '0883'").sort_values("id", ignore_index=True)
+    pd.testing.assert_frame_equal(ous, expected)
+
+
+def test_empty_requests_need_no_network(client, standin):
+    assert client.get_values([], None, [2022]).empty
+    assert client.get_values(["U21468"], [], [2022]).empty
+    assert standin.requests == []
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"kind": "status", "status": 503, "times": 2},
+        {"kind": "status", "status": 500, "times": 2},
+        {"kind": "status", "status": 502, "times": 1},
+        {"kind": "status", "status": 504, "times": 1},
+        {"kind": "status", "status": 429, "times": 1, "retry_after": 1},
+        {"kind": "drop", "variant": "close", "times": 2},
+        {"kind": "drop", "variant": "partial", "times": 2},
+        {"kind": "timeout", "seconds": 3, "times": 1},
+    ],
+    ids=lambda r: f"{r['kind']}-{r.get('status', r.get('variant', ''))}",
+)
+def test_transient_faults_are_retried_and_the_data_is_exact(standin, store, rule):
+    standin.faults = [{**rule, "match": "/v3/data/"}]
+    kpis = national_kpis(store, 3)
+    with KoladaClient(standin.base_url, backoff_factor=0.01, timeout=1) as c:
+        got = c.get_values(kpis, None, [2021, 2022])
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=[2021, 2022]))
+    faulted = [r for r in standin.requests if r.fault]
+    assert len(faulted) == rule["times"]
+    assert len(standin.requests) == len(faulted) + len({r.path for r in standin.requests})
+
+
+def test_retry_after_is_honoured(standin):
+    standin.faults = [{"kind": "status", "status": 429, "retry_after": 1, "times": 1}]
+    with KoladaClient(standin.base_url, backoff_factor=0.01) as c:
+        start = time.monotonic()
+        c.get_values(["U21468"], ["0883"], [2022])
+        assert time.monotonic() - start >= 0.9  # waited as the server asked
+
+
+def test_retry_after_is_capped(standin):
+    standin.faults = [{"kind": "status", "status": 503, "retry_after": 3600, "times": 1}]
+    with KoladaClient(standin.base_url, max_retry_after=0.2) as c:
+        start = time.monotonic()
+        c.get_values(["U21468"], ["0883"], [2022])
+        assert time.monotonic() - start < 60  # not the hour the server asked for
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_persistent_5xx_raises_typed_error_naming_url_and_status(standin, status):
+    standin.faults = [{"kind": "status", "status": status, "retry_after": 0}]
+    with (
+        KoladaClient(standin.base_url, max_retries=2, backoff_factor=0.01) as c,
+        pytest.raises(KoladaHTTPError) as err,
+    ):
+        c.get_values(["U21468"], ["0883"], [2022])
+    assert err.value.status == status
+    assert f"HTTP {status}" in str(err.value) and "/data/kpi/U21468/municipality/0883" in str(
+        err.value
+    )
+    assert len(standin.requests) == 3  # the first try and max_retries=2 retries
+
+
+def test_persistent_timeout_raises_timeout_error(standin):
+    standin.faults = [{"kind": "timeout", "seconds": 3}]
+    with (
+        KoladaClient(standin.base_url, max_retries=1, timeout=0.3, backoff_factor=0) as c,
+        pytest.raises(KoladaTimeoutError, match=r"within 0\.3 s .*/data/kpi/U21468"),
+    ):
+        c.get_values(["U21468"], ["0883"], [2022])
+
+
+@pytest.mark.parametrize("variant", ["close", "partial"])
+def test_persistent_connection_drop_raises_connection_error(standin, variant):
+    standin.faults = [{"kind": "drop", "variant": variant}]
+    with (
+        KoladaClient(standin.base_url, max_retries=1, backoff_factor=0) as c,
+        pytest.raises(KoladaConnectionError, match="/data/kpi/U21468"),
+    ):
+        c.get_values(["U21468"], ["0883"], [2022])
+
+
+def test_refused_connection_raises_connection_error():
+    with (
+        KoladaClient("http://127.0.0.1:9/v3", max_retries=1, backoff_factor=0) as c,
+        pytest.raises(KoladaConnectionError, match=r"127\.0\.0\.1:9"),
+    ):
+        c.get_municipalities()
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"kind": "malformed", "variant": "html"}, "Malformed JSON"),
+        ({"kind": "malformed", "variant": "garbage"}, "Malformed JSON"),
+        ({"kind": "truncated"}, "Malformed JSON"),
+        ({"kind": "error_body"}, "reported an error"),
+        ({"kind": "wrong_shape", "variant": "values_not_list"}, "not a list"),
+        ({"kind": "wrong_shape", "variant": "missing_values"}, "not a list"),
+        ({"kind": "wrong_shape", "variant": "items_missing_keys"}, "Unexpected data item"),
+    ],
+    ids=lambda x: x["kind"] + "-" + x.get("variant", "") if isinstance(x, dict) else "",
+)
+def test_untrustworthy_200_answers_raise_response_error(standin, rule, message):
+    standin.faults = [{**rule, "times": 1}]
+    with (
+        KoladaClient(standin.base_url) as c,
+        pytest.raises(KoladaResponseError, match=message) as err,
+    ):
+        c.get_values(["U21468"], None, [2022])
+    assert "/data/kpi/U21468/year/2022" in str(err.value)
+
+
+def test_422_and_404_are_explained(standin):
+    standin.faults = [{"kind": "status", "status": 422, "times": 1}]
+    with (
+        KoladaClient(standin.base_url) as c,
+        pytest.raises(KoladaLimitError, match="25 ids per path segment"),
+    ):
+        c.get_municipalities()
+        standin.faults = [{"kind": "status", "status": 404, "times": 1}]
+        with pytest.raises(KoladaNotFoundError, match="HTTP 404"):
+            c.get_municipalities()
+
+
+def test_next_url_cycle_raises(standin):
+    standin.faults = [{"kind": "cycle", "match": "page=2", "to_page": 1}]
+    with (
+        KoladaClient(standin.base_url, per_page=100) as c,
+        pytest.raises(KoladaResponseError, match="cycle"),
+    ):
+        c.get_values(["U21468"], None, [2022])
+
+
+def test_one_failing_chunk_fails_the_whole_call(standin, store):
+    kpis = national_kpis(store, 30)  # two KPI chunks
+    standin.faults = [{"kind": "status", "status": 500, "match": kpis[-1]}]
+    with (
+        KoladaClient(standin.base_url, max_retries=1, backoff_factor=0) as c,
+        pytest.raises(KoladaHTTPError),
+    ):
+        c.get_values(kpis, None, [2022])
+    ok = [r for r in standin.requests if r.status == 200]
+    assert ok  # the other chunk was fetched, and still nothing was returned
+
+
+def test_empty_page_with_next_url_after_the_data_is_the_end_synthetic(standin_factory):
+    server = standin_factory(synthetic_store(n_kpis=1, n_municipalities=10))
+    expected = server.store.values.sort_values(KEYS, ignore_index=True)
+    # 1 KPI x 12 places x years: every item fits on page 1; page 2 is empty but announces a 3rd
+    server.faults = [{"kind": "empty_next", "match": "page=2"}]
+    with KoladaClient(server.base_url, per_page=5000) as c:
+        assert c.get_values(["N90000"], None, sorted(expected["year"].unique())).equals(
+            expected[expected["kpi"] == "N90000"].reset_index(drop=True)
+        )
+
+
+def test_empty_page_in_the_middle_is_an_error_synthetic(standin_factory):
+    server = standin_factory(synthetic_store(n_kpis=2, n_municipalities=20))
+    years = sorted(server.store.values["year"].unique())
+    server.faults = [{"kind": "empty_next", "match": "page=1&"}]
+    with (
+        KoladaClient(server.base_url, per_page=10) as c,
+        pytest.raises(KoladaResponseError, match="data after the last page"),
+    ):
+        c.get_values(["N90000", "N90001"], None, years)
+
+
+# --- cache ------------------------------------------------------------------------------
+
+
+def test_cache_serves_repeats_without_requests(tmp_path, standin, store):
+    kpis = national_kpis(store, 3)
+    with KoladaClient(standin.base_url, cache_dir=tmp_path) as c:
+        first = c.get_values(kpis, None, [2022])
+        n = len(standin.requests)
+        second = c.get_values(kpis, None, [2022])
+    assert len(standin.requests) == n and c.stats.cache_hits == 1
+    pd.testing.assert_frame_equal(first, second)
+    with KoladaClient(standin.base_url, cache_dir=tmp_path) as c:  # survives a restart
+        pd.testing.assert_frame_equal(c.get_values(kpis, None, [2022]), first)
+    assert len(standin.requests) == n
+
+
+def test_a_bad_answer_is_never_cached(tmp_path, standin, store):
+    standin.faults = [{"kind": "truncated", "times": 1}]
+    with (
+        KoladaClient(standin.base_url, cache_dir=tmp_path) as c,
+        pytest.raises(KoladaResponseError),
+    ):
+        c.get_values(["U21468"], None, [2022])
+        good = c.get_values(["U21468"], None, [2022])  # asks again, not the cache
+        assert c.stats.cache_hits == 0
+        pd.testing.assert_frame_equal(good, truth(store.values, KEYS, ["U21468"], years=[2022]))
+
+
+def test_a_partly_failed_query_caches_nothing_of_it(tmp_path, standin, store):
+    kpis = national_kpis(store, 30)  # two chunks; the second fails on the first call
+    standin.faults = [{"kind": "status", "status": 500, "match": kpis[-1], "times": 2}]
+    with KoladaClient(standin.base_url, cache_dir=tmp_path, max_retries=1, backoff_factor=0) as c:
+        with pytest.raises(KoladaHTTPError):
+            c.get_values(kpis, None, [2022])
+        standin.clear_requests()
+        got = c.get_values(kpis, None, [2022])
+    assert c.stats.cache_hits == 0  # not even the chunk that had succeeded
+    assert len({r.path for r in data_requests(standin)}) == 2
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=[2022]))
+
+
+def test_expired_and_corrupt_cache_entries_are_refetched(tmp_path, standin, store):
+    with KoladaClient(standin.base_url, cache_dir=tmp_path, data_ttl=0.5) as c:
+        c.get_values(["U21468"], ["0883"], [2022])
+        time.sleep(0.6)
+        c.get_values(["U21468"], ["0883"], [2022])
+        assert c.stats.cache_hits == 0 and len(standin.requests) == 2
+        for key in list(c._cache):
+            c._cache.set(key, [b"{broken"])
+        got = c.get_values(["U21468"], ["0883"], [2022])
+    assert len(standin.requests) == 3
+    assert (
+        got["value"].tolist()
+        == truth(store.values, KEYS, ["U21468"], "municipality_id", ["0883"], [2022])[
+            "value"
+        ].tolist()
+    )
+
+
+def test_invalid_arguments_fail_before_any_request(standin):
+    with pytest.raises(ValueError, match="per_page"):
+        KoladaClient(standin.base_url, per_page=5001)
+    with KoladaClient(standin.base_url) as c, pytest.raises(ValueError, match="Invalid Kolada id"):
+        c.get_values(["U21468/../x"], None, [2022])
+    assert standin.requests == []
