@@ -27,7 +27,7 @@ from kvalitetsvisaren.kolada import (
     KoladaTimeoutError,
 )
 from kvalitetsvisaren.kolada.queries import request_floor
-from kvalitetsvisaren.testing.standin import synthetic_store
+from kvalitetsvisaren.testing.synthetic import synthetic_store
 
 YEARS = list(range(2013, 2023))
 KEYS = ["kpi", "municipality_id", "year", "gender"]

@@ -24,7 +24,8 @@ import requests
 
 from kvalitetsvisaren.store import Store, load_store, write_store
 from kvalitetsvisaren.testing.faults import FaultPlan, FaultRule
-from kvalitetsvisaren.testing.standin import StandinServer, synthetic_store
+from kvalitetsvisaren.testing.standin import StandinServer
+from kvalitetsvisaren.testing.synthetic import synthetic_store
 
 TIMEOUT = 30
 DEPRECATED = {"error": "This endpoint is deprecated. Please use /v3 instead."}

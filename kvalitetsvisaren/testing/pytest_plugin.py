@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from ..store import Store
-from .standin import StandinServer, synthetic_store
+from .standin import StandinServer
+from .synthetic import synthetic_store
 
 __all__ = ["StandinServer", "synthetic_store"]
 

@@ -27,52 +27,33 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import ipaddress
 import json
-import math
 import os
 import signal
 import socket
 import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlencode
 
-import numpy as np
-import pandas as pd
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.test import run_wsgi_app
 
 from ..store import Store, load_store
+from .encoded import DataIndex, catalogs, js_literal
 from .faults import FaultPlan, FaultRule, as_plan
 
 API_PREFIX = "/v3"
 ADMIN_PREFIX = "/_standin"
 MAX_PER_PAGE = 5000
 MAX_IDS = 25
-GENDER_ORDER = {"T": 0, "K": 1, "M": 2}
-KPI_FIELDS = (
-    "id",
-    "title",
-    "description",
-    "is_divided_by_gender",
-    "municipality_type",
-    "auspice",
-    "operating_area",
-    "perspective",
-    "prel_publication_date",
-    "publication_date",
-    "publ_period",
-    "has_ou_data",
-)
 DEPRECATED = {"error": "This endpoint is deprecated. Please use /v3 instead."}
 BAD_GATEWAY_HTML = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -122,213 +103,6 @@ def _issue(where: str, name: str, msg: str, type_: str, value: Any) -> dict[str,
 def _json_response(obj: Any, status: int = 200, headers: Mapping[str, str] | None = None):
     body = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status=status, headers=dict(headers or {}), mimetype="application/json")
-
-
-# ---------------------------------------------------------------------------------------------
-# Pre-encoded data
-# ---------------------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=65536)
-def _js(value: str | None) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _json_column(column: pd.Series) -> list[str]:
-    """Each cell of a string column as a JSON literal (NA -> null), encoding each distinct once."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    literals = np.array([*(_js(str(u)) for u in uniques), "null"], dtype=object)
-    return literals[codes].tolist()  # code -1 (NA) picks the trailing "null"
-
-
-def _plain(value: Any) -> Any:
-    """A table cell as a JSON-ready Python value (NA/NaN -> None, numpy scalars unwrapped)."""
-    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-class DataIndex:
-    """Data items of one level (municipality or OU), each encoded once to JSON bytes.
-
-    ``by_pair[(kpi, location)]`` is the list of ``(period, item bytes)`` in period order;
-    ``locations[kpi]`` the sorted locations that have items for the KPI. Selections are cached,
-    so the pages after the first of a query are a slice and a join.
-    """
-
-    def __init__(self, frame: pd.DataFrame, loc_col: str, loc_key: str, cache_size: int = 128):
-        self.loc_key = loc_key
-        self.by_pair: dict[tuple[str, str], list[tuple[int, bytes]]] = {}
-        self.locations: dict[str, list[str]] = {}
-        self.items = 0
-        self._cache: OrderedDict[tuple[Any, ...], list[bytes]] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
-        if not frame.empty:
-            self._encode(frame, loc_col)
-        self.kpis = sorted(self.locations)
-
-    def _encode(self, frame: pd.DataFrame, loc_col: str) -> None:
-        rank = frame["gender"].map(GENDER_ORDER).fillna(len(GENDER_ORDER))
-        f = frame.assign(_rank=rank).sort_values(
-            ["kpi", loc_col, "year", "_rank", "gender"], kind="stable"
-        )
-        # One JSON fragment per row (a gender entry), built column-wise.
-        genders = _json_column(f["gender"])
-        statuses = _json_column(f["status"])  # a status the store lacks is sent as null
-        values = [repr(v) if math.isfinite(v) else "null" for v in f["value"].tolist()]
-        counts = [
-            "null" if c is None else str(int(c))
-            for c in f["count"].astype(object).where(f["count"].notna(), None).tolist()
-        ]
-        entries = [
-            f'{{"gender":{g},"count":{c},"status":{s},"value":{v},"isdeleted":false}}'
-            for g, c, s, v in zip(genders, counts, statuses, values, strict=True)
-        ]
-        # Rows of one item (kpi, location, year) are adjacent; find where each item starts.
-        kpi_arr = f["kpi"].to_numpy(dtype=object)
-        loc_arr = f[loc_col].to_numpy(dtype=object)
-        year_arr = f["year"].to_numpy()
-        change = np.ones(len(f), dtype=bool)
-        change[1:] = (
-            (kpi_arr[1:] != kpi_arr[:-1])
-            | (loc_arr[1:] != loc_arr[:-1])
-            | (year_arr[1:] != year_arr[:-1])
-        )
-        starts = np.flatnonzero(change).tolist()
-        ends = [*starts[1:], len(f)]
-        kpis, locs, years = kpi_arr.tolist(), loc_arr.tolist(), year_arr.tolist()
-        by_pair, locations, loc_key = self.by_pair, self.locations, self.loc_key
-        for start, end in zip(starts, ends, strict=True):
-            kpi, loc, year = kpis[start], locs[start], years[start]
-            item = (
-                f'{{"kpi":{_js(kpi)},"{loc_key}":{_js(loc)},"period":{year},'
-                f'"values":[{",".join(entries[start:end])}]}}'
-            ).encode()
-            series = by_pair.get((kpi, loc))
-            if series is None:
-                series = by_pair[(kpi, loc)] = []
-                locations.setdefault(kpi, []).append(loc)
-            series.append((year, item))
-        self.items = len(starts)
-        for kpi in locations:
-            locations[kpi].sort()
-
-    def select(
-        self,
-        kpis: Iterable[str] | None,
-        locations: Iterable[str] | None,
-        years: Iterable[int] | None,
-    ) -> list[bytes]:
-        """Items in (kpi, location, period) order; None for a dimension means all of it."""
-        key = tuple(None if d is None else tuple(sorted(set(d))) for d in (kpis, locations, years))
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        out = self._select(*key)
-        with self._lock:
-            self._cache[key] = out
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return out
-
-    def _select(
-        self,
-        kpis: Sequence[str] | None,
-        locations: Sequence[str] | None,
-        years: Sequence[int] | None,
-    ) -> list[bytes]:
-        wanted_years = None if years is None else set(years)
-        out: list[bytes] = []
-        for kpi in self.kpis if kpis is None else kpis:
-            locs = self.locations.get(kpi, ()) if locations is None else locations
-            for loc in locs:
-                series = self.by_pair.get((kpi, loc))
-                if series is None:
-                    continue
-                if wanted_years is None:
-                    out.extend(item for _, item in series)
-                else:
-                    out.extend(item for year, item in series if year in wanted_years)
-        return out
-
-
-class Catalog:
-    """Metadata items (KPIs, municipalities, groups, OUs) encoded once, in id order."""
-
-    def __init__(self, records: Iterable[Mapping[str, Any]], attrs: Sequence[str] = ()):
-        rows = sorted(records, key=lambda r: str(r["id"]))
-        self.ids = [str(r["id"]) for r in rows]
-        self.position = {i: n for n, i in enumerate(self.ids)}
-        self.encoded = [
-            json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in rows
-        ]
-        self.titles = [str(r.get("title") or "").casefold() for r in rows]
-        self.attrs = {a: [r.get(a) for r in rows] for a in attrs}
-
-    def select(
-        self, ids: Sequence[str] | None = None, title: str | None = None, **equals: set[str] | None
-    ) -> list[bytes]:
-        if ids is None:
-            positions: Iterable[int] = range(len(self.ids))
-        else:
-            positions = sorted({self.position[i] for i in ids if i in self.position})
-        needle = title.casefold() if title else None
-        out = []
-        for n in positions:
-            if needle is not None and needle not in self.titles[n]:
-                continue
-            if any(vals is not None and self.attrs[a][n] not in vals for a, vals in equals.items()):
-                continue
-            out.append(self.encoded[n])
-        return out
-
-
-def _members(value: Any) -> list[Any]:
-    if value is None or isinstance(value, float | str):  # NaN or a malformed cell: no members
-        return []
-    return list(value)
-
-
-def _catalogs(store: Store) -> dict[str, Catalog]:
-    kpis = [{f: _plain(r.get(f)) for f in KPI_FIELDS} for r in store.kpis.to_dict("records")]
-    for k in kpis:
-        for flag in ("is_divided_by_gender", "has_ou_data"):
-            if k[flag] is not None:
-                k[flag] = bool(k[flag])
-    munis = [
-        {"id": _plain(r["id"]), "title": _plain(r["title"]), "type": _plain(r["type"])}
-        for r in store.municipalities.to_dict("records")
-    ]
-    names = {m["id"]: m["title"] for m in munis}
-    groups = [
-        {
-            "id": _plain(r["id"]),
-            "title": _plain(r["title"]),
-            "members": [
-                {"member_id": str(m), "member_title": names.get(str(m))}
-                for m in _members(r["members"])
-            ],
-        }
-        for r in store.municipality_groups.to_dict("records")
-    ]
-    ous = [
-        {
-            "id": _plain(r["id"]),
-            "municipality": _plain(r["municipality_id"]),
-            "title": _plain(r["title"]),
-        }
-        for r in store.ous.to_dict("records")
-    ]
-    return {
-        "kpi": Catalog(kpis),
-        "municipality": Catalog(munis, attrs=("type",)),
-        "municipality_groups": Catalog(groups),
-        "ou": Catalog(ous, attrs=("municipality",)),
-        "kpi_groups": Catalog([]),
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,7 +223,7 @@ class StandinApp:
         self.store = store
         self.values = DataIndex(store.values, "municipality_id", "municipality")
         self.ou_values = DataIndex(store.ou_values, "ou_id", "ou")
-        self.catalogs = _catalogs(store)
+        self.catalogs = catalogs(store)
         self.build_seconds = time.perf_counter() - started
         self.faults = as_plan(faults)
         self.latency = float(latency)
@@ -752,9 +526,9 @@ class StandinApp:
                 b'],"count":',
                 str(len(chunk)).encode(),
                 b',"next_url":',
-                _js(next_url).encode(),
+                js_literal(next_url).encode(),
                 b',"previous_url":',
-                _js(prev_url).encode(),
+                js_literal(prev_url).encode(),
                 b"}",
             )
         )
@@ -910,119 +684,6 @@ class StandinServer:
     def reset(self) -> None:
         """Clear the request log and the faults, and set latency to 0."""
         self.app.reset()
-
-
-# ---------------------------------------------------------------------------------------------
-# Synthetic stores (for fault and edge-case tests, and benchmarks)
-# ---------------------------------------------------------------------------------------------
-
-
-def synthetic_store(
-    n_kpis: int = 3,
-    n_municipalities: int = 20,
-    years: Iterable[int] = (2019, 2020, 2021),
-    n_regions: int = 2,
-    ous_per_municipality: int = 2,
-    genders: Sequence[str] = ("T", "K", "M"),
-) -> Store:
-    """A small deterministic store with the same columns as a real one.
-
-    KPIs ``N90000``…; Riket ``0000``, regions ``0001``…, kommuner ``1000``…; OUs
-    ``V15E<kommun>0000<n>``. Every 7th value is null (with status null),
-    every 5th count is missing, and every 11th row has status ``"Preliminär"``.
-    """
-    from ..store import make_store  # local: keeps the import graph of the server small
-
-    years = list(years)
-    kpi_ids = [f"N9{i:04d}" for i in range(n_kpis)]
-    munis = [{"id": "0000", "title": "Riket", "type": "L"}]
-    munis += [
-        {"id": f"{i:04d}", "title": f"Region {i}", "type": "L"} for i in range(1, 1 + n_regions)
-    ]
-    munis += [
-        {"id": f"{1000 + i:04d}", "title": f"Kommun {1000 + i}", "type": "K"}
-        for i in range(n_municipalities)
-    ]
-    kommuner = [m["id"] for m in munis if m["type"] == "K"]
-    kpis = [
-        {
-            "id": k,
-            "title": f"Syntetiskt nyckeltal {n}, andel (%)",
-            "description": f"Syntetiskt nyckeltal nummer {n}. Källa: test.",
-            "operating_area": "Äldreomsorg",
-            "perspective": "Kvalitet och resultat",
-            "municipality_type": "K",
-            "is_divided_by_gender": len(genders) > 1,
-            "has_ou_data": n % 2 == 0,
-            "auspice": "T" if n % 3 else None,
-            "publication_date": "2026-09-30",
-            "prel_publication_date": None,
-            "publ_period": str(max(years)) if years else None,
-        }
-        for n, k in enumerate(kpi_ids)
-    ]
-    rows, ou_rows = [], []
-    n = 0
-    for ki, kpi in enumerate(kpi_ids):
-        for mi, muni in enumerate(m["id"] for m in munis):
-            for year in years:
-                for gender in genders:
-                    n += 1
-                    value = (
-                        None
-                        if n % 7 == 0
-                        else round(50 + (ki * 13 + mi * 7 + year) % 50 + 0.25 * (n % 4), 2)
-                    )
-                    rows.append(
-                        {
-                            "kpi": kpi,
-                            "municipality_id": muni,
-                            "year": year,
-                            "gender": gender,
-                            "value": value,
-                            "status": "Preliminär"
-                            if n % 11 == 0
-                            else (None if value is None else ""),
-                            "count": None if n % 5 == 0 else 1,
-                        }
-                    )
-    ous = [
-        {"id": f"V15E{m}0000{j}", "municipality_id": m, "title": f"Skolan {m}-{j}"}
-        for m in kommuner
-        for j in range(ous_per_municipality)
-    ]
-    for ki, kpi in enumerate(kpi_ids[::2]):
-        for oi, ou in enumerate(o["id"] for o in ous):
-            for year in years:
-                value = (
-                    None if (ki + oi + year) % 9 == 0 else float((ki * 31 + oi * 3 + year) % 100)
-                )
-                ou_rows.append(
-                    {
-                        "kpi": kpi,
-                        "ou_id": ou,
-                        "year": year,
-                        "gender": "T",
-                        "value": value,
-                        "status": "",
-                        "count": None,
-                    }
-                )
-    groups = [
-        {"id": "G1", "title": "Alla syntetiska kommuner (ovägt medel)", "members": kommuner},
-        {"id": "G2", "title": "Liknande kommuner, Kommun 1000", "members": kommuner[1:8]},
-    ]
-    return make_store(
-        {
-            "kpis": pd.DataFrame(kpis),
-            "municipalities": pd.DataFrame(munis),
-            "municipality_groups": pd.DataFrame(groups),
-            "ous": pd.DataFrame(ous),
-            "values": pd.DataFrame(rows),
-            "ou_values": pd.DataFrame(ou_rows),
-        },
-        {"source": "synthetic"},
-    )
 
 
 # ---------------------------------------------------------------------------------------------
