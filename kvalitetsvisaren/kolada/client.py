@@ -10,7 +10,7 @@ chunks are cached.
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
 import threading
 import time
@@ -38,6 +38,7 @@ from .errors import (
     KoladaResponseError,
     KoladaTimeoutError,
 )
+from .pages import Page, json_page, values_page
 from .queries import (
     DEFAULT_BASE_URL,
     MAX_PER_PAGE,
@@ -57,13 +58,11 @@ MAX_PAGES = 10_000  # no query has this many pages; more means broken paging
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 ItemsHook = Callable[[int], None]
-# Turns one page's items into a partial result, in the worker thread that fetched the page, so
-# parsing overlaps with waiting for other pages.
-Shape = Callable[[list[Any], str], Any]
-
-
-def _keep_items(items: list[Any], url: str) -> list[Any]:
-    return items
+# Parses one page body, in the worker thread that fetched it, so that parsing overlaps with
+# waiting for other pages.
+Parser = Callable[[bytes, str], Page]
+_MUNICIPALITY_VALUES: Parser = functools.partial(values_page, where="municipality")
+_OU_VALUES: Parser = functools.partial(values_page, where="ou")
 
 
 class _CappedRetry(Retry):
@@ -153,7 +152,7 @@ class _Page:
     n_items: int
     next_page: int | None
     body: bytes
-    shaped: Any
+    content: Any
 
 
 class KoladaClient:
@@ -248,7 +247,7 @@ class KoladaClient:
         municipalities=None means every municipality, region and Riket; years=None all years.
         """
         chunks = self._value_chunks(kpis, municipalities, years, ou=False)
-        parts = self._fetch(chunks, self.data_ttl, frames.values_frame)
+        parts = self._fetch(chunks, self.data_ttl, _MUNICIPALITY_VALUES)
         return _checked_values(parts, frames.VALUE_COLUMNS, "municipality_id", self.base_url)
 
     def get_ou_values(
@@ -259,7 +258,7 @@ class KoladaClient:
     ) -> pd.DataFrame:
         """Unit-level values: kpi, ou_id, year, gender, value, status, count."""
         chunks = self._value_chunks(kpis, ous, years, ou=True)
-        parts = self._fetch(chunks, self.data_ttl, frames.ou_values_frame)
+        parts = self._fetch(chunks, self.data_ttl, _OU_VALUES)
         return _checked_values(parts, frames.OU_VALUE_COLUMNS, "ou_id", self.base_url)
 
     def _value_chunks(
@@ -293,39 +292,40 @@ class KoladaClient:
 
     def _fetch_items(self, chunks: Sequence[Chunk]) -> list[Any]:
         """Metadata items of all chunks, in order."""
-        return [i for part in self._fetch(chunks, self.metadata_ttl, _keep_items) for i in part]
+        return [i for part in self._fetch(chunks, self.metadata_ttl, json_page) for i in part]
 
-    def _fetch(self, chunks: Sequence[Chunk], ttl: float, shape: Shape) -> list[Any]:
-        """`shape` of every page of every chunk, in chunk and page order. Raises rather than
-        returning less than everything."""
+    def _fetch(self, chunks: Sequence[Chunk], ttl: float, parser: Parser) -> list[Any]:
+        """The parsed content of every page of every chunk, in chunk and page order. Raises
+        rather than returning less than everything."""
         results: dict[int, list[Any]] = {}
         todo = []
         for i, chunk in enumerate(chunks):
-            cached = self._cache_get(chunk, shape)
+            cached = self._cache_get(chunk, parser)
             if cached is None:
                 todo.append(i)
             else:
                 results[i] = cached
         if todo:
-            fetched = _ChunkFetcher(self, [chunks[i] for i in todo], shape).run()
+            fetched = _ChunkFetcher(self, [chunks[i] for i in todo], parser).run()
             for i, pages in zip(todo, fetched, strict=True):
-                results[i] = [p.shaped for p in pages]
+                results[i] = [p.content for p in pages]
                 self._cache_set(chunks[i], [p.body for p in pages], ttl)
         return [part for i in range(len(chunks)) for part in results[i]]
 
     def _url(self, chunk: Chunk, page: int) -> str:
         return page_url(self.base_url, chunk.path, dict(chunk.params), page, self.per_page)
 
-    def _get_page(self, chunk: Chunk, page: int, shape: Shape) -> _Page:
+    def _get_page(self, chunk: Chunk, page: int, parser: Parser) -> _Page:
         url = self._url(chunk, page)
         response = self._get(url)
         if response.status_code != 200:
             raise _http_error(response, url, self.max_retries)
-        items, next_page = _parse_page(response.content, url, chunk.path)
-        self.stats.add(items=len(items))
+        parsed = parser(response.content, url)
+        next_page = _next_page(parsed.next_url, url, chunk.path)
+        self.stats.add(items=parsed.n_items)
         if self.on_items is not None:
-            self.on_items(len(items))
-        return _Page(len(items), next_page, response.content, shape(items, url))
+            self.on_items(parsed.n_items)
+        return _Page(parsed.n_items, next_page, response.content, parsed.content)
 
     def _get(self, url: str) -> requests.Response:
         """GET with the session's retries. A connection cut while the body is read surfaces
@@ -351,7 +351,7 @@ class KoladaClient:
     def _cache_key(self, chunk: Chunk) -> str:
         return self._url(chunk, 1)
 
-    def _cache_get(self, chunk: Chunk, shape: Shape) -> list[Any] | None:
+    def _cache_get(self, chunk: Chunk, parser: Parser) -> list[Any] | None:
         if self._cache is None:
             return None
         key = self._cache_key(chunk)
@@ -359,7 +359,7 @@ class KoladaClient:
         if bodies is None:
             return None
         try:
-            parts = [shape(_parse_page(body, key, chunk.path)[0], key) for body in bodies]
+            parts = [parser(body, key).content for body in bodies]
         except KoladaError:
             log.warning("Discarding unreadable cache entry for %s", key)
             self._cache.delete(key)
@@ -385,10 +385,10 @@ class _ChunkFetcher:
     pages past the end must be empty.
     """
 
-    def __init__(self, client: KoladaClient, chunks: Sequence[Chunk], shape: Shape) -> None:
+    def __init__(self, client: KoladaClient, chunks: Sequence[Chunk], parser: Parser) -> None:
         self.client = client
         self.chunks = chunks
-        self.shape = shape
+        self.parser = parser
         self.pages: list[dict[int, _Page]] = [{} for _ in chunks]
         self.last: list[int | None] = [None] * len(chunks)
         self.in_flight: dict[Future[_Page], tuple[int, int]] = {}
@@ -430,7 +430,7 @@ class _ChunkFetcher:
         while len(self.in_flight) < self.client.concurrency and (self.announced or self.planned):
             i, page = (self.announced or self.planned).popleft()
             if page <= self._last_needed(i):
-                future = pool.submit(self.client._get_page, self.chunks[i], page, self.shape)
+                future = pool.submit(self.client._get_page, self.chunks[i], page, self.parser)
                 self.in_flight[future] = (i, page)
 
     def _last_needed(self, i: int) -> float:
@@ -485,33 +485,16 @@ class _ChunkFetcher:
         return [pages[p] for p in range(1, last + 1)]
 
 
-def _parse_page(body: bytes, url: str, path: str) -> tuple[list[Any], int | None]:
-    """Validate one v3 envelope: JSON object, no "error", `values` a list, sane next_url."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise KoladaResponseError(f"Malformed JSON from {url}: {exc}", url) from exc
-    if not isinstance(data, dict):
-        raise KoladaResponseError(f"Unexpected response shape from {url}: not a JSON object", url)
-    if "error" in data:
-        raise KoladaResponseError(
-            f"Kolada reported an error for {url}: {data['error']!r:.300}", url
-        )
-    items, next_url = data.get("values"), data.get("next_url")
-    if not isinstance(items, list):
-        raise KoladaResponseError(
-            f"Unexpected response shape from {url}: 'values' is not a list", url
-        )
+def _next_page(next_url: str | None, url: str, path: str) -> int | None:
+    """The page number next_url announces; it must be a later page of the same path."""
     if next_url is None:
-        return items, None
-    if not isinstance(next_url, str):
-        raise KoladaResponseError(f"Unexpected next_url {next_url!r:.100} from {url}", url)
+        return None
     next_page = page_of(next_url)
     if next_page is None or not urlsplit(next_url).path.rstrip("/").endswith("/" + path):
         raise KoladaResponseError(
             f"next_url {next_url!r} from {url} is not the next page of it", url
         )
-    return items, next_page
+    return next_page
 
 
 def _http_error(response: requests.Response, url: str, retries: int) -> KoladaHTTPError:

@@ -1,4 +1,5 @@
-"""Pure: Kolada v3 JSON items -> tidy DataFrames. The column contract lives here."""
+"""Pure: Kolada v3 metadata items -> tidy DataFrames. The column contract lives here (value
+pages are parsed straight into it by `pages.values_page`)."""
 
 from __future__ import annotations
 
@@ -105,41 +106,3 @@ def ous_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
         for i in (_require(i, ("id", "municipality", "title"), url) for i in items)
     ]
     return typed_frame(rows, OU_COLUMNS)
-
-
-def _flatten_values(items: Iterable[Any], where: str, url: str | None) -> dict[str, list[Any]]:
-    """Columns with one row per (item, gender); `isdeleted` rows dropped, null values kept.
-
-    Built column-wise: a sync flattens hundreds of thousands of values."""
-    cols: dict[str, list[Any]] = {k: [] for k in ("kpi", where, "year", "gender", "value")}
-    cols |= {"status": [], "count": []}
-    for item in items:
-        try:
-            kpi, place, year, values = item["kpi"], item[where], int(item["period"]), item["values"]
-            for v in values:
-                if v.get("isdeleted"):
-                    continue
-                cols["gender"].append(v["gender"])
-                cols["value"].append(v["value"])
-                cols["status"].append(v.get("status"))
-                cols["count"].append(v.get("count"))
-                cols["kpi"].append(kpi)
-                cols[where].append(place)
-                cols["year"].append(year)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise KoladaResponseError(
-                f"Unexpected data item from {url}: {exc!r} in {item!r:.200}", url
-            ) from None
-    return cols
-
-
-def values_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
-    cols = _flatten_values(items, "municipality", url)
-    cols["municipality_id"] = cols.pop("municipality")
-    return typed_frame(pd.DataFrame(cols), VALUE_COLUMNS)
-
-
-def ou_values_frame(items: Iterable[Any], url: str | None = None) -> pd.DataFrame:
-    cols = _flatten_values(items, "ou", url)
-    cols["ou_id"] = cols.pop("ou")
-    return typed_frame(pd.DataFrame(cols), OU_VALUE_COLUMNS)

@@ -541,7 +541,10 @@ class StandinApp:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without the per-request access log."""
+    """werkzeug's handler without the per-request access log, speaking HTTP/1.1 so that
+    clients keep their connections open as they do with Kolada."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
