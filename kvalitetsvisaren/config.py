@@ -109,12 +109,22 @@ class Measure(_Model):
     kpis: tuple[KpiId, ...] = Field(min_length=1)  # headline KPI first
 
 
+class LowResponse(_Model):
+    """The survey KPI that tells a result rests on few answers ("få svar"): flagged when the
+    municipality's value of `kpi` is below `below`. It applies to the area's KPIs from the same
+    survey (the same Kolada title before " - ")."""
+
+    kpi: KpiId
+    below: float
+
+
 class Area(_Model):
     id: AreaId
     label: Text
     ou_prefix: OuPrefix
     unit_noun: Text
     peer_group_area: Text
+    low_response: LowResponse | None = None
     measures: tuple[Measure, ...] = Field(min_length=1)
 
     def measure(self, measure_id: str) -> Measure:
@@ -208,10 +218,16 @@ def _cross_reference_problems(cfg: AppConfig) -> Iterator[tuple[Loc, str]]:
             )
         for m_i, measure in enumerate(area.measures):
             yield from _measure_problems(("areas", a_i, "measures", m_i), measure, defined)
+        if area.low_response and area.low_response.kpi not in defined:
+            yield (
+                ("areas", a_i, "low_response", "kpi"),
+                f"KPI {area.low_response.kpi!r} is not defined in the top-level kpis list",
+            )
     used = {k for a in cfg.areas for m in a.measures for k in m.kpis}
+    used |= {a.low_response.kpi for a in cfg.areas if a.low_response}
     for i, kpi in enumerate(cfg.kpis):
         if kpi.id not in used:
-            yield ("kpis", i), f"KPI {kpi.id!r} is defined but no measure uses it"
+            yield ("kpis", i), f"KPI {kpi.id!r} is defined but no measure (or low_response) uses it"
 
 
 def _measure_problems(

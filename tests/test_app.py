@@ -28,7 +28,7 @@ def test_status_page_names_the_loaded_data(snapshot_dir, config_path):
     assert "Medföljande ögonblicksbild" in text  # source: the bundled snapshot
     assert "2024-08-30" in text  # fetched-at of the national values
     assert '"290"' in text  # kommuner
-    assert "59 av 59 konfigurerade" in text
+    assert "61 av 61 konfigurerade" in text
     assert "Källa: Kolada (RKA)" in text
 
 

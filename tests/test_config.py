@@ -287,7 +287,7 @@ REJECTIONS = [
         _set("areas", 0, "colour", value="red"),
         "areas[0].colour",
         "unknown key 'colour' (allowed: id, label, ou_prefix, unit_noun, peer_group_area, "
-        "measures)",
+        "low_response, measures)",
         id="unknown-key",
     ),
     pytest.param(
@@ -332,7 +332,7 @@ REJECTIONS = [
             {"id": "U21466", "label": "Oanvänd", "unit": "%", "higher_is_better": True}
         ),
         "kpis[3]",
-        "KPI 'U21466' is defined but no measure uses it",
+        "KPI 'U21466' is defined but no measure (or low_response) uses it",
         id="unused-kpi",
     ),
     pytest.param(
@@ -484,3 +484,14 @@ def test_not_a_yaml_mapping(tmp_path: Path, text: str, message: str) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     assert "cannot read the file" in str(config_error(tmp_path / "nope.yaml"))
+
+
+def test_low_response_kpi_must_be_defined_and_counts_as_used(tmp_path: Path, real) -> None:
+    def point_to_undefined(data: dict[str, Any]) -> None:
+        data["areas"][0]["low_response"] = {"kpi": "U99999", "below": 30}
+
+    text = error_for(tmp_path, point_to_undefined)
+    assert "areas[0].low_response.kpi: KPI 'U99999' is not defined" in text
+    assert real.area("hemtjanst").low_response.kpi == "U23592"
+    assert "U23592" in real.kpi_ids()  # fetched by sync although no measure lists it
+    assert not real.measures_of_kpi("U23592")
