@@ -1,0 +1,254 @@
+"""National quartile colours: where each municipality (or unit) stands among all of them.
+
+The rule, per KPI and year, on gender T values only:
+
+- universe: type-K municipalities with a non-null value (not Riket, regions or groups); n of them;
+- better / worse: how many universe values are strictly better / worse; rank = better + 1;
+- colour: "green" if 4·rank <= n, "red" if 4·(worse + 1) <= n, "yellow" if both or neither;
+  "grey" for everyone if n < 4 and for whoever has no value; a context KPI (higher_is_better
+  None) is "neutral" for everyone with a value, with no rank;
+- score s = (worse + 0.5·ties) / (n − 1) in [0, 1], 1 = best, ties = n − better − worse − 1;
+- a quality measure: the mean score over its directional KPIs that have a value, required for
+  at least half of them (rounded up), ranked again by the same rule (higher is better).
+
+Everything is vectorised: one sort of all universe values by (group, directed value) gives
+better and worse for every KPI-year at once; no Python loop runs per KPI or year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+COLOURS = ("green", "yellow", "red", "grey", "neutral")
+GREEN, YELLOW, RED, GREY, NEUTRAL = range(5)
+RESULT_COLUMNS = ["kpi", "municipality_id", "year", "value", "n", "rank", "colour"]
+
+
+def national_quartiles(
+    values: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    higher_is_better: Mapping[str, bool | None],
+) -> pd.DataFrame:
+    """One row per (kpi, year present in `values`) x every type-K municipality:
+    kpi, municipality_id, year, value, n, rank, colour.
+
+    values: kpi, municipality_id, year, value (only gender T rows are used if there is a gender
+    column). higher_is_better: kpi -> True | False | None; a KPI missing from it is treated as
+    context (None): a colour is never guessed.
+    """
+    return quartiles_with_scores(values, municipalities, higher_is_better)[RESULT_COLUMNS]
+
+
+def quartiles_with_scores(
+    values: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    higher_is_better: Mapping[str, bool | None],
+) -> pd.DataFrame:
+    """`national_quartiles` plus the columns better, worse and score."""
+    if "gender" in values.columns:
+        values = values[values["gender"] == "T"]
+    kommuner = pd.Index(municipalities.loc[municipalities["type"] == "K", "id"].unique())
+    return rank_within(values, "municipality_id", kommuner, higher_is_better)
+
+
+def unit_quartiles(
+    ou_values: pd.DataFrame,
+    ous: pd.DataFrame,
+    higher_is_better: Mapping[str, bool | None],
+) -> pd.DataFrame:
+    """The same rule for units: each unit among all units of its type nationally (the type is
+    the OU id prefix: V21 hemtjänst, V23 särskilt boende, V15 grundskola, ...). One row per
+    (kpi, year present for the type) x every unit of the type: kpi, ou_id, year, value, n,
+    rank, colour, better, worse, score, unit_type."""
+    if "gender" in ou_values.columns:
+        ou_values = ou_values[ou_values["gender"] == "T"]
+    types = ou_values["ou_id"].str[:3]
+    parts = []
+    for unit_type in sorted(types.unique()):  # a handful of unit types
+        units = pd.Index(sorted(set(ous.loc[ous["id"].str[:3] == unit_type, "id"])
+                                | set(ou_values.loc[types == unit_type, "ou_id"])))  # fmt: skip
+        part = ou_values[types == unit_type]
+        parts.append(
+            rank_within(part, "ou_id", units, higher_is_better).assign(unit_type=unit_type)
+        )
+    if not parts:
+        return pd.DataFrame(columns=["kpi", "ou_id", "year", "value", "n", "rank", "colour"])
+    out = pd.concat(parts, ignore_index=True)
+    out["ou_id"] = out["ou_id"].astype(str)
+    return out
+
+
+def rank_within(
+    values: pd.DataFrame,
+    place: str,
+    universe: pd.Index,
+    higher_is_better: Mapping[str, bool | None],
+    *,
+    by: Sequence[str] = ("kpi", "year"),
+) -> pd.DataFrame:
+    """The rule for any kind of place (municipalities, units): one row per group of `by`
+    present in `values` x every place in `universe`; values of places outside it are ignored."""
+    _check_columns(values, [*by, place, "value"])
+    group_codes, groups = _factorize_groups(values, list(by))
+    # Factorize first: a lookup per distinct place, not per row (millions of rows).
+    place_codes, places = pd.factorize(values[place])
+    place_pos = np.append(universe.get_indexer(places), -1)[place_codes]
+    known = place_pos >= 0
+    n_places, n_groups = len(universe), len(groups)
+    cell = group_codes[known] * n_places + place_pos[known]
+    if len(cell) and np.bincount(cell).max() > 1:
+        raise ValueError(f"values has more than one row per ({', '.join(by)}, {place})")
+
+    value = np.full(n_groups * n_places, np.nan)
+    value[cell] = values["value"].to_numpy(dtype=float)[known]
+    direction = _directions(groups["kpi"], higher_is_better)
+    ranked = _rank_cells(value.reshape(n_groups, n_places), direction)
+
+    out = groups.loc[np.repeat(np.arange(n_groups), n_places)].reset_index(drop=True)
+    out.insert(
+        1, place, pd.Categorical.from_codes(np.tile(np.arange(n_places), n_groups), universe)
+    )
+    out["value"] = value
+    for name, column in ranked.items():
+        out[name] = column
+    return out
+
+
+def measure_quartiles(
+    scores: pd.DataFrame,
+    measures: Mapping[str, Sequence[str]],
+    higher_is_better: Mapping[str, bool | None],
+    place: str = "municipality_id",
+) -> pd.DataFrame:
+    """Colours of quality measures from the per-KPI rows of `quartiles_with_scores`.
+
+    measures: measure id -> its KPI ids. One row per (measure, year, place) for measures with
+    at least one directional KPI: measure, place, year, value (the mean score), n, rank,
+    colour, kpis_with_value, kpis_needed. A one-KPI measure takes its KPI's ranking as it is.
+    """
+    parts = []
+    for measure, kpis in measures.items():  # a few dozen measures; the ranking is vectorised
+        directional = [k for k in kpis if higher_is_better.get(k) is not None]
+        part = scores[scores["kpi"].isin(directional)]
+        if not directional or part.empty:
+            continue
+        if len(directional) == 1:
+            one = part.assign(
+                value=part["score"], kpis_with_value=part["value"].notna().astype(int),
+                kpis_needed=1,
+            )  # fmt: skip
+        else:
+            one = _ranked_means(part, len(directional), place)
+        parts.append(one.drop(columns="kpi").assign(measure=measure))
+    columns = ["measure", place, "year", "value", "n", "rank", "colour", "kpis_with_value",
+               "kpis_needed"]  # fmt: skip
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _ranked_means(part: pd.DataFrame, k: int, place: str) -> pd.DataFrame:
+    """Mean score per place and year, kept where at least half of the k KPIs (rounded up)
+    have a value, then ranked among the places (higher is better)."""
+    needed = -(-k // 2)
+    grouped = part.assign(has=part["value"].notna()).groupby([place, "year"], observed=True)
+    means = grouped.agg(mean=("score", "mean"), kpis_with_value=("has", "sum")).reset_index()
+    means["value"] = means["mean"].where(means["kpis_with_value"] >= needed)
+    means["kpi"] = "measure"
+    universe = pd.Index(part[place].unique())
+    ranked = rank_within(means, place, universe, {"measure": True})
+    counts = means.set_index([place, "year"])["kpis_with_value"]
+    keys = pd.MultiIndex.from_arrays([ranked[place].astype(str), ranked["year"]])
+    ranked["kpis_with_value"] = counts.reindex(keys).fillna(0).astype(int).to_numpy()
+    return ranked.assign(kpis_needed=needed)
+
+
+# --- the vectorised rule ------------------------------------------------------------------
+
+
+def _rank_cells(value: np.ndarray, direction: np.ndarray) -> dict[str, np.ndarray]:
+    """value: (groups x places), NaN = no value; direction per group: 1, -1 or 0 (context).
+    Returns flat arrays n, rank, better, worse, score and colour (categorical).
+
+    Each group's row is sorted once (NaN last); in the sorted row the number of strictly
+    smaller keys is the index where the element's run of equal keys starts, and the number
+    not larger is where the run ends. Exact: no arithmetic on the values themselves."""
+    n_places = value.shape[1]
+    has = ~np.isnan(value)
+    n = has.sum(axis=1)
+    sign = np.where(direction == 0, 1, direction).astype(float)[:, None]
+    key = value * sign  # larger key = better
+
+    order = np.argsort(key, axis=1, kind="stable")  # NaN sorts last
+    ordered = np.take_along_axis(key, order, axis=1)
+    position = np.broadcast_to(np.arange(n_places), ordered.shape)
+    run_start = np.ones(ordered.shape, dtype=bool)
+    run_start[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    run_end = np.ones(ordered.shape, dtype=bool)
+    run_end[:, :-1] = run_start[:, 1:]
+    below_sorted = np.maximum.accumulate(np.where(run_start, position, 0), axis=1)
+    last = np.where(run_end, position, n_places)
+    not_above_sorted = np.minimum.accumulate(last[:, ::-1], axis=1)[:, ::-1] + 1
+
+    below = np.empty_like(below_sorted)
+    not_above = np.empty_like(not_above_sorted)
+    np.put_along_axis(below, order, below_sorted, axis=1)
+    np.put_along_axis(not_above, order, not_above_sorted, axis=1)
+
+    n_cell = np.repeat(n, n_places)
+    has_cell = has.ravel()
+    worse = np.where(has_cell, below.ravel(), np.nan)
+    better = np.where(has_cell, n_cell - not_above.ravel(), np.nan)
+    rank = better + 1
+    ties = n_cell - better - worse - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(n_cell > 1, (worse + 0.5 * ties) / (n_cell - 1), np.nan)
+
+    colour = np.full(n_cell.shape, YELLOW, dtype=np.int8)
+    green = 4 * rank <= n_cell
+    red = 4 * (worse + 1) <= n_cell
+    colour[green & ~red] = GREEN
+    colour[red & ~green] = RED
+    colour[(n_cell < 4) | ~has_cell] = GREY
+    context = np.repeat(direction == 0, n_places)
+    colour[context & has_cell] = NEUTRAL
+    for column in (rank, better, worse, score):
+        column[context] = np.nan
+    return {
+        "n": n_cell,
+        "rank": rank,
+        "colour": pd.Categorical.from_codes(colour, COLOURS),
+        "better": better,
+        "worse": worse,
+        "score": score,
+    }
+
+
+def _directions(kpis: pd.Series, higher_is_better: Mapping[str, bool | None]) -> np.ndarray:
+    sign = {True: 1, False: -1}
+    return np.array([sign.get(higher_is_better.get(k), 0) for k in kpis], dtype=np.int8)
+
+
+def _factorize_groups(values: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Sorted distinct combinations of the `by` columns, and each row's group number."""
+    combined = np.zeros(len(values), dtype=np.int64)
+    uniques = []
+    for column in by:
+        codes, levels = pd.factorize(values[column], sort=True)
+        combined = combined * len(levels) + codes
+        uniques.append(levels)
+    present, group_codes = np.unique(combined, return_inverse=True)
+    groups = {}
+    for column, levels in reversed(list(zip(by, uniques, strict=True))):
+        present, code = np.divmod(present, len(levels)) if levels.size else (present, present)
+        groups[column] = levels.take(code)
+    return group_codes, pd.DataFrame({c: groups[c] for c in by})
+
+
+def _check_columns(frame: pd.DataFrame, needed: list[str]) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(f"values lacks the columns {missing}")
