@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, get_args, get_origin
 
+import pandas as pd
 import yaml
 from pydantic import (
     AfterValidator,
@@ -110,12 +111,23 @@ class Measure(_Model):
 
 
 class LowResponse(_Model):
-    """The survey KPI that tells a result rests on few answers ("få svar"): flagged when the
-    municipality's value of `kpi` is below `below`. It applies to the area's KPIs from the same
-    survey (the same Kolada title before " - ")."""
+    """The KPI that tells a survey result rests on few answers ("få svar"), e.g. N23590
+    "färre än 30 svarande (Ja=1)" with `at_least: 1`, or a respondent count with `below: 30`.
+    It applies to the KPIs from the same survey (the same Kolada title before " - ")."""
 
     kpi: KpiId
-    below: float
+    below: float | None = None
+    at_least: float | None = None
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> LowResponse:
+        if (self.below is None) == (self.at_least is None):
+            raise ValueError("give exactly one of below and at_least")
+        return self
+
+    def flags(self, value: pd.Series) -> pd.Series:
+        """Element-wise: the value marks few respondents (NaN never does)."""
+        return value.lt(self.below) if self.below is not None else value.ge(self.at_least)
 
 
 class Area(_Model):

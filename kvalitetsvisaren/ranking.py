@@ -129,41 +129,39 @@ def measure_quartiles(
     at least one directional KPI: measure, place, year, value (the mean score), n, rank,
     colour, kpis_with_value, kpis_needed. A one-KPI measure takes its KPI's ranking as it is.
     """
-    parts = []
-    for measure, kpis in measures.items():  # a few dozen measures; the ranking is vectorised
-        directional = [k for k in kpis if higher_is_better.get(k) is not None]
-        part = scores[scores["kpi"].isin(directional)]
-        if not directional or part.empty:
-            continue
-        if len(directional) == 1:
-            one = part.assign(
-                value=part["score"], kpis_with_value=part["value"].notna().astype(int),
-                kpis_needed=1,
-            )  # fmt: skip
-        else:
-            one = _ranked_means(part, len(directional), place)
-        parts.append(one.drop(columns="kpi").assign(measure=measure))
     columns = ["measure", place, "year", "value", "n", "rank", "colour", "kpis_with_value",
                "kpis_needed"]  # fmt: skip
-    if not parts:
+    members = pd.DataFrame(
+        [(m, k) for m, kpis in measures.items() for k in dict.fromkeys(kpis)
+         if higher_is_better.get(k) is not None],
+        columns=["measure", "kpi"],
+    )  # fmt: skip
+    size = members.groupby("measure")["kpi"].size()
+    members["kpis_needed"] = members["measure"].map(-(-size // 2))  # half, rounded up
+    joined = members.merge(scores, on="kpi")
+    if joined.empty:
         return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns]
+    joined["has"] = joined["value"].notna()
+    single = joined["measure"].map(size) == 1
+    one = joined[single].assign(value=lambda f: f["score"], kpis_with_value=lambda f: f["has"])
 
-
-def _ranked_means(part: pd.DataFrame, k: int, place: str) -> pd.DataFrame:
-    """Mean score per place and year, kept where at least half of the k KPIs (rounded up)
-    have a value, then ranked among the places (higher is better)."""
-    needed = -(-k // 2)
-    grouped = part.assign(has=part["value"].notna()).groupby([place, "year"], observed=True)
-    means = grouped.agg(mean=("score", "mean"), kpis_with_value=("has", "sum")).reset_index()
-    means["value"] = means["mean"].where(means["kpis_with_value"] >= needed)
-    means["kpi"] = "measure"
-    universe = pd.Index(part[place].unique())
-    ranked = rank_within(means, place, universe, {"measure": True})
-    counts = means.set_index([place, "year"])["kpis_with_value"]
-    keys = pd.MultiIndex.from_arrays([ranked[place].astype(str), ranked["year"]])
-    ranked["kpis_with_value"] = counts.reindex(keys).fillna(0).astype(int).to_numpy()
-    return ranked.assign(kpis_needed=needed)
+    grouped = joined[~single].groupby(["measure", place, "year"], observed=True)
+    means = grouped.agg(
+        mean=("score", "mean"), kpis_with_value=("has", "sum"), kpis_needed=("kpis_needed", "first")
+    ).reset_index()
+    means["value"] = means["mean"].where(means["kpis_with_value"] >= means["kpis_needed"])
+    universe = pd.Index(joined[place].unique())
+    ranked = rank_within(
+        means.rename(columns={"measure": "kpi"}), place, universe,
+        {m: True for m in means["measure"].unique()},
+    ).rename(columns={"kpi": "measure"})  # fmt: skip
+    counts = means.set_index(["measure", place, "year"])[["kpis_with_value", "kpis_needed"]]
+    ranked = ranked.join(counts, on=["measure", place, "year"])
+    ranked["kpis_needed"] = ranked["measure"].map(members.groupby("measure")["kpis_needed"].first())
+    ranked["kpis_with_value"] = ranked["kpis_with_value"].fillna(0)
+    out = pd.concat([one[columns], ranked[columns]], ignore_index=True)
+    out["kpis_with_value"] = out["kpis_with_value"].astype(int)
+    return out
 
 
 # --- the vectorised rule ------------------------------------------------------------------

@@ -488,10 +488,20 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_low_response_kpi_must_be_defined_and_counts_as_used(tmp_path: Path, real) -> None:
     def point_to_undefined(data: dict[str, Any]) -> None:
-        data["areas"][0]["low_response"] = {"kpi": "U99999", "below": 30}
+        data["areas"][0]["low_response"] = {"kpi": "U99999", "at_least": 1}
 
     text = error_for(tmp_path, point_to_undefined)
     assert "areas[0].low_response.kpi: KPI 'U99999' is not defined" in text
-    assert real.area("hemtjanst").low_response.kpi == "U23592"
-    assert "U23592" in real.kpi_ids()  # fetched by sync although no measure lists it
-    assert not real.measures_of_kpi("U23592")
+    assert real.area("hemtjanst").low_response.kpi == "N23590"
+    assert "N23590" in real.kpi_ids()  # fetched by sync although no measure lists it
+    assert not real.measures_of_kpi("N23590")
+
+
+def test_low_response_needs_exactly_one_limit(tmp_path: Path) -> None:
+    def both(data: dict[str, Any]) -> None:
+        data["kpis"].append(
+            {"id": "N23590", "label": "Få", "unit": "ja/nej", "higher_is_better": None}
+        )
+        data["areas"][0]["low_response"] = {"kpi": "N23590", "below": 30, "at_least": 1}
+
+    assert "exactly one of below and at_least" in error_for(tmp_path, both)

@@ -1,0 +1,89 @@
+"""Robustness flags on a value, shown as icons beside it: when a colour should be read with care.
+
+- "nära gränsen": within 2 % of the value range (all municipalities that year) of a quartile cut;
+- "preliminär": Kolada has not yet published the year as final (per the KPI's publication
+  dates), or the value's status says so;
+- "få svar": the survey behind the value had few respondents (the area's low_response KPI);
+- "serie bruten": the KPI is discontinued (its title ends in "(-YYYY)").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+
+NEAR_CUT = "nara-gransen"
+PRELIMINARY = "preliminar"
+LOW_RESPONSE = "fa-svar"
+DISCONTINUED = "serie-bruten"
+LABELS = {
+    NEAR_CUT: "Nära gränsen",
+    PRELIMINARY: "Preliminär",
+    LOW_RESPONSE: "Få svar",
+    DISCONTINUED: "Serie bruten",
+}
+EXPLANATIONS = {
+    NEAR_CUT: "Värdet ligger nära en kvartilgräns; en liten förändring kan byta färg.",
+    PRELIMINARY: "Året är ännu inte slutligt publicerat i Kolada.",
+    LOW_RESPONSE: "Färre än 30 svarande i undersökningen; resultatet är osäkert.",
+    DISCONTINUED: "Nyckeltalet har upphört; serien fortsätter inte.",
+}
+NEAR_CUT_SHARE = 0.02
+_DISCONTINUED = re.compile(r"\(\s*-\s*\d{4}\s*\)\s*$")
+_SURVEY_SPLIT = re.compile(r"\s+-\s+")
+
+
+def is_discontinued(title: str | float | None) -> bool:
+    return isinstance(title, str) and bool(_DISCONTINUED.search(title))
+
+
+def survey_name(title: str | float | None) -> str | None:
+    """The survey part of a Kolada title: "Brukarbedömning hemtjänst äldreomsorg" of
+    "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)"; None without " - "."""
+    if not isinstance(title, str):
+        return None
+    parts = _SURVEY_SPLIT.split(title, maxsplit=1)
+    return parts[0].strip() if len(parts) == 2 else None
+
+
+def near_cut(
+    value: pd.Series, green_cut: pd.Series, red_cut: pd.Series, low: pd.Series, high: pd.Series
+) -> pd.Series:
+    """Element-wise: the value is within 2 % of the range [low, high] of either cut."""
+    margin = NEAR_CUT_SHARE * (high - low)
+    close = (value - green_cut).abs().le(margin) | (value - red_cut).abs().le(margin)
+    return close & value.notna() & (margin > 0)
+
+
+def is_preliminary(
+    year: pd.Series,
+    publ_period: pd.Series,
+    prel_publication_date: pd.Series,
+    publication_date: pd.Series,
+    status: pd.Series,
+    today: date,
+) -> pd.Series:
+    """Element-wise. Kolada's publ_period is the period published next: once its preliminary
+    figures are out (prel_publication_date passed) and until the final publication date, that
+    year is preliminary. A status mentioning "prel" counts too."""
+    period = pd.to_numeric(publ_period, errors="coerce")
+    now = pd.Timestamp(today)
+    out_early = pd.to_datetime(prel_publication_date, errors="coerce").le(now)
+    final = pd.to_datetime(publication_date, errors="coerce")
+    by_dates = (year == period) & out_early & (final.isna() | final.gt(now))
+    by_status = status.fillna("").str.contains("prel", case=False)
+    return by_dates.fillna(False) | by_status
+
+
+def flag_lists(marks: pd.DataFrame) -> pd.Series:
+    """One tuple of flag ids per row, from boolean columns named by flag id."""
+    empty: tuple[str, ...] = ()
+    out = pd.Series([empty] * len(marks), index=marks.index, dtype=object)
+    on = marks.fillna(False).astype(bool)
+    any_on = on.any(axis=1)
+    names = list(marks.columns)
+    out[any_on] = [tuple(n for n, hit in zip(names, row, strict=True) if hit)
+                   for row in on[any_on].itertuples(index=False)]  # fmt: skip
+    return out

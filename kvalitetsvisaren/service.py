@@ -1,0 +1,543 @@
+"""View-ready frames for the pages: one store, one config, rankings computed once.
+
+`IndicatorService(store, config)` ranks every configured KPI x year among all municipalities,
+every measure, and every unit among the units of its type when it is built (well under a
+second for the whole snapshot); each method then filters those frames for one view. Pure
+pandas: no Dash, no I/O. Unknown municipalities, areas, KPIs or units raise `UnknownError`
+(a KeyError) whose message is Swedish and fit to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import flags
+from .comparison import (
+    RIKET,
+    county_group,
+    kpi_year_stats,
+    liknande_group,
+    peer_groups,
+    place_in_group,
+    riket_values,
+)
+from .config import AppConfig, Area
+from .ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
+from .store import Store
+
+TREND_YEARS = 10
+COLOURS = ("green", "yellow", "red", "grey", "neutral")
+
+
+class UnknownError(KeyError):
+    """A municipality, area, KPI, unit or year that the data does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    """One KPI, one municipality, one year (level 2:2)."""
+
+    kpi: str
+    label: str
+    title: str
+    description: str
+    unit: str
+    higher_is_better: bool | None
+    year: int
+    value: float
+    colour: str
+    rank: float
+    n: int
+    riket: float
+    mean: float
+    green_cut: float
+    red_cut: float
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def rank_text(self) -> str:
+        return rank_text(self.rank, self.n)
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    """A comparison group for one KPI-year: members, their unweighted mean and our place."""
+
+    label: str
+    members: pd.DataFrame  # municipality_id, title, value, colour, place, is_focus
+    mean: float
+    place: float
+    n: int
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    """Level 1 for one area: the measures and a one-sentence verdict."""
+
+    area: str
+    label: str
+    measures: pd.DataFrame
+    verdict: str
+
+
+def rank_text(rank: float, n: int) -> str:
+    return f"plats {int(rank)} av {n}" if pd.notna(rank) else "ingen placering"
+
+
+class IndicatorService:
+    def __init__(self, store: Store, config: AppConfig, today: date | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.today = today or date.today()
+        self.directions = config.higher_is_better()
+        values = store.values[store.values["gender"] == "T"]
+        self.kpis = store.kpis.set_index("id")
+        self.names = store.municipalities.set_index("id")["title"]
+        self.kommuner = store.municipalities[store.municipalities["type"] == "K"]
+        self.riket = riket_values(store.values)
+        ranked = quartiles_with_scores(values, store.municipalities, self.directions)
+        ranked["municipality_id"] = ranked["municipality_id"].astype(str)
+        ranked["colour"] = ranked["colour"].astype(str)
+        self.ranked = ranked.join(
+            values.set_index(["kpi", "municipality_id", "year"])["status"],
+            on=["kpi", "municipality_id", "year"],
+        )
+        self.stats = kpi_year_stats(ranked, self.directions).set_index(["kpi", "year"])
+        self.layout = self._layout()
+        self.kpi_rows = self._kpi_rows()
+        self.measure_rows = self._measure_rows()
+        self.units = unit_quartiles(store.ou_values, store.ous, self.directions)
+        self.units["colour"] = self.units["colour"].astype(str)
+        self.peers = peer_groups(store.municipality_groups, store.municipalities)
+
+    # --- what exists ----------------------------------------------------------------------
+
+    def municipality_options(self) -> pd.DataFrame:
+        """The type-K municipalities by name: id, title."""
+        return self.kommuner[["id", "title"]].sort_values("title", ignore_index=True)
+
+    def years(self) -> list[int]:
+        """Years with municipality values for the configured KPIs, newest first."""
+        has = self.ranked[self.ranked["value"].notna()]
+        return sorted(has["year"].unique().tolist(), reverse=True)
+
+    def unit_years(self, area: str) -> list[int]:
+        prefix = self.area(area).ou_prefix
+        has = self.units[(self.units["unit_type"] == prefix) & self.units["value"].notna()]
+        return sorted(has["year"].unique().tolist(), reverse=True)
+
+    def area(self, area: str) -> Area:
+        try:
+            return self.config.area(area)
+        except KeyError:
+            raise UnknownError(f"Området {area!r} finns inte.") from None
+
+    def check_municipality(self, municipality: str) -> str:
+        if municipality not in set(self.kommuner["id"]):
+            raise UnknownError(f"Kommunen {municipality!r} finns inte.")
+        return self.names[municipality]
+
+    def check_kpi(self, kpi: str) -> None:
+        if kpi not in self.directions:
+            raise UnknownError(f"Nyckeltalet {kpi!r} ingår inte i Kvalitetsvisaren.")
+
+    # --- level 1 --------------------------------------------------------------------------
+
+    def overview(self, municipality: str, year: int) -> list[AreaSummary]:
+        self.check_municipality(municipality)
+        return [self.area_summary(a.id, municipality, year) for a in self.config.areas]
+
+    def area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
+        """Each measure of the area in config order: colour, rank, n, trend against the
+        previous year with a value, the count of its KPIs per colour; and a verdict."""
+        config_area = self.area(area)
+        self.check_municipality(municipality)
+        layout = self.layout[self.layout["area"] == area]
+        rows = _at(self.measure_rows, municipality, year)
+        measures = layout.drop_duplicates("measure")
+        frame = measures[["measure_order", "measure", "measure_label", "measure_kind"]].merge(
+            rows[rows["area"] == area].drop(columns="area"), on="measure", how="left"
+        )
+        frame = frame.rename(
+            columns={"measure_order": "order", "measure_label": "label", "measure_kind": "kind"}
+        )
+        context = frame["kind"] == "context"
+        frame["colour"] = frame["colour"].fillna("grey").where(~context, "neutral")
+        frame.loc[context, ["rank", "score", "previous_score"]] = np.nan
+        frame["n"] = frame["n"].fillna(0).astype(int).where(~context, 0)
+        for colour in COLOURS:
+            frame[f"kpis_{colour}"] = frame[f"kpis_{colour}"].fillna(0).astype(int)
+        # A KPI without any value in the data has no row at all: it counts as grey too.
+        total = frame["measure"].map(layout.groupby("measure")["kpi"].size())
+        shown = frame[[f"kpis_{c}" for c in COLOURS if c != "grey"]].sum(axis=1)
+        frame["kpis_grey"] = total - shown
+        frame["trend"] = _trend(frame["score"] - frame["previous_score"], True)
+        frame["headline_kpi"] = [config_area.measure(m).kpis[0] for m in frame["measure"]]
+        return AreaSummary(area, config_area.label, frame, verdict(frame))
+
+    # --- level 2 --------------------------------------------------------------------------
+
+    def area_kpis(self, area: str, municipality: str, year: int) -> pd.DataFrame:
+        """Every KPI of the area grouped by measure, one row per (measure, KPI) in config
+        order: value, unit, colour, rank, rank_text, Riket, mean, previous value and colour,
+        change, trend ("better"/"worse"/"same"/""), colour_changed and flags."""
+        self.area(area)
+        self.check_municipality(municipality)
+        layout = self.layout[self.layout["area"] == area]
+        rows = _at(self.kpi_rows, municipality, year)
+        out = layout.merge(rows, on="kpi", how="left")
+        out["colour"] = out["colour"].fillna("grey")
+        out["n"] = out["n"].fillna(0).astype(int)
+        out["flags"] = [f if isinstance(f, list) else [] for f in out["flags"]]
+        out["trend"] = out["trend"].fillna("")
+        out["colour_changed"] = out["colour_changed"].fillna(False).astype(bool)
+        out["rank_text"] = [rank_text(r, n) for r, n in zip(out["rank"], out["n"], strict=True)]
+        out["year"] = year
+        return out.drop(columns=["area", "measure_order"])
+
+    # --- level 2:2 ------------------------------------------------------------------------
+
+    def kpi_summary(self, kpi: str, municipality: str, year: int) -> KpiSummary:
+        self.check_kpi(kpi)
+        self.check_municipality(municipality)
+        rows = _at(self.kpi_rows, municipality, year)
+        hit = rows[rows["kpi"] == kpi]
+        row = hit.iloc[0] if len(hit) else pd.Series(dtype=object)
+        meta = self.kpis.loc[kpi] if kpi in self.kpis.index else None
+        stats = self.stats.loc[(kpi, year)] if (kpi, year) in self.stats.index else None
+        return KpiSummary(
+            kpi=kpi,
+            label=self.config.kpi(kpi).label,
+            title=_text(meta, "title", kpi),
+            description=_text(meta, "description", ""),
+            unit=self.config.kpi(kpi).unit,
+            higher_is_better=self.directions[kpi],
+            year=year,
+            value=row.get("value", np.nan),
+            colour=row.get("colour", "grey"),
+            rank=row.get("rank", np.nan),
+            n=int(row.get("n", 0)),
+            riket=self.riket.get((kpi, year), np.nan),
+            mean=np.nan if stats is None else stats["mean"],
+            green_cut=np.nan if stats is None else stats["green_cut"],
+            red_cut=np.nan if stats is None else stats["red_cut"],
+            flags=list(row.get("flags", [])),
+        )
+
+    def distribution(self, kpi: str, year: int) -> pd.DataFrame:
+        """Every type-K municipality with a value: municipality_id, title, value, colour, rank."""
+        self.check_kpi(kpi)
+        r = self.ranked
+        part = r[(r["kpi"] == kpi) & (r["year"] == year) & r["value"].notna()]
+        out = part[["municipality_id", "value", "colour", "rank"]].copy()
+        out.insert(1, "title", out["municipality_id"].map(self.names))
+        return out.sort_values("value", ignore_index=True)
+
+    def comparison(
+        self, kpi: str, municipality: str, year: int, group: str | list[str] = "liknande"
+    ) -> GroupComparison | None:
+        """The municipality among a group: "liknande" (Kolada's Liknande kommuner of the KPI's
+        area, 7 peers + itself), "lan" (the county's kommuner) or a list of municipality ids.
+        None if the municipality has no such group."""
+        self.check_kpi(kpi)
+        name = self.check_municipality(municipality)
+        if group == "liknande":
+            area = self._area_of(kpi)
+            found = liknande_group(self.peers, municipality, area.peer_group_area, year)
+        elif group == "lan":
+            found = county_group(
+                self.store.municipality_groups, self.store.municipalities, municipality
+            )
+        else:
+            ids = [
+                m for m in dict.fromkeys([municipality, *group]) if m in set(self.kommuner["id"])
+            ]
+            found = (f"{name} och egna jämförelsekommuner", ids)
+        if found is None:
+            return None
+        label, members = found
+        r = self.ranked
+        part = r[(r["kpi"] == kpi) & (r["year"] == year) & r["municipality_id"].isin(members)]
+        frame = pd.DataFrame({"municipality_id": members}).merge(
+            part[["municipality_id", "value", "colour"]], how="left"
+        )
+        frame["colour"] = frame["colour"].fillna("grey")
+        frame.insert(1, "title", frame["municipality_id"].map(self.names))
+        frame["place"] = place_in_group(frame["value"], self.directions[kpi])
+        frame["is_focus"] = frame["municipality_id"] == municipality
+        focus = frame.loc[frame["is_focus"], "place"]
+        return GroupComparison(
+            label=label,
+            members=frame,
+            mean=float(frame["value"].mean()),
+            place=float(focus.iloc[0]) if len(focus) else np.nan,
+            n=int(frame["value"].notna().sum()),
+        )
+
+    def trend(
+        self, kpi: str, municipality: str, year: int, span: int = TREND_YEARS
+    ) -> pd.DataFrame:
+        """The last `span` years up to `year`: year, value, colour, rank, n, riket, change."""
+        self.check_kpi(kpi)
+        self.check_municipality(municipality)
+        r = self.ranked
+        mine = r[(r["kpi"] == kpi) & (r["municipality_id"] == municipality)]
+        mine = mine[mine["year"].between(year - span + 1, year)]
+        out = mine[["year", "value", "colour", "rank", "n"]].sort_values("year", ignore_index=True)
+        out["riket"] = [self.riket.get((kpi, y), np.nan) for y in out["year"]]
+        out["change"] = out["value"] - out["value"].ffill().shift()
+        return out
+
+    def gender_split(self, kpi: str, municipality: str, year: int) -> pd.DataFrame:
+        """Kvinnor / män / totalt for the municipality and Riket: gender, place, value."""
+        self.check_kpi(kpi)
+        v = self.store.values
+        part = v[
+            (v["kpi"] == kpi)
+            & (v["year"] == year)
+            & v["municipality_id"].isin([municipality, RIKET])
+        ]
+        out = part[["gender", "municipality_id", "value"]].copy()
+        out["place"] = out["municipality_id"].map(self.names)
+        return out.sort_values(["municipality_id", "gender"], ignore_index=True)
+
+    # --- level 2:3 ------------------------------------------------------------------------
+
+    def unit_table(self, area: str, municipality: str, year: int) -> pd.DataFrame:
+        """Every unit of the municipality for the area's unit-level KPIs: ou_id, title, kpi,
+        label, value, colour and rank among all units of the type nationally (n of them), the
+        municipality's own value and Riket. Units without a value for the year are kept (grey)
+        with `has_any_value` telling whether they ever had one."""
+        config_area = self.area(area)
+        self.check_municipality(municipality)
+        ous = self.store.ous
+        mine = ous[
+            (ous["municipality_id"] == municipality) & (ous["id"].str[:3] == config_area.ou_prefix)
+        ][["id", "title"]].rename(columns={"id": "ou_id"})
+        kpis = [k for k in config_area.kpi_ids() if self.config.kpi(k).has_ou_data]
+        grid = mine.merge(pd.DataFrame({"kpi": kpis}), how="cross")
+        u = self.units
+        now = u[(u["year"] == year) & u["kpi"].isin(kpis)][
+            ["kpi", "ou_id", "value", "colour", "rank", "n"]
+        ]
+        out = grid.merge(now, on=["kpi", "ou_id"], how="left")
+        out["colour"] = out["colour"].fillna("grey")
+        ever = u[u["value"].notna()].groupby(["kpi", "ou_id"]).size()
+        out["has_any_value"] = [
+            (k, o) in ever.index for k, o in zip(out["kpi"], out["ou_id"], strict=False)
+        ]
+        out["label"] = [self.config.kpi(k).label for k in out["kpi"]]
+        own = self.ranked[(self.ranked["municipality_id"] == municipality)
+                          & (self.ranked["year"] == year)].set_index("kpi")["value"]  # fmt: skip
+        out["municipality_value"] = out["kpi"].map(own)
+        out["riket"] = [self.riket.get((k, year), np.nan) for k in out["kpi"]]
+        return out.sort_values(["kpi", "title"], ignore_index=True)
+
+    def unit_trend(self, ou_id: str, kpi: str | None = None) -> pd.DataFrame:
+        """One unit over the years: kpi, year, value, colour, rank, n."""
+        u = self.units
+        mine = u[(u["ou_id"] == ou_id) & u["value"].notna()]
+        if ou_id not in set(self.store.ous["id"]):
+            raise UnknownError(f"Enheten {ou_id!r} finns inte.")
+        if kpi is not None:
+            mine = mine[mine["kpi"] == kpi]
+        return mine[["kpi", "year", "value", "colour", "rank", "n"]].sort_values(
+            ["kpi", "year"], ignore_index=True
+        )
+
+    def unit(self, ou_id: str) -> dict[str, Any]:
+        """id, title, municipality_id and the area of a unit."""
+        ous = self.store.ous.set_index("id")
+        if ou_id not in ous.index:
+            raise UnknownError(f"Enheten {ou_id!r} finns inte.")
+        row = ous.loc[ou_id]
+        areas = [a.id for a in self.config.areas if a.ou_prefix == ou_id[:3]]
+        return {"id": ou_id, "title": row["title"], "municipality_id": row["municipality_id"],
+                "area": areas[0] if areas else None}  # fmt: skip
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _layout(self) -> pd.DataFrame:
+        """(area, measure, kpi) in config order, with labels, units and directions."""
+        rows = []
+        for area in self.config.areas:
+            for order, measure in enumerate(area.measures):
+                for kpi in measure.kpis:
+                    definition = self.config.kpi(kpi)
+                    rows.append({
+                        "area": area.id, "measure_order": order, "measure": measure.id,
+                        "measure_label": measure.label, "measure_kind": measure.kind,
+                        "kpi": kpi, "label": definition.label, "unit": definition.unit,
+                        "higher_is_better": definition.higher_is_better,
+                    })  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def _kpi_rows(self) -> pd.DataFrame:
+        """Every configured KPI x municipality x year with everything level 2 shows, indexed
+        by (municipality_id, year). Vectorised once, so a view is a lookup."""
+        r = self.ranked[["kpi", "municipality_id", "year", "value", "colour", "rank", "n",
+                         "status"]]  # fmt: skip
+        r = r.sort_values(["kpi", "municipality_id", "year"], ignore_index=True)
+        has = r["value"].notna()
+        by = r.groupby(["kpi", "municipality_id"], observed=True, sort=False)
+        for column in ("value", "year", "colour"):
+            last_known = (
+                r[column]
+                .where(has)
+                .groupby([r["kpi"], r["municipality_id"]], observed=True, sort=False)
+                .ffill()
+            )
+            r[f"previous_{column}"] = last_known.groupby(
+                [r["kpi"], r["municipality_id"]], observed=True, sort=False
+            ).shift(1)
+        del by
+        r["change"] = r["value"] - r["previous_value"]
+        sign = r["kpi"].map({k: {True: 1, False: -1}.get(d, 0) for k, d in self.directions.items()})
+        directed = np.sign(r["change"]) * sign
+        r["trend"] = np.select(
+            [r["change"].isna() | (sign == 0), directed > 0, directed < 0, directed == 0],
+            ["", "better", "worse", "same"],
+            "",
+        )
+        r["colour_changed"] = (
+            r["previous_colour"].notna() & has & (r["previous_colour"] != r["colour"])
+        )
+        r = r.join(self.riket.rename("riket"), on=["kpi", "year"])
+        r = r.join(self.stats[["mean"]], on=["kpi", "year"])
+        r["flags"] = self._flags(r)
+        return r.set_index(["municipality_id", "year"]).sort_index()
+
+    def _measure_rows(self) -> pd.DataFrame:
+        """Every measure x municipality x year: colour, rank, n, score, the previous score and
+        colour, and how many of its KPIs have each colour; indexed by (municipality_id, year)."""
+        keyed = {
+            f"{a.id}/{m.id}": m.kpis
+            for a in self.config.areas
+            for m in a.measures
+            if m.kind == "quality"
+        }
+        m = measure_quartiles(self.ranked, keyed, self.directions)
+        codes, keys = pd.factorize(m["measure"])
+        parts = np.array([k.split("/", 1) for k in keys], dtype=object).reshape(-1, 2)
+        m["area"], m["measure"] = parts[codes, 0], parts[codes, 1]
+        m["municipality_id"] = m["municipality_id"].astype(str)
+        m = m.rename(columns={"value": "score"})[
+            ["area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"]
+        ]
+        m["colour"] = m["colour"].astype(str)
+        m = m.sort_values(["area", "measure", "municipality_id", "year"], ignore_index=True)
+        keys = [m["area"], m["measure"], m["municipality_id"]]
+        for column in ("score", "colour"):
+            last_known = m[column].where(m["score"].notna()).groupby(keys, sort=False).ffill()
+            m[f"previous_{column}"] = last_known.groupby(keys, sort=False).shift(1)
+
+        kpis = self.kpi_rows.reset_index()[["municipality_id", "year", "kpi", "colour"]]
+        per_kpi = self.layout[["area", "measure", "kpi"]].merge(kpis, on="kpi")
+        counts = (
+            per_kpi.groupby(["area", "measure", "municipality_id", "year", "colour"])
+            .size()
+            .unstack("colour", fill_value=0)
+            .reindex(columns=list(COLOURS), fill_value=0)
+            .add_prefix("kpis_")
+            .reset_index()
+        )
+        m = counts.merge(m, on=["area", "measure", "municipality_id", "year"], how="left")
+        return m.set_index(["municipality_id", "year"]).sort_index()
+
+    def _flags(self, rows: pd.DataFrame) -> pd.Series:
+        """Flag ids per row of (kpi, municipality_id, year, value, status)."""
+        stats = rows[["kpi", "year"]].join(self.stats, on=["kpi", "year"])
+        dates = ["publ_period", "prel_publication_date", "publication_date"]
+        meta = rows[["kpi"]].join(self.kpis[dates], on="kpi")
+        titles = self.kpis["title"]
+        has = rows["value"].notna()
+        marks = pd.DataFrame(
+            {
+                flags.NEAR_CUT: flags.near_cut(
+                    rows["value"], stats["green_cut"], stats["red_cut"], stats["min"], stats["max"]
+                ),
+                flags.PRELIMINARY: has
+                & flags.is_preliminary(
+                    rows["year"],
+                    meta["publ_period"],
+                    meta["prel_publication_date"],
+                    meta["publication_date"],
+                    rows["status"],
+                    self.today,
+                ),
+                flags.LOW_RESPONSE: has & self._low_response(rows),
+                flags.DISCONTINUED: rows["kpi"].map(titles.map(flags.is_discontinued)).eq(True),
+            }
+        )
+        return flags.flag_lists(marks)
+
+    def _low_response(self, rows: pd.DataFrame) -> pd.Series:
+        """A KPI from the same survey as an area's low_response KPI, in a year where that KPI
+        marks few respondents for the municipality."""
+        surveys = self.kpis["title"].map(flags.survey_name)
+        few = pd.Series(False, index=rows.index)
+        for area in self.config.areas:  # the few areas that have a rule
+            rule = area.low_response
+            if rule is None or rule.kpi not in self.kpis.index:
+                continue
+            same = surveys[surveys.eq(surveys[rule.kpi])].index.difference([rule.kpi])
+            counts = rows[rows["kpi"] == rule.kpi].set_index(["municipality_id", "year"])["value"]
+            keys = pd.MultiIndex.from_frame(rows[["municipality_id", "year"]])
+            marked = rule.flags(counts).reindex(keys).fillna(False).to_numpy(dtype=bool)
+            few |= rows["kpi"].isin(same).to_numpy() & marked
+        return few
+
+
+def verdict(measures: pd.DataFrame) -> str:
+    """One Swedish sentence: how many quality measures are among the best and worst 25 %."""
+    quality = measures[measures["kind"] == "quality"]
+    total = len(quality)
+    green = int((quality["colour"] == "green").sum())
+    red = int((quality["colour"] == "red").sum())
+    missing = int((quality["colour"] == "grey").sum())
+    if total == 0:
+        return "Området har inga kvalitetsmått."
+    if missing == total:
+        return f"Uppgifter saknas för alla {total} mått."
+    best = f"{green} av {total} mått" if green else f"Inget av {total} mått"
+    worst = f"{red}" if red else "inget"
+    text = f"{best} bland de 25 % bästa, {worst} bland de 25 % sämsta"
+    if missing:
+        text += f" ({missing} saknar uppgift)"
+    return text + "."
+
+
+def _trend(change: pd.Series, higher_is_better: bool | None) -> list[str]:
+    """ "better", "worse", "same" or "" (no comparison / context KPI) per change."""
+    out = []
+    for c in change:
+        if pd.isna(c) or higher_is_better is None:
+            out.append("")
+        elif c == 0:
+            out.append("same")
+        else:
+            out.append("better" if (c > 0) == higher_is_better else "worse")
+    return out
+
+
+def _at(table: pd.DataFrame, municipality: str, year: int) -> pd.DataFrame:
+    """The rows of a table indexed by (municipality_id, year) for one of each (maybe none)."""
+    try:
+        return table.loc[(municipality, year)].reset_index(drop=True)
+    except KeyError:
+        return table.iloc[0:0].reset_index(drop=True)
+
+
+def _text(meta: pd.Series | None, column: str, default: str) -> str:
+    if meta is None:
+        return default
+    value = meta.get(column)
+    return value if isinstance(value, str) else default
