@@ -32,7 +32,7 @@ EXPLANATIONS = {
 }
 NEAR_CUT_SHARE = 0.02
 _DISCONTINUED = re.compile(r"\(\s*-\s*\d{4}\s*\)\s*$")
-_SURVEY_SPLIT = re.compile(r"\s+-\s+")
+_SURVEY_SPLIT = re.compile(r"\s+-\s+|,")
 
 
 def is_discontinued(title: str | float | None) -> bool:
@@ -40,12 +40,12 @@ def is_discontinued(title: str | float | None) -> bool:
 
 
 def survey_name(title: str | float | None) -> str | None:
-    """The survey part of a Kolada title: "Brukarbedömning hemtjänst äldreomsorg" of
-    "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)"; None without " - "."""
+    """The source part of a Kolada title, before the first " - " or ",": "Brukarbedömning
+    hemtjänst äldreomsorg" for both "... - helhetssyn, andel (%)" and "..., färre än 30
+    svarande (Ja=1, Nej=0)"."""
     if not isinstance(title, str):
         return None
-    parts = _SURVEY_SPLIT.split(title, maxsplit=1)
-    return parts[0].strip() if len(parts) == 2 else None
+    return _SURVEY_SPLIT.split(title, maxsplit=1)[0].strip()
 
 
 def near_cut(

@@ -196,7 +196,12 @@ class IndicatorService:
         out = layout.merge(rows, on="kpi", how="left")
         out["colour"] = out["colour"].fillna("grey")
         out["n"] = out["n"].fillna(0).astype(int)
-        out["flags"] = [f if isinstance(f, list) else [] for f in out["flags"]]
+        # Row flags, plus "serie bruten" for a discontinued KPI even in a year without a value.
+        ended = out["kpi"].map(self.kpis["title"].map(flags.is_discontinued)).eq(True)
+        out["flags"] = [
+            [*(f if isinstance(f, tuple) else ()), *([flags.DISCONTINUED] if end else [])]
+            for f, end in zip(out["flags"], ended & ~_has_flag(out["flags"]), strict=True)
+        ]
         out["trend"] = out["trend"].fillna("")
         out["colour_changed"] = out["colour_changed"].fillna(False).astype(bool)
         out["rank_text"] = [rank_text(r, n) for r, n in zip(out["rank"], out["n"], strict=True)]
@@ -229,7 +234,7 @@ class IndicatorService:
             mean=np.nan if stats is None else stats["mean"],
             green_cut=np.nan if stats is None else stats["green_cut"],
             red_cut=np.nan if stats is None else stats["red_cut"],
-            flags=list(row.get("flags", [])),
+            flags=list(row.get("flags", ())),
         )
 
     def distribution(self, kpi: str, year: int) -> pd.DataFrame:
@@ -322,14 +327,12 @@ class IndicatorService:
         mine = ous[
             (ous["municipality_id"] == municipality) & (ous["id"].str[:3] == config_area.ou_prefix)
         ][["id", "title"]].rename(columns={"id": "ou_id"})
-        kpis = [k for k in config_area.kpi_ids() if self.config.kpi(k).has_ou_data]
-        grid = mine.merge(pd.DataFrame({"kpi": kpis}), how="cross")
+        grid = mine.merge(pd.DataFrame({"kpi": self.unit_kpis(area)}), how="cross")
         u = self.units
-        now = u[(u["year"] == year) & u["kpi"].isin(kpis)][
-            ["kpi", "ou_id", "value", "colour", "rank", "n"]
-        ]
+        now = u[u["year"] == year][["kpi", "ou_id", "value", "colour", "rank", "n"]]
         out = grid.merge(now, on=["kpi", "ou_id"], how="left")
         out["colour"] = out["colour"].fillna("grey")
+        out["n"] = out["n"].fillna(0).astype(int)
         ever = u[u["value"].notna()].groupby(["kpi", "ou_id"]).size()
         out["has_any_value"] = [
             (k, o) in ever.index for k, o in zip(out["kpi"], out["ou_id"], strict=False)
@@ -340,6 +343,13 @@ class IndicatorService:
         out["municipality_value"] = out["kpi"].map(own)
         out["riket"] = [self.riket.get((k, year), np.nan) for k in out["kpi"]]
         return out.sort_values(["kpi", "title"], ignore_index=True)
+
+    def unit_kpis(self, area: str) -> list[str]:
+        """The area's KPIs (config order) that have unit-level values for its unit type."""
+        config_area = self.area(area)
+        u = self.units
+        present = set(u.loc[(u["unit_type"] == config_area.ou_prefix) & u["value"].notna(), "kpi"])
+        return [k for k in config_area.kpi_ids() if k in present]
 
     def unit_trend(self, ou_id: str, kpi: str | None = None) -> pd.DataFrame:
         """One unit over the years: kpi, year, value, colour, rank, n."""
@@ -364,6 +374,13 @@ class IndicatorService:
                 "area": areas[0] if areas else None}  # fmt: skip
 
     # --- internals ------------------------------------------------------------------------
+
+    def _area_of(self, kpi: str) -> Area:
+        """The first area whose measures list the KPI (for its peer group and survey)."""
+        for area in self.config.areas:
+            if kpi in area.kpi_ids():
+                return area
+        return self.config.areas[0]
 
     def _layout(self) -> pd.DataFrame:
         """(area, measure, kpi) in config order, with labels, units and directions."""
@@ -526,6 +543,11 @@ def _trend(change: pd.Series, higher_is_better: bool | None) -> list[str]:
         else:
             out.append("better" if (c > 0) == higher_is_better else "worse")
     return out
+
+
+def _has_flag(column: pd.Series) -> pd.Series:
+    """Whether the row's flags already say "serie bruten"."""
+    return column.map(lambda f: isinstance(f, tuple) and flags.DISCONTINUED in f).astype(bool)
 
 
 def _at(table: pd.DataFrame, municipality: str, year: int) -> pd.DataFrame:
