@@ -17,6 +17,7 @@ better and worse for every KPI-year at once; no Python loop runs per KPI or year
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -145,23 +146,59 @@ def measure_quartiles(
     single = joined["measure"].map(size) == 1
     one = joined[single].assign(value=lambda f: f["score"], kpis_with_value=lambda f: f["has"])
 
-    grouped = joined[~single].groupby(["measure", place, "year"], observed=True)
-    means = grouped.agg(
-        mean=("score", "mean"), kpis_with_value=("has", "sum"), kpis_needed=("kpis_needed", "first")
-    ).reset_index()
-    means["value"] = means["mean"].where(means["kpis_with_value"] >= means["kpis_needed"])
+    means = _exact_means(joined[~single], place, size)
     universe = pd.Index(joined[place].unique())
     ranked = rank_within(
-        means.rename(columns={"measure": "kpi"}), place, universe,
-        {m: True for m in means["measure"].unique()},
+        means.rename(columns={"measure": "kpi", "value": "mean", "key": "value"}), place,
+        universe, {m: True for m in means["measure"].unique()},
     ).rename(columns={"kpi": "measure"})  # fmt: skip
-    counts = means.set_index(["measure", place, "year"])[["kpis_with_value", "kpis_needed"]]
-    ranked = ranked.join(counts, on=["measure", place, "year"])
+    extra = means.set_index(["measure", place, "year"])[["value", "kpis_with_value"]]
+    ranked = ranked.drop(columns="value").join(extra, on=["measure", place, "year"])
     ranked["kpis_needed"] = ranked["measure"].map(members.groupby("measure")["kpis_needed"].first())
     ranked["kpis_with_value"] = ranked["kpis_with_value"].fillna(0)
     out = pd.concat([one[columns], ranked[columns]], ignore_index=True)
     out["kpis_with_value"] = out["kpis_with_value"].astype(int)
     return out
+
+
+def _exact_means(joined: pd.DataFrame, place: str, size: pd.Series) -> pd.DataFrame:
+    """Mean score per (measure, place, year) where at least half of the measure's KPIs (rounded
+    up) have a score, with an exact ranking key: equal means must tie, and float means of
+    different fractions can differ in the last bit (0.8 + 0.9 != 0.7 + 1.0).
+
+    A score is (2·worse + ties) / (2·(n − 1)); within one KPI-year all scores share that
+    denominator. With D the least common multiple of the denominators in a measure-year and
+    L = lcm(1..k) for a measure of k KPIs, S = sum of numerators over D is an integer and so
+    is the key S·L/c for a mean over c KPIs: it orders the means exactly."""
+    scored = joined[joined["score"].notna()].copy()
+    if scored.empty:
+        return pd.DataFrame(columns=["measure", place, "year", "value", "key", "kpis_with_value"])
+    n = scored["n"].astype(np.int64)
+    scored["den"] = 2 * (n - 1)
+    scored["num"] = n - scored["better"].astype(np.int64) + scored["worse"].astype(np.int64) - 1
+    lcm = scored.groupby(["measure", "year"])["den"].agg(lambda d: int(np.lcm.reduce(d.unique())))
+    scored["common"] = scored.join(lcm.rename("lcm"), on=["measure", "year"])["lcm"]
+    scored["part"] = scored["num"].astype(object) * (scored["common"] // scored["den"])
+    grouped = scored.groupby(["measure", place, "year"], observed=True)
+    means = grouped.agg(sum=("part", "sum"), kpis_with_value=("part", "size"),
+                        common=("common", "first")).reset_index()  # fmt: skip
+    k = means["measure"].map(size)
+    needed = -(-k // 2)
+    span = k.map(lambda m: math.lcm(*range(1, m + 1)))
+    enough = means["kpis_with_value"] >= needed
+    means["value"] = (means["sum"] / (means["kpis_with_value"] * means["common"])).astype(float)
+    means["value"] = means["value"].where(enough)
+    exact = [s * (L // c) for s, L, c in zip(means["sum"], span, means["kpis_with_value"],
+                                              strict=True)]  # fmt: skip
+    # Python ints are exact; rank them densely per measure-year so the key fits a float.
+    means["key"] = pd.Series(exact, index=means.index, dtype=object).where(enough)
+    dense = (
+        means.dropna(subset=["key"])
+        .groupby(["measure", "year"])["key"]
+        .transform(lambda keys: keys.map({v: i for i, v in enumerate(sorted(set(keys)))}))
+    )
+    means["key"] = dense.reindex(means.index).astype(float)
+    return means.drop(columns=["sum", "common"])
 
 
 # --- the vectorised rule ------------------------------------------------------------------

@@ -23,7 +23,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from kvalitetsvisaren.config import load_config
@@ -37,9 +37,10 @@ from kvalitetsvisaren.store import load_store
 
 NAN = float("nan")
 PROPERTY = settings(
-    max_examples=150,
+    max_examples=80,
     deadline=None,
     database=None,  # never write a .hypothesis directory into the checkout
+    derandomize=True,  # the same examples on every run: a failure is reproducible
     suppress_health_check=[HealthCheck.too_slow],
 )
 
@@ -51,21 +52,34 @@ def _is_better(a, b, higher_is_better: bool) -> bool:
     return a > b if higher_is_better else a < b
 
 
+def _has(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def _colour(rank: int, worse: int, n: int) -> str:
+    green = 4 * rank <= n
+    red = 4 * (worse + 1) <= n
+    if n < 4:
+        return "grey"
+    if green and not red:
+        return "green"
+    if red and not green:
+        return "red"
+    return "yellow"  # both or neither
+
+
 def naive_rule(values: dict, higher_is_better: bool | None) -> dict[str, dict]:
     """The rule for one KPI-year, literally. values: every place of the universe -> its value
-    (None or NaN = no value). Values may be floats or Fractions. Returns place -> n, rank,
-    better, worse, score (a Fraction, None if undefined) and colour."""
-
-    def has(v) -> bool:
-        return v is not None and not (isinstance(v, float) and math.isnan(v))
-
-    present = [v for v in values.values() if has(v)]
+    (None or NaN = no value). Values may be floats or Fractions. Returns place -> n, has,
+    rank, better, worse, score (a Fraction, None if undefined) and colour."""
+    present = [v for v in values.values() if _has(v)]
     n = len(present)
     counts = Counter(present)  # loop over distinct values only: same counts, less waiting
     result = {}
     for place, v in values.items():
-        row = {"n": n, "rank": None, "better": None, "worse": None, "score": None}
-        if not has(v):
+        row = {"n": n, "has": _has(v), "rank": None, "better": None, "worse": None}
+        row["score"] = None
+        if not row["has"]:
             row["colour"] = "grey"
         elif higher_is_better is None:
             row["colour"] = "neutral"
@@ -77,20 +91,12 @@ def naive_rule(values: dict, higher_is_better: bool | None) -> dict[str, dict]:
                     better += c
                 elif _is_better(v, w, higher_is_better):
                     worse += c
-            rank = better + 1
-            green = 4 * rank <= n
-            red = 4 * (worse + 1) <= n
-            if n < 4:
-                colour = "grey"
-            elif green and not red:
-                colour = "green"
-            elif red and not green:
-                colour = "red"
-            else:
-                colour = "yellow"
             ties = n - better - worse - 1
-            score = Fraction(2 * worse + ties, 2 * (n - 1)) if n > 1 else None
-            row.update(rank=rank, better=better, worse=worse, score=score, colour=colour)
+            row["rank"] = better + 1
+            row["better"] = better
+            row["worse"] = worse
+            row["score"] = Fraction(2 * worse + ties, 2 * (n - 1)) if n > 1 else None
+            row["colour"] = _colour(better + 1, worse, n)
         result[place] = row
     return result
 
@@ -109,15 +115,16 @@ def naive_measure(
         scores = []
         for rows in kpi_rows.values():
             row = rows.get(place)
-            if row is not None and row["colour"] != "grey" or _has_value(row):
+            if row is not None and row["has"]:
+                assert row["score"] is not None, "score undefined for n = 1"
                 scores.append(row["score"])
         with_value[place] = len(scores)
         means[place] = sum(scores, Fraction(0)) / len(scores) if len(scores) >= needed else None
-    return naive_rule(means, True), with_value, needed
-
-
-def _has_value(row: dict | None) -> bool:
-    return row is not None and row["score"] is not None
+    # The same exact means as integers over a common denominator: exact like the Fractions,
+    # and compared far faster (the real-data test ranks a few hundred measure-years).
+    common = math.lcm(1, *(m.denominator for m in means.values() if m is not None))
+    scaled = {p: None if m is None else int(m * common) for p, m in means.items()}
+    return naive_rule(scaled, True), with_value, needed
 
 
 # --- frames --------------------------------------------------------------------------------
@@ -353,9 +360,7 @@ def test_only_gender_t_rows_are_used_synthetic():
         rows += [("K1", m, 2022, 100.0 - v, g) for m, v in zip(ids, t_vals, strict=False)]
         rows += [("K1", ids[4], 2022, 55.0, g)]
     out = national_quartiles(values_frame(rows), municipality_table(ids), {"K1": True})
-    assert colours(out) == dict(
-        zip(ids, ["green", "yellow", "yellow", "red", "grey"], strict=True)
-    )
+    assert colours(out) == dict(zip(ids, ["green", "yellow", "yellow", "red", "grey"], strict=True))
     assert set(out["n"]) == {4}
     got = result_of(out, "K1", 2022)
     assert [got[i]["value"] for i in ids[:4]] == t_vals
@@ -445,6 +450,14 @@ def test_row_count_is_kpi_years_times_kommuner_synthetic():
     assert set(out["colour"].astype(str)) == {"grey"}  # n <= 1 everywhere
 
 
+def test_no_values_no_rows_synthetic():
+    # 0 KPI-years present x 3 municipalities = 0 rows
+    empty = values_frame([("K1", "1001", 2022, 1.0)]).iloc[:0]
+    out = national_quartiles(empty, municipality_table(kommuner(3)), {"K1": True})
+    assert len(out) == 0
+    assert list(out.columns) == ["kpi", "municipality_id", "year", "value", "n", "rank", "colour"]
+
+
 def test_quartiles_with_scores_columns_synthetic():
     ids = kommuner(4)
     out = quartiles_with_scores(
@@ -473,7 +486,9 @@ def national_inputs(draw):
     places = kommuner(n_places)
     groups = draw(
         st.lists(
-            st.tuples(st.sampled_from(["UP", "DOWN", "CTX", "FREE"]), st.sampled_from([2021, 2022])),
+            st.tuples(
+                st.sampled_from(["UP", "DOWN", "CTX", "FREE"]), st.sampled_from([2021, 2022])
+            ),
             min_size=1,
             max_size=4,
             unique=True,
@@ -493,8 +508,9 @@ def national_inputs(draw):
         noise = draw(st.sampled_from([-1e9, 1e9, 2.0]))
         rows += [(kpi, "0000", year, noise, "T"), (kpi, "0001", year, -noise, "T")]
         rows += [(kpi, "7777", year, noise, "T")]
-        for place in places[: draw(st.integers(0, n_places))]:
-            rows.append((kpi, place, year, draw(st.sampled_from(VALUE_POOL)), "K"))
+        k_values = draw(st.lists(st.sampled_from(VALUE_POOL), max_size=n_places))
+        for place, v in zip(places, k_values, strict=False):
+            rows.append((kpi, place, year, v, "K"))
             rows.append((kpi, place, year, noise, "M"))
     order = draw(st.permutations(range(len(rows))))
     frame = values_frame([rows[i] for i in order]) if rows else values_frame([])
@@ -513,9 +529,7 @@ def national_inputs(draw):
 
 def reference_for(places, groups, cells) -> dict[tuple[str, int], dict[str, dict]]:
     return {
-        (kpi, year): naive_rule(
-            {p: cells[(kpi, year, p)] for p in places}, KPI_DIRECTIONS.get(kpi)
-        )
+        (kpi, year): naive_rule({p: cells[(kpi, year, p)] for p in places}, KPI_DIRECTIONS.get(kpi))
         for kpi, year in groups
     }
 
@@ -524,9 +538,7 @@ def reference_for(places, groups, cells) -> dict[tuple[str, int], dict[str, dict
 @given(national_inputs())
 def test_agrees_with_naive_reference_synthetic(data):
     frame, places, groups, cells = data
-    out = quartiles_with_scores(
-        frame, municipality_table(places), KPI_DIRECTIONS
-    )
+    out = quartiles_with_scores(frame, municipality_table(places), KPI_DIRECTIONS)
     assert len(out) == len(groups) * len(places)
     for (kpi, year), reference in reference_for(places, groups, cells).items():
         got = result_of(out, kpi, year)
@@ -602,11 +614,6 @@ def test_guaranteed_colour_facts_with_ties_synthetic(vals):
     if 2 * max(multiplicity.values()) < n + 4:
         assert len(greens) >= n // 4
         assert len(reds) >= n // 4
-        assert "yellow" not in col.values() or n - len(greens) - len(reds) >= 0
-    else:
-        # the big tie group is yellow: both of its conditions hold
-        big = max(multiplicity, key=multiplicity.get)
-        assert all(col[m] == "yellow" for m in present if present[m] == big)
 
 
 @PROPERTY
@@ -710,7 +717,12 @@ def test_measure_of_three_directional_kpis_synthetic():
     # b rank 1 (4 <= 5) green; c, f rank 2 (8 > 5), worse 2 (12 > 5) yellow;
     # a rank 4, worse 1 (8 > 5) yellow; d worse 0 (4 <= 5) red.
     assert {m: r["colour"] for m, r in rows.items()} == {
-        a: "yellow", b: "green", c: "yellow", d: "red", e: "grey", f: "yellow"
+        a: "yellow",
+        b: "green",
+        c: "yellow",
+        d: "red",
+        e: "grey",
+        f: "yellow",
     }
     assert {m: r["rank"] for m, r in rows.items() if m != e} == {a: 4, b: 1, c: 2, d: 5, f: 2}
     assert math.isnan(rows[e]["rank"]) and math.isnan(rows[e]["value"])
@@ -718,7 +730,12 @@ def test_measure_of_three_directional_kpis_synthetic():
         [1.25 / 3, 2 / 3, 0.625, 0.375, 0.625]
     )
     assert {m: r["kpis_with_value"] for m, r in rows.items()} == {
-        a: 3, b: 3, c: 2, d: 2, e: 1, f: 2
+        a: 3,
+        b: 3,
+        c: 2,
+        d: 2,
+        e: 1,
+        f: 2,
     }
     assert {r["kpis_needed"] for r in rows.values()} == {2}
     assert {r["n"] for r in rows.values()} == {5}
@@ -739,7 +756,9 @@ def test_one_kpi_measure_equals_the_kpi_synthetic():
         assert set(got) == set(ids)
         for m in ids:
             assert got[m]["colour"] == want[m]["colour"], (measure, m)
-            assert same_number(got[m]["rank"], None if math.isnan(want[m]["rank"]) else want[m]["rank"])
+            assert same_number(
+                got[m]["rank"], None if math.isnan(want[m]["rank"]) else want[m]["rank"]
+            )
             assert got[m]["n"] == want[m]["n"]
             assert got[m]["kpis_needed"] == 1
             assert got[m]["kpis_with_value"] == int(not math.isnan(want[m]["value"]))
@@ -749,7 +768,12 @@ def test_one_kpi_measure_equals_the_kpi_synthetic():
     a, b, c, d, e, f = ids
     y = measure_rows(out, "solo_y", 2022)
     assert {m: r["colour"] for m, r in y.items()} == {
-        a: "red", b: "green", c: "yellow", d: "yellow", e: "grey", f: "yellow"
+        a: "red",
+        b: "green",
+        c: "yellow",
+        d: "yellow",
+        e: "grey",
+        f: "yellow",
     }
 
 
@@ -771,7 +795,12 @@ def test_measure_context_kpis_do_not_change_kpis_needed_synthetic():
         rows = measure_rows(measure_quartiles(scores, {"m": kpis}, MEASURE_HIB), "m", 2022)
         assert {r["kpis_needed"] for r in rows.values()} == {1}
         assert {m: r["colour"] for m, r in rows.items()} == {
-            a: "yellow", b: "green", c: "yellow", d: "yellow", e: "red", f: "yellow"
+            a: "yellow",
+            b: "green",
+            c: "yellow",
+            d: "yellow",
+            e: "red",
+            f: "yellow",
         }
         assert [rows[m]["value"] for m in (a, b, c, d, e, f)] == pytest.approx(
             [0.5, 0.875, 0.625, 0.375, 0.0, 0.25]
@@ -845,7 +874,8 @@ def measure_inputs(draw):
     return places, kpis, hib, years, cells, values_frame(rows)
 
 
-@PROPERTY
+# Shrinking these frames takes minutes: a failing example is reported as generated.
+@settings(PROPERTY, phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False)
 @given(measure_inputs())
 def test_measures_agree_with_naive_reference_synthetic(data):
     places, kpis, hib, years, cells, frame = data
@@ -865,7 +895,7 @@ def test_measures_agree_with_naive_reference_synthetic(data):
         got = measure_rows(out, "m", year)
         if len(directional) == 1:
             want = reference_kpi[(directional[0], year)]
-            with_value = {p: int(want[p]["score"] is not None) for p in places}
+            with_value = {p: int(want[p]["has"]) for p in places}
             needed = 1
         else:
             want, with_value, needed = naive_measure(
@@ -907,11 +937,13 @@ def test_units_are_ranked_within_their_type_synthetic():
         "V23E1": "green", "V23E2": "yellow", "V23E3": "yellow", "V23E4": "red",
     }  # fmt: skip
     assert {u: r["n"] for u, r in got.items()} == {
-        **dict.fromkeys([*v21, "V21E6"], 5), **dict.fromkeys(v23, 4)
+        **dict.fromkeys([*v21, "V21E6"], 5),
+        **dict.fromkeys(v23, 4),
     }
     assert [got[u]["rank"] for u in v23] == [1, 2, 3, 4]
     assert {u: r["unit_type"] for u, r in got.items()} == {
-        **dict.fromkeys([*v21, "V21E6"], "V21"), **dict.fromkeys(v23, "V23")
+        **dict.fromkeys([*v21, "V21E6"], "V21"),
+        **dict.fromkeys(v23, "V23"),
     }
     # scores: V23 n − 1 = 3: 40 -> 3/3, 30 -> 2/3, 20 -> 1/3, 10 -> 0
     assert [got[u]["score"] for u in v23] == pytest.approx([1, 2 / 3, 1 / 3, 0])
@@ -978,12 +1010,14 @@ def test_vastervik_u21468_2022_rank_and_colour(store, real_scores, real_referenc
     green, red = 4 * (better + 1) <= n, 4 * (worse + 1) <= n
     expected = "green" if green and not red else "red" if red and not green else "yellow"
     assert got["colour"] == expected
+    # In the bundled snapshot: 144 better, 125 worse of 286 -> rank 145;
+    # 4·145 = 580 > 286 (not green), 4·126 = 504 > 286 (not red) -> yellow.
+    assert (n, better, worse, expected) == (286, 144, 125, "yellow")
 
 
 def test_every_configured_kpi_year_agrees_with_naive_reference(
     store, config, real_scores, real_reference
 ):
-    assert {k for k, _ in real_reference} <= set(config.higher_is_better())
     out = national_quartiles(store.values, store.municipalities, config.higher_is_better())
     k_count = int((store.municipalities["type"] == "K").sum())
     assert len(out) == len(real_reference) * k_count
@@ -1015,7 +1049,9 @@ def test_real_measures_agree_with_exact_reference(config, real_scores, real_refe
         directional = [k for k in kpis if hib.get(k) is not None]
         years = sorted({y for k, y in real_reference if k in directional})
         for year in years:
-            rows = {k: real_reference[(k, year)] for k in directional if (k, year) in real_reference}
+            rows = {
+                k: real_reference[(k, year)] for k in directional if (k, year) in real_reference
+            }
             got = measure_rows(out, name, year)
             if len(directional) == 1:
                 want = rows[directional[0]]
@@ -1026,8 +1062,15 @@ def test_real_measures_agree_with_exact_reference(config, real_scores, real_refe
                 if got[p]["colour"] != ref["colour"] or not same_number(
                     got[p]["rank"], ref["rank"]
                 ):
-                    mismatches.append((name, year, p, ref["rank"], ref["colour"], got[p]["rank"], got[p]["colour"]))
-    assert mismatches == []
+                    mismatches.append(
+                        (name, year, p, "want", ref["rank"], ref["colour"],
+                         "got", got[p]["rank"], got[p]["colour"])
+                    )  # fmt: skip
+    colour_errors = [m for m in mismatches if m[5] != m[8]]
+    assert not mismatches, (
+        f"{len(mismatches)} measure ranks differ from the exact reference "
+        f"({len(colour_errors)} colours), e.g. {colour_errors[:4] or mismatches[:4]}"
+    )
 
 
 def test_real_one_kpi_measure_is_the_kpi_colour(config, real_scores):
@@ -1050,8 +1093,8 @@ def test_vastervik_hemtjanst_unit_n21496_2024(store, config):
     out = unit_quartiles(ov, ous, config.higher_is_better())
     v21_ids = sorted(set(ous.loc[ous["id"].str[:3] == "V21", "id"]))
     t = ov[(ov["kpi"] == "N21496") & (ov["year"] == 2024) & (ov["gender"] == "T")]
+    t = t[t["ou_id"].str.startswith("V21")]
     by_unit = dict(zip(t["ou_id"], t["value"], strict=True))
-    assert set(by_unit) <= set(v21_ids) | {u for u in by_unit if not u.startswith("V21")}
     reference = naive_rule({u: by_unit.get(u, NAN) for u in v21_ids}, True)
     got = result_of(out, "N21496", 2024, place="ou_id")
     assert set(got) == set(v21_ids)  # every V21 unit, no V23 or V15 unit
@@ -1060,12 +1103,18 @@ def test_vastervik_hemtjanst_unit_n21496_2024(store, config):
     assert len(vastervik) == 18
     for unit in vastervik:
         assert got[unit]["colour"] == reference[unit]["colour"], unit
-    # Midgård hemtjänst (V21E12401) 76.47 %: among the lowest quarter of V21 units
+    n = sum(1 for w in by_unit.values() if not math.isnan(w))
+    assert n == 2344
+    # Midgård hemtjänst (V21E12401), 76.47 %: 244 V21 units lower, 2090 higher ->
+    # 4·(244 + 1) = 980 <= 2344 red; rank 2091 -> not green.
     midgard = got["V21E12401"]
     assert midgard["value"] == pytest.approx(76.470588, abs=1e-6)
-    assert midgard["colour"] == reference["V21E12401"]["colour"]
-    worse = sum(1 for w in by_unit.values() if w < midgard["value"])
-    assert midgard["worse"] == worse
-    assert midgard["colour"] == ("red" if 4 * (worse + 1) <= midgard["n"] else "yellow")
+    assert sum(1 for w in by_unit.values() if w < midgard["value"]) == 244
+    assert sum(1 for w in by_unit.values() if w > midgard["value"]) == 2090
+    assert (midgard["n"], midgard["rank"], midgard["colour"]) == (2344, 2091, "red")
+    # Norr (V21E3742), 95.58 %: 410 units higher -> rank 411, 4·411 = 1644 <= 2344 green
+    norr = got["V21E3742"]
+    assert sum(1 for w in by_unit.values() if w > norr["value"]) == 410
+    assert (norr["rank"], norr["colour"]) == (411, "green")
     # Ängalund hemtjänst (V21E11445) has no N21496 value in 2024: grey
     assert got["V21E11445"]["colour"] == "grey"
