@@ -61,7 +61,7 @@ def groupby_rank(values: pd.DataFrame, kommuner: pd.Index, directions: dict) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "kolada-real")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
 
     values = load_dump(args.shared)
@@ -72,6 +72,9 @@ def main() -> None:
     directions = {k: [True, False, None][i % 3] if i % 50 == 0 else i % 2 == 0
                   for i, k in enumerate(kpis)}  # fmt: skip
 
+    start = time.perf_counter()
+    national_quartiles(values, municipalities, directions)  # cold: first allocations
+    cold = time.perf_counter() - start
     ours, theirs = [], []
     for _ in range(args.repeats):
         start = time.perf_counter()
@@ -94,17 +97,18 @@ def main() -> None:
           f"{len(kpis)} KPIs, {len(groups):,} KPI-years")  # fmt: skip
     print(f"output: {len(result):,} rows (KPI-years x {len(kommuner)} kommuner)")
     print()
-    print(f"{'implementation':<34}{'median s':>10}{'runs (s)':>34}")
+    print(f"{'implementation':<34}{'median s':>10}  runs (s)")
     for name, times in [("national_quartiles (vectorised)", ours),
                         ("pandas groupby-rank baseline", theirs)]:  # fmt: skip
         runs = " ".join(f"{t:.3f}" for t in times)
-        print(f"{name:<34}{statistics.median(times):>10.3f}{runs:>34}")
+        print(f"{name:<34}{statistics.median(times):>10.3f}  {runs}")
+    print(f"{'(first, cold run of ours)':<34}{cold:>10.3f}")
     print()
     print(f"baseline / ours: {statistics.median(theirs) / statistics.median(ours):.2f}x "
           f"(the baseline ranks only the rows with a value and builds no full grid)")  # fmt: skip
     print(f"same ranks and colours as the baseline on {len(check):,} rows: "
           f"{'yes' if agree else 'NO'}")  # fmt: skip
-    print(f"goal: < 0.5 s -> {'met' if statistics.median(ours) < 0.5 else 'NOT met'}")
+    print(f"goal: < 0.5 s (warm median) -> {'met' if statistics.median(ours) < 0.5 else 'NOT met'}")
 
 
 if __name__ == "__main__":
