@@ -1,55 +1,45 @@
-"""create_app(store, config) -> Dash. Until the dashboard pages exist, one status page shows
-which data is loaded."""
+"""create_app(store, config) -> Dash: the four levels as Dash Pages over one IndicatorService."""
 
 from __future__ import annotations
 
-from dash import Dash, html
+from pathlib import Path
 
+from dash import Dash
+from flask import Response, redirect, request
+
+from . import shell
 from .config import AppConfig
 from .paths import ASSETS
+from .runtime import get_service, set_service
+from .service import IndicatorService
 from .store import Store
+from .urls import Params, overview_url
+
+PAGES = Path(__file__).parent / "pages"
 
 
-def create_app(store: Store, config: AppConfig) -> Dash:
+def create_app(store: Store, config: AppConfig, service: IndicatorService | None = None) -> Dash:
+    """Build the service (all rankings, once) and the app. Call once per process: Dash keeps
+    page and callback registrations in module globals."""
+    set_service(service or IndicatorService(store, config))
     app = Dash(
-        "kvalitetsvisaren",
-        title="Kvalitetsvisaren",
+        "kvalitetsvisaren",  # the package name: pages import as kvalitetsvisaren.pages.*
+        use_pages=True,
+        pages_folder=str(PAGES),
         assets_folder=str(ASSETS),
+        title="Kvalitetsvisaren",
         update_title=None,
     )
-    summary = store.summary()
-    app.layout = html.Main(
-        [
-            html.H1("Kvalitetsvisaren"),
-            html.P(
-                "Kvalitet i hemtjänst, särskilt boende och grundskola jämfört med landets kommuner."
-            ),
-            html.H2("Inläst data"),
-            html.Dl(_data_rows(summary, config), id="data-status"),
-            html.P(
-                f"Källa: Kolada (RKA), hämtad {summary['fetched_at'] or 'okänt datum'}.",
-                className="source-line",
-            ),
-        ],
-        lang="sv",
-    )
+    app.index_string = app.index_string.replace("<html>", '<html lang="sv">', 1)
+    app.layout = shell.layout
+    app.server.before_request(_home_to_overview)
     return app
 
 
-def _data_rows(summary: dict, config: AppConfig) -> list:
-    years = summary["years"]
-    ou_years = summary["ou_years"]
-    rows = [
-        ("Källa", "Medföljande ögonblicksbild" if summary["source"] == "snapshot" else "Kolada"),
-        ("Hämtad", summary["fetched_at"] or "okänt"),
-        ("Nyckeltal", f"{summary['kpis']} av {len(config.kpi_ids())} konfigurerade"),
-        ("Kommuner", str(summary["municipalities"])),
-        ("Enheter", str(summary["units"])),
-        ("År (kommuner)", f"{years[0]}–{years[1]}" if years else "inga"),
-        ("År (enheter)", f"{ou_years[0]}–{ou_years[1]}" if ou_years else "inga"),
-        ("Katalog", summary["path"] or "–"),
-    ]
-    out: list = []
-    for term, value in rows:
-        out += [html.Dt(term), html.Dd(value, **{"data-field": term})]
-    return out
+def _home_to_overview() -> Response | None:
+    """/ -> the overview of the default municipality and the latest year, as a full URL that
+    can be bookmarked."""
+    if request.path != "/":
+        return None
+    svc = get_service()
+    return redirect(overview_url(Params(svc.config.default_municipality, svc.years()[0])))

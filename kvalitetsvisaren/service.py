@@ -134,6 +134,26 @@ class IndicatorService:
         has = self.units[(self.units["unit_type"] == prefix) & self.units["value"].notna()]
         return sorted(has["year"].unique().tolist(), reverse=True)
 
+    def national_year(self, year: int) -> int:
+        """The year to show at levels 1-2:2 for `year`: itself if it has municipality data,
+        else the latest year before it (or the latest of all)."""
+        years = self.years()
+        earlier = [y for y in years if y <= year]
+        return earlier[0] if earlier else years[0]
+
+    def headline_kpi(self, area: str) -> str:
+        """The first KPI of the area's first quality measure (its headline)."""
+        config_area = self.area(area)
+        quality = [m for m in config_area.measures if m.kind == "quality"] or config_area.measures
+        return quality[0].kpis[0]
+
+    def measure_of(self, kpi: str, area: str) -> Any:
+        """The area's first measure listing the KPI, or None."""
+        for measure in self.area(area).measures:
+            if kpi in measure.kpis:
+                return measure
+        return None
+
     def area(self, area: str) -> Area:
         try:
             return self.config.area(area)
@@ -157,30 +177,41 @@ class IndicatorService:
 
     def area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
         """Each measure of the area in config order: colour, rank, n, trend against the
-        previous year with a value, the count of its KPIs per colour; and a verdict."""
+        previous year with a value, the count of its KPIs per colour, its headline (the first
+        KPI with a value); and a verdict. Built from plain records: called per request."""
         config_area = self.area(area)
         self.check_municipality(municipality)
-        layout = self.layout[self.layout["area"] == area]
-        rows = _at(self.measure_rows, municipality, year)
-        measures = layout.drop_duplicates("measure")
-        frame = measures[["measure_order", "measure", "measure_label", "measure_kind"]].merge(
-            rows[rows["area"] == area].drop(columns="area"), on="measure", how="left"
-        )
-        frame = frame.rename(
-            columns={"measure_order": "order", "measure_label": "label", "measure_kind": "kind"}
-        )
-        context = frame["kind"] == "context"
-        frame["colour"] = frame["colour"].fillna("grey").where(~context, "neutral")
-        frame.loc[context, ["rank", "score", "previous_score"]] = np.nan
-        frame["n"] = frame["n"].fillna(0).astype(int).where(~context, 0)
-        for colour in COLOURS:
-            frame[f"kpis_{colour}"] = frame[f"kpis_{colour}"].fillna(0).astype(int)
-        # A KPI without any value in the data has no row at all: it counts as grey too.
-        total = frame["measure"].map(layout.groupby("measure")["kpi"].size())
-        shown = frame[[f"kpis_{c}" for c in COLOURS if c != "grey"]].sum(axis=1)
-        frame["kpis_grey"] = total - shown
+        measures = {
+            (r["area"], r["measure"]): r
+            for r in _at(self.measure_rows, municipality, year).to_dict("records")
+        }
+        kpis = {r["kpi"]: r for r in _at(self.kpi_rows, municipality, year).to_dict("records")}
+        rows = []
+        for order, measure in enumerate(config_area.measures):
+            ranked = measures.get((area, measure.id), {})
+            context = measure.kind == "context"
+            colours = [kpis.get(k, {}).get("colour", "grey") for k in measure.kpis]
+            shown = [k for k in measure.kpis if pd.notna(kpis.get(k, {}).get("value"))]
+            headline = shown[0] if shown else measure.kpis[0]
+            rows.append({
+                "order": order,
+                "measure": measure.id,
+                "label": measure.label,
+                "kind": measure.kind,
+                "colour": "neutral" if context else ranked.get("colour", "grey"),
+                "rank": np.nan if context else ranked.get("rank", np.nan),
+                "n": 0 if context else int(ranked.get("n", 0)),
+                "score": np.nan if context else ranked.get("score", np.nan),
+                "previous_score": np.nan if context else ranked.get("previous_score", np.nan),
+                "previous_colour": ranked.get("previous_colour"),
+                **{f"kpis_{c}": colours.count(c) for c in COLOURS},
+                "headline_kpi": headline,
+                "headline_label": self.config.kpi(headline).label,
+                "headline_unit": self.config.kpi(headline).unit,
+                "headline_value": kpis.get(headline, {}).get("value", np.nan),
+            })  # fmt: skip
+        frame = pd.DataFrame(rows)
         frame["trend"] = _trend(frame["score"] - frame["previous_score"], True)
-        frame["headline_kpi"] = [config_area.measure(m).kpis[0] for m in frame["measure"]]
         return AreaSummary(area, config_area.label, frame, verdict(frame))
 
     # --- level 2 --------------------------------------------------------------------------
@@ -255,7 +286,7 @@ class IndicatorService:
         self.check_kpi(kpi)
         name = self.check_municipality(municipality)
         if group == "liknande":
-            area = self._area_of(kpi)
+            area = self.area_of(kpi)
             found = liknande_group(self.peers, municipality, area.peer_group_area, year)
         elif group == "lan":
             found = county_group(
@@ -295,8 +326,12 @@ class IndicatorService:
         self.check_municipality(municipality)
         r = self.ranked
         mine = r[(r["kpi"] == kpi) & (r["municipality_id"] == municipality)]
-        mine = mine[mine["year"].between(year - span + 1, year)]
-        out = mine[["year", "value", "colour", "rank", "n"]].sort_values("year", ignore_index=True)
+        mine = mine[mine["year"].between(year - span + 1, year)].set_index("year")
+        first = int(mine.index.min()) if len(mine) else year
+        # Every year of the span, so a year without a value breaks the line in a chart.
+        out = mine.reindex(range(first, year + 1))[["value", "colour", "rank", "n"]]
+        out = out.rename_axis("year").reset_index()
+        out["colour"] = out["colour"].fillna("grey")
         out["riket"] = [self.riket.get((kpi, y), np.nan) for y in out["year"]]
         out["change"] = out["value"] - out["value"].ffill().shift()
         return out
@@ -312,7 +347,9 @@ class IndicatorService:
         ]
         out = part[["gender", "municipality_id", "value"]].copy()
         out["place"] = out["municipality_id"].map(self.names)
-        return out.sort_values(["municipality_id", "gender"], ignore_index=True)
+        out["riket_last"] = out["municipality_id"] == RIKET  # the municipality first
+        out = out.sort_values(["riket_last", "gender"], ignore_index=True)
+        return out.drop(columns="riket_last")
 
     # --- level 2:3 ------------------------------------------------------------------------
 
@@ -375,7 +412,7 @@ class IndicatorService:
 
     # --- internals ------------------------------------------------------------------------
 
-    def _area_of(self, kpi: str) -> Area:
+    def area_of(self, kpi: str) -> Area:
         """The first area whose measures list the KPI (for its peer group and survey)."""
         for area in self.config.areas:
             if kpi in area.kpi_ids():
@@ -434,7 +471,7 @@ class IndicatorService:
 
     def _measure_rows(self) -> pd.DataFrame:
         """Every measure x municipality x year: colour, rank, n, score, the previous score and
-        colour, and how many of its KPIs have each colour; indexed by (municipality_id, year)."""
+        colour; indexed by (municipality_id, year)."""
         keyed = {
             f"{a.id}/{m.id}": m.kpis
             for a in self.config.areas
@@ -456,17 +493,6 @@ class IndicatorService:
             last_known = m[column].where(m["score"].notna()).groupby(keys, sort=False).ffill()
             m[f"previous_{column}"] = last_known.groupby(keys, sort=False).shift(1)
 
-        kpis = self.kpi_rows.reset_index()[["municipality_id", "year", "kpi", "colour"]]
-        per_kpi = self.layout[["area", "measure", "kpi"]].merge(kpis, on="kpi")
-        counts = (
-            per_kpi.groupby(["area", "measure", "municipality_id", "year", "colour"])
-            .size()
-            .unstack("colour", fill_value=0)
-            .reindex(columns=list(COLOURS), fill_value=0)
-            .add_prefix("kpis_")
-            .reset_index()
-        )
-        m = counts.merge(m, on=["area", "measure", "municipality_id", "year"], how="left")
         return m.set_index(["municipality_id", "year"]).sort_index()
 
     def _flags(self, rows: pd.DataFrame) -> pd.Series:

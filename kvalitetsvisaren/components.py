@@ -1,0 +1,141 @@
+"""Small Dash layout builders shared by the pages: quartile badges (colour + icon + word),
+trend marks, flags, number formatting, charts with a table alternative, the explanation page.
+
+Every coloured element carries `data-quartile`; colours come from the ranking, never from here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from . import flags
+from .labels import QUARTILES, TRENDS, number
+
+DROPDOWN_LABELS = {
+    "search": "Sök",
+    "clear_search": "Rensa sökningen",
+    "clear_selection": "Rensa valet",
+    "no_options_found": "Inga träffar",
+    "select_all": "Välj alla",
+    "deselect_all": "Avmarkera alla",
+}
+FLAG_ICONS = {
+    flags.NEAR_CUT: "≈",
+    flags.PRELIMINARY: "P",
+    flags.LOW_RESPONSE: "!",
+    flags.DISCONTINUED: "⊘",
+}
+
+
+def badge(colour: str, *, small: bool = False) -> html.Span:
+    """The quartile as icon + word on its colour; `data-quartile` for checks and styling."""
+    icon, word = QUARTILES.get(colour, QUARTILES["grey"])
+    return html.Span(
+        [html.Span(icon, className="badge-icon", **{"aria-hidden": "true"}), word],
+        className=f"badge badge-{colour}" + (" badge-small" if small else ""),
+        **{"data-quartile": colour},
+    )
+
+
+def trend_mark(trend: str, change: float | None, unit: str) -> html.Span:
+    """Arrow by the direction of the value, word by whether that is better or worse. A change
+    of a share is in percentage points (p.e.), not per cent."""
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return html.Span("–", className="trend trend-none", title="Ingen jämförelse")
+    arrow = "↑" if change > 0 else "↓" if change < 0 else "→"
+    sign = "+" if change > 0 else "−" if change < 0 else ""
+    amount = number(abs(change), "p.e." if unit == "%" else unit)
+    word = TRENDS.get(trend, "")
+    text = f"{arrow} {sign}{amount}" + (f" ({word})" if word else "")
+    return html.Span(text, className=f"trend trend-{trend or 'none'}")
+
+
+def flag_marks(ids: Sequence[str]) -> html.Span:
+    """Icons with a text alternative; the explanation in the title (hover) and for screen
+    readers in the label."""
+    return html.Span(
+        [
+            html.Abbr(
+                FLAG_ICONS[f],
+                title=f"{flags.LABELS[f]}: {flags.EXPLANATIONS[f]}",
+                className=f"flag flag-{f}",
+                **{"aria-label": flags.LABELS[f], "data-flag": f},
+            )
+            for f in ids
+        ],
+        className="flags",
+    )
+
+
+def legend() -> html.Ul:
+    """What the colours and flags mean, shown on every level."""
+    items = [html.Li([badge(c, small=True)]) for c in QUARTILES]
+    items += [
+        html.Li([html.Span(FLAG_ICONS[f], className="flag", **{"aria-hidden": "true"}),
+                 f" {flags.LABELS[f]}"])
+        for f in FLAG_ICONS
+    ]  # fmt: skip
+    return html.Ul(items, className="legend", **{"aria-label": "Teckenförklaring"})
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], caption: str) -> html.Table:
+    """A plain accessible table: `columns` maps frame columns to Swedish headers."""
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in columns.values()]))
+    body = html.Tbody(
+        [html.Tr([html.Td(_cell(row[c])) for c in columns]) for _, row in frame.iterrows()]
+    )
+    return html.Table([html.Caption(caption), head, body], className="data-table")
+
+
+def chart(graph_id: str, figure: Any, description: str, data: html.Table) -> html.Figure:
+    """A chart, a one-sentence description, and its data as a table (text alternative)."""
+    return html.Figure(
+        [
+            dcc.Graph(
+                id=graph_id,
+                figure=figure,
+                config={
+                    "displaylogo": False,
+                    "responsive": True,
+                    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                },
+            ),
+            html.Figcaption(description),
+            html.Details([html.Summary("Visa som tabell"), data], className="chart-table"),
+        ],
+        className="chart",
+    )
+
+
+def explanation(message: str, back: Sequence[tuple[str, str]]) -> html.Section:
+    """The Swedish page for a bad URL or parameter: what is wrong and where to go instead."""
+    return html.Section(
+        [
+            html.H1("Sidan kunde inte visas"),
+            html.P(message, className="explanation-message"),
+            html.P("Du kan gå vidare härifrån:"),
+            html.Ul([html.Li(dcc.Link(text, href=href)) for text, href in back]),
+        ],
+        className="explanation",
+        role="alert",
+    )
+
+
+def source_line(year: int, fetched_at: str | None) -> html.P:
+    fetched = (fetched_at or "okänt datum")[:10]
+    return html.P(
+        f"Källa: Kolada (RKA), data {year}, hämtad {fetched}; färgsättning: egen bearbetning "
+        "(kvartiler bland landets kommuner).",
+        className="source-line",
+    )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return number(value)
+    return "–" if value is None else str(value)

@@ -1,0 +1,194 @@
+"""Pure: view frames -> plotly figures. No Dash. Colour is never the only cue: every quartile
+also has its own marker symbol and a legend word, and the charts have table alternatives."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .labels import QUARTILES, number, quartile_label
+
+COLOURS = {
+    "green": "#1b7a3e",
+    "yellow": "#c99a06",
+    "red": "#c0392b",
+    "grey": "#9e9e9e",
+    "neutral": "#4a6fa5",
+}
+SYMBOLS = {
+    "green": "triangle-up",
+    "yellow": "square",
+    "red": "triangle-down",
+    "grey": "circle-open",
+    "neutral": "diamond",
+}
+FOCUS = "#111111"
+RIKET = "#37474f"
+FONT = {"family": "Arial, Liberation Sans, DejaVu Sans, sans-serif", "size": 13}
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.2, "x": 0},
+        separators=", ",  # Swedish: decimal comma, space between thousands
+    )
+    return fig
+
+
+def strip_figure(
+    distribution: pd.DataFrame,
+    focus: str,
+    focus_name: str,
+    *,
+    unit: str,
+    title: str,
+    riket: float,
+    mean: float,
+    green_cut: float,
+    red_cut: float,
+) -> go.Figure:
+    """Every municipality's value as a point (jittered for visibility), the chosen one marked
+    and named, the quartile cuts, Riket and the unweighted mean as labelled lines."""
+    d = distribution.sort_values("value", ignore_index=True)
+    jitter = [((i * 0.618_034) % 1 - 0.5) * 0.8 for i in range(len(d))]
+    d = d.assign(y=jitter)
+    fig = go.Figure()
+    for colour in QUARTILES:
+        part = d[d["colour"] == colour]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["value"], y=part["y"], mode="markers", name=quartile_label(colour),
+            marker={"color": COLOURS[colour], "symbol": SYMBOLS[colour], "size": 8,
+                    "line": {"width": 0.5, "color": "white"}},
+            text=part["title"], hovertemplate="%{text}: %{x}<extra></extra>",
+        ))  # fmt: skip
+    mine = d[d["municipality_id"] == focus]
+    if not mine.empty:
+        fig.add_trace(go.Scatter(
+            x=mine["value"], y=mine["y"], mode="markers+text", name=focus_name,
+            marker={"color": COLOURS.get(mine["colour"].iloc[0], FOCUS), "size": 16,
+                    "symbol": SYMBOLS.get(mine["colour"].iloc[0], "circle"),
+                    "line": {"width": 2.5, "color": FOCUS}},
+            text=[focus_name], textposition="top center", textfont={"size": 14, "color": FOCUS},
+            hovertemplate=f"{focus_name}: %{{x}}<extra></extra>",
+        ))  # fmt: skip
+    lines = [
+        (green_cut, f"Gräns bästa 25 % ({number(green_cut, unit)})", COLOURS["green"], "dash"),
+        (red_cut, f"Gräns sämsta 25 % ({number(red_cut, unit)})", COLOURS["red"], "dash"),
+        (riket, f"Riket {number(riket, unit)}", RIKET, "solid"),
+        (mean, f"Ovägt medel {number(mean, unit)}", RIKET, "dot"),
+    ]
+    # Labels stacked inside the top of the plot, one row each, so they never overlap.
+    for row, (x, text, colour, dash) in enumerate(lines):
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            continue
+        fig.add_vline(x=x, line={"color": colour, "dash": dash, "width": 1.5})
+        fig.add_annotation(x=x, y=1 - 0.075 * row, yref="paper", text=text, showarrow=False,
+                           font={"size": 11, "color": colour}, xanchor="left",
+                           bgcolor="rgba(255,255,255,0.85)")  # fmt: skip
+    fig.update_yaxes(visible=False, range=[-0.6, 1.6])
+    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6", zeroline=False)
+    return _layout(fig, title, 360)
+
+
+def group_figure(
+    members: pd.DataFrame, *, unit: str, title: str, mean: float, higher_is_better: bool | None
+) -> go.Figure:
+    """The comparison group as bars, best first; the chosen municipality outlined and marked."""
+    ascending = higher_is_better is not False
+    d = members.sort_values("value", ascending=ascending, na_position="first")
+    names = [f"{t} (vald)" if f else t for t, f in zip(d["title"], d["is_focus"], strict=True)]
+    fig = go.Figure(go.Bar(
+        x=d["value"], y=names, orientation="h",
+        marker={"color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+                "line": {"color": [FOCUS if f else "white" for f in d["is_focus"]],
+                         "width": [3 if f else 0 for f in d["is_focus"]]},
+                "pattern": {"shape": [_pattern(c) for c in d["colour"]]}},
+        text=[f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+              for c, v in zip(d["colour"], d["value"], strict=True)],
+        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x}<extra></extra>",
+        showlegend=False,
+    ))  # fmt: skip
+    if not math.isnan(mean):
+        fig.add_vline(x=mean, line={"color": RIKET, "dash": "dot"})
+        text = f"Gruppens medel {number(mean, unit)}"
+        fig.add_annotation(x=mean, y=1.02, yref="paper", showarrow=False, xanchor="left",
+                           text=text, font={"size": 11})  # fmt: skip
+    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
+    return _layout(fig, title, 120 + 34 * len(d))
+
+
+def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go.Figure:
+    """The municipality's values over the years (marked by quartile) against Riket."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=trend["year"], y=trend["riket"], name="Riket", mode="lines+markers",
+        line={"color": RIKET, "dash": "dash"}, marker={"symbol": "circle-open"},
+    ))  # fmt: skip
+    fig.add_trace(go.Scatter(
+        x=trend["year"], y=trend["value"], name=name, mode="lines+markers",
+        line={"color": FOCUS, "width": 2.5},
+        marker={"size": 11, "color": [COLOURS.get(c, COLOURS["grey"]) for c in trend["colour"]],
+                "symbol": [SYMBOLS.get(c, "circle") for c in trend["colour"]],
+                "line": {"width": 1, "color": FOCUS}},
+        customdata=[quartile_label(c) for c in trend["colour"]],
+        hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
+    ))  # fmt: skip
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig.update_yaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
+    return _layout(fig, title, 340)
+
+
+def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
+    """Kvinnor, män and totalt for the municipality and Riket."""
+    words = {"K": "Kvinnor", "M": "Män", "T": "Totalt"}
+    patterns = {"K": "", "M": "/", "T": "."}
+    shades = {"K": "#5b4b8a", "M": "#2b7bb9", "T": RIKET}
+    fig = go.Figure()
+    for gender in ("K", "M", "T"):
+        part = split[split["gender"] == gender]
+        fig.add_trace(go.Bar(
+            x=part["place"], y=part["value"], name=words[gender],
+            marker={"color": shades[gender], "pattern": {"shape": patterns[gender]}},
+            text=[number(v, unit) for v in part["value"]], textposition="outside",
+        ))  # fmt: skip
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
+    return _layout(fig, title, 320)
+
+
+def units_figure(
+    rows: pd.DataFrame, *, unit: str, title: str, municipality: float, riket: float, name: str
+) -> go.Figure:
+    """The municipality's units for one KPI as bars (colour: each unit among all units of its
+    type nationally), with the municipality's and Riket's values as lines."""
+    d = rows.dropna(subset=["value"]).sort_values("value")
+    fig = go.Figure(go.Bar(
+        x=d["value"], y=d["title"], orientation="h", showlegend=False,
+        marker={"color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+                "pattern": {"shape": [_pattern(c) for c in d["colour"]]}},
+        text=[f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+              for c, v in zip(d["colour"], d["value"], strict=True)],
+        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x}<extra></extra>",
+    ))  # fmt: skip
+    for x, text, dash in ((municipality, name, "dot"), (riket, "Riket", "dash")):
+        if x is not None and not math.isnan(x):
+            fig.add_vline(x=x, line={"color": RIKET, "dash": dash})
+            fig.add_annotation(x=x, y=1.02, yref="paper", showarrow=False, xanchor="left",
+                               text=f"{text} {number(x, unit)}", font={"size": 11})  # fmt: skip
+    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
+    return _layout(fig, title, 120 + 30 * max(len(d), 1))
+
+
+def _pattern(colour: str) -> str:
+    """A fill pattern per quartile, so the bars differ in print and for colour-blind readers."""
+    return {"green": "", "yellow": ".", "red": "x", "grey": "-", "neutral": "/"}.get(colour, "")

@@ -1,0 +1,32 @@
+"""Pure: the Swedish words and icons for quartiles and trends, and Swedish number formatting.
+Shared by the Dash components and the (Dash-free) figures."""
+
+from __future__ import annotations
+
+import math
+
+QUARTILES: dict[str, tuple[str, str]] = {
+    "green": ("▲", "Bäst 25 %"),
+    "yellow": ("■", "Mellan 50 %"),
+    "red": ("▼", "Sämst 25 %"),
+    "grey": ("○", "Saknas"),
+    "neutral": ("◇", "Sammanhang"),
+}
+TRENDS = {"better": "bättre", "worse": "sämre", "same": "oförändrat"}
+NBSP, THIN = "\u00a0", "\u202f"
+
+
+def quartile_label(colour: str) -> str:
+    icon, word = QUARTILES.get(colour, QUARTILES["grey"])
+    return f"{icon} {word}"
+
+
+def number(value: float | None, unit: str = "") -> str:
+    """Swedish formatting: decimal comma, thin space between thousands, unit after a space."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    decimals = 0 if abs(value) >= 1000 or float(value).is_integer() else 1
+    text = f"{value:,.{decimals}f}".replace(",", THIN).replace(".", ",")
+    if unit in ("", "ja/nej"):
+        return text
+    return f"{text}{NBSP}{unit}"

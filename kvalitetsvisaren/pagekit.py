@@ -1,0 +1,119 @@
+"""What every page shares: reading and checking its URL, the skeleton its layout returns, and
+turning a bad URL into the Swedish explanation page (logged, never a traceback)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from dash import dcc, html
+
+from . import views
+from .components import explanation, source_line
+from .runtime import get_service
+from .service import IndicatorService, UnknownError
+from .urls import BadParameter, Params, overview_url, parse_params
+
+log = logging.getLogger("kvalitetsvisaren.pages")
+
+
+def read(svc: IndicatorService, raw: dict[str, Any], *, unit_level: bool = False,
+         area: str | None = None) -> Params:  # fmt: skip
+    """Parse the query and check that it names things the data has. Raises BadParameter or
+    UnknownError with a Swedish message."""
+    fields = ("kommun", "ar", "grupp", "enhet", "omrade")
+    p = parse_params(svc.config.default_municipality, svc.years()[0],
+                     **{k: raw.get(k) for k in fields})  # fmt: skip
+    svc.check_municipality(p.kommun)
+    allowed = set(svc.years())
+    if unit_level and area:
+        allowed |= set(svc.unit_years(area))
+    if p.ar not in allowed:
+        raise BadParameter(
+            f"Det finns inga uppgifter för år {p.ar}. Välj ett år mellan {min(allowed)} och "
+            f"{max(allowed)}."
+        )
+    return p
+
+
+def skeleton(
+    *,
+    level: str,
+    path: str,
+    raw: dict[str, Any],
+    params_id: str,
+    content: list,
+    unit_level: bool = False,
+    area: str | None = None,
+    kpi: str | None = None,
+    check: Callable[[IndicatorService, Params], str | None] | None = None,
+) -> html.Div:
+    """The page: header, a main region whose content the page's callback fills, and the
+    checked parameters in a Store. A bad URL gets the explanation page instead."""
+    svc = get_service()
+    try:
+        if area is not None:
+            svc.area(area)
+        if kpi is not None:
+            svc.check_kpi(kpi)
+        p = read(svc, raw, unit_level=unit_level, area=area)
+        unit_title = check(svc, p) if check else None
+    except (BadParameter, UnknownError) as exc:
+        log.warning("Bad URL %s %s: %s", path, raw, exc)
+        return bad_url_page(svc, str(exc))
+    years = sorted(set(svc.years()) | set(svc.unit_years(area)), reverse=True) if (
+        unit_level and area) else None  # fmt: skip
+    return html.Div(
+        [
+            views.header(
+                svc,
+                p,
+                level=level,
+                path=path,
+                area=area,
+                kpi=kpi,
+                unit_title=unit_title,
+                years=years,
+            ),
+            html.Main(
+                [*content, source_line(p.ar, svc.store.meta.get("fetched_at"))],
+                id="main",
+                tabIndex="-1",
+            ),
+            dcc.Store(id=params_id, data=p.__dict__),
+        ]
+    )
+
+
+def bad_url_page(svc: IndicatorService, message: str) -> html.Div:
+    p = Params(svc.config.default_municipality, svc.years()[0])
+    name = svc.names.get(p.kommun, p.kommun)
+    return html.Div(
+        [
+            views.header(svc, p, level="", path="/oversikt"),
+            html.Main(
+                explanation(message, [(f"Översikten för {name} {p.ar}", overview_url(p))]),
+                id="main",
+            ),
+        ]
+    )
+
+
+def render(build: Callable[[IndicatorService, Params], Any], data: dict[str, Any] | None) -> Any:
+    """Run a page's view builder for the checked parameters; an unknown thing the layout did
+    not catch still becomes an explanation, not a traceback."""
+    svc = get_service()
+    p = Params(**(data or {"kommun": svc.config.default_municipality, "ar": svc.years()[0]}))
+    try:
+        return build(svc, p)
+    except UnknownError as exc:
+        log.warning("Cannot render %s: %s", p, exc)
+        return explanation(str(exc), [("Till översikten", overview_url(p))])
+    except Exception:  # a bug must cost the reader one view, not the page: log it whole
+        log.exception("Failed to render %s", p)
+        return explanation(
+            "Ett fel uppstod när sidan skulle visas. Felet är loggat; försök igen eller välj en "
+            "annan vy.",
+            [("Till översikten", overview_url(p))],
+        )

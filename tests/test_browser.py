@@ -1,0 +1,167 @@
+"""The dashboard in a real browser: Playwright driving Debian's Chromium against the app served
+on loopback with the bundled snapshot. No browser console errors are allowed in any test.
+
+Skipped when Chromium is missing (a fresh machine without `apt-get install chromium`); CI sets
+KVALITETSVISAREN_REQUIRE_BROWSER=1 so that there a missing browser fails instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
+
+CHROMIUM = os.environ.get("KVALITETSVISAREN_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+VASTERVIK = "0883"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)"
+        if os.environ.get("KVALITETSVISAREN_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(dash_app):
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, dash_app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(page: Page):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield
+    assert errors == []
+
+
+def overview(page: Page, live_server: str, municipality: str = VASTERVIK) -> None:
+    page.goto(f"{live_server}/oversikt?kommun={municipality}&ar=2022")
+    page.wait_for_selector("[data-measure]")
+
+
+def test_overview_tiles_have_the_ranking_modules_colours(page, live_server, service):
+    store, config = service.store, service.config
+    scores = quartiles_with_scores(store.values, store.municipalities, service.directions)
+    measures = {f"{a.id}/{m.id}": m.kpis for a in config.areas for m in a.measures
+                if m.kind == "quality"}  # fmt: skip
+    expected = measure_quartiles(scores, measures, service.directions)
+    expected = expected[(expected["municipality_id"].astype(str) == VASTERVIK)
+                        & (expected["year"] == 2022)]  # fmt: skip
+    colours = dict(zip(expected["measure"], expected["colour"].astype(str), strict=True))
+    overview(page, live_server)
+    tiles = page.locator("[data-area] [data-measure]")
+    assert tiles.count() == sum(len(a.measures) for a in config.areas)
+    for i in range(tiles.count()):
+        tile = tiles.nth(i)
+        area = tile.locator("xpath=ancestor::*[@data-area]").get_attribute("data-area")
+        measure = tile.get_attribute("data-measure")
+        kind = config.area(area).measure(measure).kind
+        want = colours.get(f"{area}/{measure}", "grey") if kind == "quality" else "neutral"
+        assert tile.get_attribute("data-quartile") == want, (area, measure)
+        badge = tile.locator(".badge")
+        assert badge.get_attribute("data-quartile") == want  # colour + icon + word, together
+
+
+def test_clicking_through_the_four_levels_updates_the_url(page, live_server):
+    overview(page, live_server)
+    page.locator('[data-area="hemtjanst"] [data-measure="bemotande"] a').click()
+    expect(page).to_have_url(re.compile(r"/omrade/hemtjanst\?kommun=0883&ar=2022#bemotande$"))
+    page.wait_for_selector('[data-kpi="U21504"]')
+    page.get_by_role("link", name="Bra bemötande").click()
+    expect(page).to_have_url(re.compile(r"/nyckeltal/U21504\?kommun=0883&ar=2022&omrade=hemtjanst"))
+    expect(page.locator("h1")).to_contain_text("Bra bemötande")
+    page.locator("nav.levels a", has_text="2:3").click()
+    expect(page).to_have_url(re.compile(r"/enheter/hemtjanst\?kommun=0883&ar=2022$"))
+    expect(page.locator(".notice").first).to_contain_text("inga uppgifter per enhet för 2022")
+    page.locator(".notice a", has_text="2024").click()
+    expect(page).to_have_url(re.compile(r"/enheter/hemtjanst\?kommun=0883&ar=2024$"))
+    page.locator('[data-kpi="N21496"] [data-ou="V21E12398"] a').click()
+    expect(page).to_have_url(re.compile(r"enhet=V21E12398$"))
+    expect(page.locator("h1")).to_have_text("Gunnebo Hemtjänst")
+    page.locator("nav.levels a", has_text="1").first.click()
+    expect(page).to_have_url(re.compile(r"/oversikt\?kommun=0883&ar=2022$"))
+
+
+def test_a_bookmarked_unit_url_opens_the_unit_page(page, live_server):
+    page.goto(f"{live_server}/enheter/hemtjanst?kommun=0883&ar=2024&enhet=V21E12398")
+    expect(page.locator("h1")).to_have_text("Gunnebo Hemtjänst")
+    expect(page.locator('[data-kpi="N21496"] .badge').first).to_have_attribute(
+        "data-quartile", "green"
+    )  # 100 %: among the best fourth of all 2,344 hemtjänst units
+    expect(page.locator("nav.breadcrumbs")).to_contain_text("Gunnebo Hemtjänst")
+
+
+def test_choosing_a_municipality_by_name_changes_the_url(page, live_server):
+    overview(page, live_server)
+    page.locator("#nav-kommun").click()
+    page.get_by_role("searchbox", name="Sök").fill("Stockh")
+    page.get_by_role("option", name="Stockholm", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/oversikt\?kommun=0180&ar=2022$"))
+    expect(page.locator("h1")).to_have_text("Kvalitet i Stockholm 2022")
+
+
+def test_switching_the_comparison_group_is_bookmarkable(page, live_server):
+    page.goto(f"{live_server}/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst")
+    expect(page.locator(".group-place")).to_contain_text("Plats 4 av 8")
+    page.get_by_label("Länets kommuner").check()
+    expect(page).to_have_url(re.compile(r"grupp=lan"))
+    expect(page.locator("#nyckeltal-grupp-content")).to_contain_text("Kalmar läns kommuner")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/oversikt?kommun=9999&ar=2022", "Kommunen '9999' finns inte."),
+        ("/omrade/gymnasium?kommun=0883&ar=2022", "Området 'gymnasium' finns inte."),
+        ("/finns-inte", "Sidan finns inte."),
+    ],
+)
+def test_a_bad_url_shows_the_explanation_page(page, live_server, path, message):
+    page.goto(live_server + path)
+    expect(page.locator(".explanation")).to_contain_text(message)
+    page.get_by_role("link", name="Översikten för Västervik 2022").click()
+    page.wait_for_selector("[data-measure]")
+
+
+def test_keyboard_reaches_and_opens_a_tile(page, live_server):
+    overview(page, live_server)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Hoppa till innehållet"
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('tile-link')"):
+            break
+    else:
+        pytest.fail("no tile could be reached with Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # a visible focus
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/omrade/hemtjanst\?"))
+
+
+def test_usable_on_a_phone(page, live_server):
+    page.set_viewport_size({"width": 375, "height": 800})
+    overview(page, live_server)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.goto(f"{live_server}/omrade/hemtjanst?kommun=0883&ar=2022")
+    page.wait_for_selector("[data-kpi]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # tables scroll inside

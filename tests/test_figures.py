@@ -1,0 +1,69 @@
+"""Figures are built from the service's frames without a browser; they show what the frames
+say, and colour is never the only cue (each quartile has its own marker symbol or pattern)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kvalitetsvisaren import figures
+from kvalitetsvisaren.labels import QUARTILES
+
+VASTERVIK = "0883"
+
+
+@pytest.fixture(scope="module")
+def summary(service):
+    return service.kpi_summary("U21468", VASTERVIK, 2022)
+
+
+def test_strip_shows_every_municipality_once_with_a_symbol_per_quartile(service, summary):
+    dist = service.distribution("U21468", 2022)
+    fig = figures.strip_figure(
+        dist, VASTERVIK, "Västervik", unit="%", title="t", riket=summary.riket,
+        mean=summary.mean, green_cut=summary.green_cut, red_cut=summary.red_cut,
+    )  # fmt: skip
+    by_name = {t.name: t for t in fig.data}
+    for colour in ("green", "yellow", "red"):
+        trace = by_name[f"{QUARTILES[colour][0]} {QUARTILES[colour][1]}"]
+        assert len(trace.x) == (dist["colour"] == colour).sum()
+        assert trace.marker.symbol == figures.SYMBOLS[colour]
+    assert sum(len(by_name[n].x) for n in by_name if n != "Västervik") == len(dist) == 286
+    focus = by_name["Västervik"]
+    assert list(focus.x) == [88.0] and list(focus.text) == ["Västervik"]
+    labels = [a.text for a in fig.layout.annotations]
+    assert "Riket 86\u00a0%" in labels and "Gräns bästa 25 % (92\u00a0%)" in labels
+    assert any(t.startswith("Ovägt medel 88,1") for t in labels)
+    assert {shape.x0 for shape in fig.layout.shapes} == {
+        summary.green_cut, summary.red_cut, summary.riket, summary.mean
+    }  # fmt: skip
+
+
+def test_group_bars_are_the_members_best_first(service):
+    group = service.comparison("U21468", VASTERVIK, 2022)
+    fig = figures.group_figure(group.members, unit="%", title="t", mean=group.mean,
+                               higher_is_better=True)  # fmt: skip
+    bars = fig.data[0]
+    assert len(bars.x) == 8
+    assert list(bars.x) == sorted(bars.x)  # horizontal: the best ends on top
+    assert "Västervik (vald)" in list(bars.y)
+    patterns = set(bars.marker.pattern.shape)
+    assert len(patterns) == len(set(group.members["colour"]))  # one pattern per colour
+
+
+def test_trend_breaks_the_line_where_a_year_is_missing(service):
+    trend = service.trend("U21468", VASTERVIK, 2022)
+    fig = figures.trend_figure(trend, name="Västervik", unit="%", title="t")
+    mine = next(t for t in fig.data if t.name == "Västervik")
+    years = list(mine.x)
+    assert years == list(range(2013, 2023))  # every year, 2021 included ...
+    assert math.isnan(mine.y[years.index(2021)])  # ... without a value: the line breaks
+
+
+def test_units_figure_has_one_bar_per_unit_with_a_value(service):
+    table = service.unit_table("hemtjanst", VASTERVIK, 2024)
+    rows = table[table["kpi"] == "N21496"]
+    fig = figures.units_figure(rows, unit="%", title="t", municipality=float("nan"),
+                               riket=float("nan"), name="Västervik")  # fmt: skip
+    assert len(fig.data[0].x) == rows["value"].notna().sum() == 16

@@ -1,0 +1,200 @@
+"""The four levels without a browser: layouts and callbacks called directly on the real
+snapshot. Expected colours come from the ranking module (national_quartiles / unit_quartiles)
+run here on the raw store, never from the pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from dash._callback import NoUpdate
+from plotly.utils import PlotlyJSONEncoder
+
+from kvalitetsvisaren.ranking import national_quartiles, unit_quartiles
+from kvalitetsvisaren.shell import href_for, navigate
+from kvalitetsvisaren.urls import Params
+
+VASTERVIK = "0883"
+
+
+def as_json(component: Any) -> Any:
+    return json.loads(json.dumps(component, cls=PlotlyJSONEncoder))
+
+
+def find(tree: Any, attribute: str) -> list[dict]:
+    """Every component in the tree that carries `attribute` (e.g. data-kpi), as its props."""
+    found, stack = [], [as_json(tree)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            props = node.get("props", node)
+            if attribute in props:
+                found.append(props)
+            stack.extend(v for v in props.values() if isinstance(v, list | dict))
+    return found
+
+
+def text(tree: Any) -> str:
+    return json.dumps(as_json(tree), ensure_ascii=False)
+
+
+def is_no_update(value: Any) -> bool:
+    return isinstance(value, NoUpdate)
+
+
+@pytest.fixture(scope="module")
+def pages(dash_app):
+    from kvalitetsvisaren.pages import area, kpi, not_found_404, overview, units
+
+    return {"overview": overview, "area": area, "kpi": kpi, "units": units,
+            "404": not_found_404}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def kpi_colours(service):
+    store = service.store
+    ranked = national_quartiles(store.values, store.municipalities, service.directions)
+    ranked["municipality_id"] = ranked["municipality_id"].astype(str)
+    return ranked.set_index(["kpi", "municipality_id", "year"])["colour"].astype(str)
+
+
+def params(**changes: Any) -> dict:
+    return {**Params(VASTERVIK, 2022).__dict__, **changes}
+
+
+def test_pages_are_registered_at_their_paths(pages):
+    import dash
+
+    templates = {p.get("path_template") or p["path"] for p in dash.page_registry.values()}
+    assert {"/oversikt", "/omrade/<area>", "/nyckeltal/<kpi>", "/enheter/<area>"} <= templates
+
+
+def test_home_redirects_to_a_bookmarkable_overview(dash_app):
+    response = dash_app.server.test_client().get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/oversikt?kommun=0883&ar=2022")
+
+
+def test_layouts_are_cheap_skeletons_valid_without_arguments(pages):
+    for name in ("overview", "area", "kpi", "units"):
+        layout = pages[name].layout()
+        assert find(layout, "data-measure") == []  # no data yet: the callback brings it
+        assert "Kommun" in text(layout) and "nav-kommun" in text(layout)
+
+
+def test_overview_tiles_have_the_measure_colours(pages, service, kpi_colours):
+    content = pages["overview"].update_overview(params())
+    tiles = find(content, "data-measure")
+    configured = [(a.id, m.id) for a in service.config.areas for m in a.measures]
+    assert len(tiles) == len(configured)
+    for area in service.config.areas:
+        summary = service.area_summary(area.id, VASTERVIK, 2022).measures.set_index("measure")
+        section = next(s for s in find(content, "data-area") if s["data-area"] == area.id)
+        for tile in find(section, "data-measure"):
+            assert tile["data-quartile"] == summary.loc[tile["data-measure"], "colour"]
+    # a one-KPI measure's tile equals its KPI's national colour (the rule, checked via ranking)
+    helhetssyn = [t for t in find(content, "data-measure") if t["data-measure"] == "helhetssyn"]
+    assert helhetssyn[0]["data-quartile"] == kpi_colours[("U21468", VASTERVIK, 2022)]
+    assert "1 av 7 mått bland de 25 % bästa" in text(content)
+
+
+def test_area_rows_carry_each_kpis_national_colour(pages, service, kpi_colours):
+    pages["area"].layout(area="hemtjanst", kommun=VASTERVIK, ar="2022")
+    content = pages["area"].update_area(params(), "hemtjanst")
+    rows = find(content, "data-kpi")
+    assert {r["data-kpi"] for r in rows} == set(service.config.area("hemtjanst").kpi_ids())
+    for row in rows:
+        expected = kpi_colours.get((row["data-kpi"], VASTERVIK, 2022), "grey")
+        assert row["data-quartile"] == expected, row["data-kpi"]
+    assert "plats 145 av 286" in text(content)  # U21468, counted in test_ranking by hand
+
+
+def test_kpi_page_has_definition_spread_group_trend_and_genders(pages):
+    main, group, more = pages["kpi"].update_kpi(params(omrade="hemtjanst"), "U21468")
+    everything = text([main, group, more])
+    assert "Hur nöjd eller missnöjd är du sammantaget" in everything  # Kolada's definition
+    graphs = [g for g in find([main, group, more], "figure")]
+    assert {g["id"] for g in graphs} == {
+        "nyckeltal-spridning", "nyckeltal-grupp-diagram", "nyckeltal-trend", "nyckeltal-kon"
+    }  # fmt: skip
+    assert "Liknande kommuner äldreomsorg, Västervik, 2024" in everything
+    assert "Plats 4 av 8 i gruppen" in everything
+    assert "Visa som tabell" in everything  # every chart has its text alternative
+
+
+def test_units_rows_carry_the_units_national_colour(pages, service):
+    content = pages["units"].update_units(params(ar=2024), "hemtjanst")
+    rows = find(content, "data-ou")
+    store = service.store
+    expected = unit_quartiles(store.ou_values, store.ous, service.directions)
+    colours = expected.set_index(["kpi", "ou_id", "year"])["colour"].astype(str)
+    kpis = {s["data-kpi"] for s in find(content, "data-kpi")}
+    assert kpis == {"N21495", "N21496"}
+    assert len(rows) == 2 * 18  # every unit for each KPI, also those without values
+    for section in find(content, "data-kpi"):
+        for row in find(section, "data-ou"):
+            assert row["data-quartile"] == colours.get(
+                (section["data-kpi"], row["data-ou"], 2024), "grey"
+            )
+    assert "Inga värden i Kolada" in text(content)  # units without data say why
+
+
+def test_unit_page_and_its_checks(pages):
+    content = pages["units"].update_units(params(ar=2024, enhet="V15E088302801"), "grundskola")
+    assert "Ankarsrums skola 7-9" in text(content)
+    other = pages["units"].layout(area="grundskola", kommun="0180", ar="2024",
+                                  enhet="V15E088302801")  # fmt: skip
+    assert "Enheten 'V15E088302801' hör inte till grundskola i Stockholm." in text(other)
+
+
+@pytest.mark.parametrize(
+    ("page", "kwargs", "message"),
+    [
+        ("overview", {"kommun": "9999", "ar": "2022"}, "Kommunen '9999' finns inte."),
+        ("overview", {"kommun": "0883", "ar": "1999"}, "Det finns inga uppgifter för år 1999."),
+        ("overview", {"kommun": "0883", "ar": "tjugo"}, "Året 'tjugo' är inte ett årtal."),
+        ("overview", {"kommun": "<script>", "ar": "2022"}, "är inte fyra siffror"),
+        ("area", {"area": "forskola", "kommun": "0883"}, "Området 'forskola' finns inte."),
+        ("kpi", {"kpi": "N99999", "kommun": "0883"}, "Nyckeltalet 'N99999' ingår inte"),
+        ("units", {"area": "hemtjanst", "enhet": "V21E0"}, "Enheten 'V21E0' finns inte."),
+        ("kpi", {"kpi": "U21468", "grupp": "alla"}, "Jämförelsegruppen 'alla'"),
+        ("404", {}, "Sidan finns inte."),
+    ],
+)
+def test_bad_urls_get_the_swedish_explanation(pages, page, kwargs, message, caplog):
+    layout = pages[page].layout(**kwargs)
+    assert "Sidan kunde inte visas" in text(layout)
+    assert message in text(layout)
+    assert "Översikten för Västervik 2022" in text(layout)  # a way back
+    if page != "404":
+        assert any(message.split(".")[0][:20] in r.getMessage() for r in caplog.records)
+
+
+def test_picking_another_municipality_or_year_rewrites_the_url():
+    p = Params("0883", 2022, enhet="V21E12394")
+    assert href_for("/oversikt", p, "0180", 2022) == "/oversikt?kommun=0180&ar=2022"
+    assert href_for("/omrade/hemtjanst", p, "0883", 2020) == "/omrade/hemtjanst?kommun=0883&ar=2020"
+    # a unit belongs to its municipality: another municipality drops it
+    assert href_for("/enheter/hemtjanst", p, "0180", 2024) == (
+        "/enheter/hemtjanst?kommun=0180&ar=2024"
+    )
+    assert href_for("/enheter/hemtjanst", p, "0883", 2024).endswith("enhet=V21E12394")
+    # when a page appears its pickers report the URL's own values: nothing happens
+    nav = {"path": "/oversikt", "params": p.__dict__}
+    assert (
+        navigate("0883", 2022, nav) is not None
+        and navigate("0883", 2022, nav).__class__.__name__ == "NoUpdate"
+    )
+    assert navigate("1480", 2022, nav) == "/oversikt?kommun=1480&ar=2022"
+
+
+def test_choosing_a_comparison_group_puts_it_in_the_url(pages):
+    choose = pages["kpi"].choose_group
+    here = params(omrade="hemtjanst")
+    assert choose("lan", [], here, "U21468").endswith("grupp=lan&omrade=hemtjanst")
+    assert "grupp=0180%2C1480" in choose("egen", ["0180", "1480"], here, "U21468")
+    assert is_no_update(choose("liknande", [], here, "U21468"))
+    assert is_no_update(choose("egen", [], here, "U21468"))  # waits for a choice
