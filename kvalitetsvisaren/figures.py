@@ -66,7 +66,7 @@ def strip_figure(
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=part["value"], y=part["y"], mode="markers", name=quartile_label(colour),
+            x=part["value"], y=part["y"], mode="markers", name=QUARTILES[colour][1],
             marker={"color": COLOURS[colour], "symbol": SYMBOLS[colour], "size": 8,
                     "line": {"width": 0.5, "color": "white"}},
             text=part["title"], hovertemplate="%{text}: %{x}<extra></extra>",
