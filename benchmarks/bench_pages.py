@@ -25,8 +25,14 @@ from kvalitetsvisaren.factory import create_app
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
 from kvalitetsvisaren.store import load_store
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 MUNICIPALITIES = ["0883", "0180", "1480", "2584", "0114"]
 
 
@@ -37,12 +43,18 @@ def median_ms(times: list[float]) -> str:
 def server_side(repeats: int) -> tuple[list[float], list[float]]:
     app = create_app(load_store(BUNDLED_SNAPSHOT), load_config(DEFAULT_CONFIG))
     from kvalitetsvisaren.pages.overview import update_overview  # after the app: Dash Pages
+
     client = app.server.test_client()
     client.get("/oversikt?kommun=0883&ar=2022")
     direct, http = [], []
     for i in range(repeats):
-        params = {"kommun": MUNICIPALITIES[i % len(MUNICIPALITIES)], "ar": 2022,
-                  "grupp": "liknande", "enhet": None, "omrade": None}  # fmt: skip
+        params = {
+            "kommun": MUNICIPALITIES[i % len(MUNICIPALITIES)],
+            "ar": 2022,
+            "grupp": "liknande",
+            "enhet": None,
+            "omrade": None,
+        }
         start = time.perf_counter()
         update_overview(params)
         direct.append(time.perf_counter() - start)
@@ -53,8 +65,9 @@ def server_side(repeats: int) -> tuple[list[float], list[float]]:
             "changedPropIds": ["oversikt-params.data"],
         }
         start = time.perf_counter()
-        response = client.post("/_dash-update-component", data=json.dumps(body),
-                               content_type="application/json")  # fmt: skip
+        response = client.post(
+            "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        )
         http.append(time.perf_counter() - start)
         assert response.status_code == 200, response.data[:300]
     return direct, http
@@ -70,8 +83,12 @@ def in_browser(repeats: int) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/oversikt?kommun=0883&ar=2022"
     cold, warm = [], []
     try:
@@ -121,8 +138,10 @@ def main() -> None:
         runs = " ".join(f"{t * 1000:.0f}" for t in times[:10])
         print(f"{name:<52}{median_ms(times):>12}   {runs} (ms)")
     print()
-    print(f"callback: {statistics.median(direct) * 1000 / 50:.2f} of the 50 ms budget; "
-          f"first render: {statistics.median(cold) / 1.5:.2f} of the 1.5 s budget")  # fmt: skip
+    print(
+        f"callback: {statistics.median(direct) * 1000 / 50:.2f} of the 50 ms budget; "
+        f"first render: {statistics.median(cold) / 1.5:.2f} of the 1.5 s budget"
+    )
 
 
 if __name__ == "__main__":

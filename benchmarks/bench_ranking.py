@@ -53,8 +53,9 @@ def groupby_rank(values: pd.DataFrame, kommuner: pd.Index, directions: dict) -> 
     v["n"] = by.transform("size")
     green = 4 * v["rank"] <= v["n"]
     red = 4 * (v["worse"] + 1) <= v["n"]
-    v["colour"] = np.select([v["n"] < 4, green & ~red, red & ~green], ["grey", "green", "red"],
-                            "yellow")  # fmt: skip
+    v["colour"] = np.select(
+        [v["n"] < 4, green & ~red, red & ~green], ["grey", "green", "red"], "yellow"
+    )
     return v
 
 
@@ -69,8 +70,9 @@ def main() -> None:
     kommuner = pd.Index(municipalities.loc[municipalities["type"] == "K", "id"])
     kpis = sorted(values["kpi"].unique())
     # Directions alternate so both code paths run; a few KPIs are context (no colour).
-    directions = {k: [True, False, None][i % 3] if i % 50 == 0 else i % 2 == 0
-                  for i, k in enumerate(kpis)}  # fmt: skip
+    directions = {
+        k: [True, False, None][i % 3] if i % 50 == 0 else i % 2 == 0 for i, k in enumerate(kpis)
+    }
 
     start = time.perf_counter()
     national_quartiles(values, municipalities, directions)  # cold: first allocations
@@ -87,27 +89,35 @@ def main() -> None:
 
     check = result.merge(
         baseline[["kpi", "municipality_id", "year", "rank", "colour"]],
-        on=["kpi", "municipality_id", "year"], suffixes=("", "_baseline"),
-    )  # fmt: skip
+        on=["kpi", "municipality_id", "year"],
+        suffixes=("", "_baseline"),
+    )
     agree = (check["colour"].astype(str) == check["colour_baseline"]).all() and (
         check["rank"] == check["rank_baseline"]
     ).all()
     groups = result[["kpi", "year"]].drop_duplicates()
-    print(f"input: {len(values):,} rows ({values['value'].notna().sum():,} with a value), "
-          f"{len(kpis)} KPIs, {len(groups):,} KPI-years")  # fmt: skip
+    print(
+        f"input: {len(values):,} rows ({values['value'].notna().sum():,} with a value), "
+        f"{len(kpis)} KPIs, {len(groups):,} KPI-years"
+    )
     print(f"output: {len(result):,} rows (KPI-years x {len(kommuner)} kommuner)")
     print()
     print(f"{'implementation':<34}{'median s':>10}  runs (s)")
-    for name, times in [("national_quartiles (vectorised)", ours),
-                        ("pandas groupby-rank baseline", theirs)]:  # fmt: skip
+    for name, times in [
+        ("national_quartiles (vectorised)", ours),
+        ("pandas groupby-rank baseline", theirs),
+    ]:
         runs = " ".join(f"{t:.3f}" for t in times)
         print(f"{name:<34}{statistics.median(times):>10.3f}  {runs}")
     print(f"{'(first, cold run of ours)':<34}{cold:>10.3f}")
     print()
-    print(f"baseline / ours: {statistics.median(theirs) / statistics.median(ours):.2f}x "
-          f"(the baseline ranks only the rows with a value and builds no full grid)")  # fmt: skip
-    print(f"same ranks and colours as the baseline on {len(check):,} rows: "
-          f"{'yes' if agree else 'NO'}")  # fmt: skip
+    print(
+        f"baseline / ours: {statistics.median(theirs) / statistics.median(ours):.2f}x "
+        f"(the baseline ranks only the rows with a value and builds no full grid)"
+    )
+    print(
+        f"same ranks and colours as the baseline on {len(check):,} rows: {'yes' if agree else 'NO'}"
+    )
     print(f"goal: < 0.5 s (warm median) -> {'met' if statistics.median(ours) < 0.5 else 'NOT met'}")
 
 

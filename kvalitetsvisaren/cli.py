@@ -88,9 +88,13 @@ def _serve(args: argparse.Namespace) -> int:
     summary = store.summary()
     log.info(
         "Data: %s (%s, hämtad %s): %d nyckeltal, %d kommuner, %d enheter",
-        summary["path"], summary["source"], summary["fetched_at"],
-        summary["kpis"], summary["municipalities"], summary["units"],
-    )  # fmt: skip
+        summary["path"],
+        summary["source"],
+        summary["fetched_at"],
+        summary["kpis"],
+        summary["municipalities"],
+        summary["units"],
+    )
     app = create_app(store, config)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

@@ -76,10 +76,14 @@ def legend() -> html.Ul:
     """What the colours and flags mean, shown on every level."""
     items = [html.Li([badge(c, small=True)]) for c in QUARTILES]
     items += [
-        html.Li([html.Span(FLAG_ICONS[f], className="flag", **{"aria-hidden": "true"}),
-                 f" {flags.LABELS[f]}"])
+        html.Li(
+            [
+                html.Span(FLAG_ICONS[f], className="flag", **{"aria-hidden": "true"}),
+                f" {flags.LABELS[f]}",
+            ]
+        )
         for f in FLAG_ICONS
-    ]  # fmt: skip
+    ]
     return html.Ul(items, className="legend", **{"aria-label": "Teckenförklaring"})
 
 

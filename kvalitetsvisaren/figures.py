@@ -65,22 +65,42 @@ def strip_figure(
         part = d[d["colour"] == colour]
         if part.empty:
             continue
-        fig.add_trace(go.Scatter(
-            x=part["value"], y=part["y"], mode="markers", name=QUARTILES[colour][1],
-            marker={"color": COLOURS[colour], "symbol": SYMBOLS[colour], "size": 8,
-                    "line": {"width": 0.5, "color": "white"}},
-            text=part["title"], hovertemplate="%{text}: %{x}<extra></extra>",
-        ))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=part["value"],
+                y=part["y"],
+                mode="markers",
+                name=QUARTILES[colour][1],
+                marker={
+                    "color": COLOURS[colour],
+                    "symbol": SYMBOLS[colour],
+                    "size": 8,
+                    "line": {"width": 0.5, "color": "white"},
+                },
+                text=part["title"],
+                hovertemplate="%{text}: %{x}<extra></extra>",
+            )
+        )
     mine = d[d["municipality_id"] == focus]
     if not mine.empty:
-        fig.add_trace(go.Scatter(
-            x=mine["value"], y=mine["y"], mode="markers+text", name=focus_name,
-            marker={"color": COLOURS.get(mine["colour"].iloc[0], FOCUS), "size": 16,
+        fig.add_trace(
+            go.Scatter(
+                x=mine["value"],
+                y=mine["y"],
+                mode="markers+text",
+                name=focus_name,
+                marker={
+                    "color": COLOURS.get(mine["colour"].iloc[0], FOCUS),
+                    "size": 16,
                     "symbol": SYMBOLS.get(mine["colour"].iloc[0], "circle"),
-                    "line": {"width": 2.5, "color": FOCUS}},
-            text=[focus_name], textposition="top center", textfont={"size": 14, "color": FOCUS},
-            hovertemplate=f"{focus_name}: %{{x}}<extra></extra>",
-        ))  # fmt: skip
+                    "line": {"width": 2.5, "color": FOCUS},
+                },
+                text=[focus_name],
+                textposition="top center",
+                textfont={"size": 14, "color": FOCUS},
+                hovertemplate=f"{focus_name}: %{{x}}<extra></extra>",
+            )
+        )
     lines = [
         (green_cut, f"Gräns bästa 25 % ({number(green_cut, unit)})", COLOURS["green"], "dash"),
         (red_cut, f"Gräns sämsta 25 % ({number(red_cut, unit)})", COLOURS["red"], "dash"),
@@ -92,9 +112,16 @@ def strip_figure(
         if x is None or (isinstance(x, float) and math.isnan(x)):
             continue
         fig.add_vline(x=x, line={"color": colour, "dash": dash, "width": 1.5})
-        fig.add_annotation(x=x, y=1 - 0.075 * row, yref="paper", text=text, showarrow=False,
-                           font={"size": 11, "color": colour}, xanchor="left",
-                           bgcolor="rgba(255,255,255,0.85)")  # fmt: skip
+        fig.add_annotation(
+            x=x,
+            y=1 - 0.075 * row,
+            yref="paper",
+            text=text,
+            showarrow=False,
+            font={"size": 11, "color": colour},
+            xanchor="left",
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     fig.update_yaxes(visible=False, range=[-0.6, 1.6])
     fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6", zeroline=False)
     return _layout(fig, title, 360)
@@ -107,22 +134,41 @@ def group_figure(
     ascending = higher_is_better is not False
     d = members.sort_values("value", ascending=ascending, na_position="first")
     names = [f"{t} (vald)" if f else t for t, f in zip(d["title"], d["is_focus"], strict=True)]
-    fig = go.Figure(go.Bar(
-        x=d["value"], y=names, orientation="h",
-        marker={"color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
-                "line": {"color": [FOCUS if f else "white" for f in d["is_focus"]],
-                         "width": [3 if f else 0 for f in d["is_focus"]]},
-                "pattern": {"shape": [_pattern(c) for c in d["colour"]]}},
-        text=[f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-              for c, v in zip(d["colour"], d["value"], strict=True)],
-        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x}<extra></extra>",
-        showlegend=False,
-    ))  # fmt: skip
+    fig = go.Figure(
+        go.Bar(
+            x=d["value"],
+            y=names,
+            orientation="h",
+            marker={
+                "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+                "line": {
+                    "color": [FOCUS if f else "white" for f in d["is_focus"]],
+                    "width": [3 if f else 0 for f in d["is_focus"]],
+                },
+                "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
+            },
+            text=[
+                f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+                for c, v in zip(d["colour"], d["value"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x}<extra></extra>",
+            showlegend=False,
+        )
+    )
     if not math.isnan(mean):
         fig.add_vline(x=mean, line={"color": RIKET, "dash": "dot"})
         text = f"Gruppens medel {number(mean, unit)}"
-        fig.add_annotation(x=mean, y=1.02, yref="paper", showarrow=False, xanchor="left",
-                           text=text, font={"size": 11})  # fmt: skip
+        fig.add_annotation(
+            x=mean,
+            y=1.02,
+            yref="paper",
+            showarrow=False,
+            xanchor="left",
+            text=text,
+            font={"size": 11},
+        )
     fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
     return _layout(fig, title, 120 + 34 * len(d))
 
@@ -130,19 +176,33 @@ def group_figure(
 def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go.Figure:
     """The municipality's values over the years (marked by quartile) against Riket."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=trend["year"], y=trend["riket"], name="Riket", mode="lines+markers",
-        line={"color": RIKET, "dash": "dash"}, marker={"symbol": "circle-open"},
-    ))  # fmt: skip
-    fig.add_trace(go.Scatter(
-        x=trend["year"], y=trend["value"], name=name, mode="lines+markers",
-        line={"color": FOCUS, "width": 2.5},
-        marker={"size": 11, "color": [COLOURS.get(c, COLOURS["grey"]) for c in trend["colour"]],
+    fig.add_trace(
+        go.Scatter(
+            x=trend["year"],
+            y=trend["riket"],
+            name="Riket",
+            mode="lines+markers",
+            line={"color": RIKET, "dash": "dash"},
+            marker={"symbol": "circle-open"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=trend["year"],
+            y=trend["value"],
+            name=name,
+            mode="lines+markers",
+            line={"color": FOCUS, "width": 2.5},
+            marker={
+                "size": 11,
+                "color": [COLOURS.get(c, COLOURS["grey"]) for c in trend["colour"]],
                 "symbol": [SYMBOLS.get(c, "circle") for c in trend["colour"]],
-                "line": {"width": 1, "color": FOCUS}},
-        customdata=[quartile_label(c) for c in trend["colour"]],
-        hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
-    ))  # fmt: skip
+                "line": {"width": 1, "color": FOCUS},
+            },
+            customdata=[quartile_label(c) for c in trend["colour"]],
+            hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
+        )
+    )
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
     return _layout(fig, title, 340)
@@ -156,11 +216,16 @@ def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
     fig = go.Figure()
     for gender in ("K", "M", "T"):
         part = split[split["gender"] == gender]
-        fig.add_trace(go.Bar(
-            x=part["place"], y=part["value"], name=words[gender],
-            marker={"color": shades[gender], "pattern": {"shape": patterns[gender]}},
-            text=[number(v, unit) for v in part["value"]], textposition="outside",
-        ))  # fmt: skip
+        fig.add_trace(
+            go.Bar(
+                x=part["place"],
+                y=part["value"],
+                name=words[gender],
+                marker={"color": shades[gender], "pattern": {"shape": patterns[gender]}},
+                text=[number(v, unit) for v in part["value"]],
+                textposition="outside",
+            )
+        )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
     return _layout(fig, title, 320)
@@ -172,19 +237,37 @@ def units_figure(
     """The municipality's units for one KPI as bars (colour: each unit among all units of its
     type nationally), with the municipality's and Riket's values as lines."""
     d = rows.dropna(subset=["value"]).sort_values("value")
-    fig = go.Figure(go.Bar(
-        x=d["value"], y=d["title"], orientation="h", showlegend=False,
-        marker={"color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
-                "pattern": {"shape": [_pattern(c) for c in d["colour"]]}},
-        text=[f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-              for c, v in zip(d["colour"], d["value"], strict=True)],
-        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x}<extra></extra>",
-    ))  # fmt: skip
+    fig = go.Figure(
+        go.Bar(
+            x=d["value"],
+            y=d["title"],
+            orientation="h",
+            showlegend=False,
+            marker={
+                "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+                "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
+            },
+            text=[
+                f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+                for c, v in zip(d["colour"], d["value"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
     for x, text, dash in ((municipality, name, "dot"), (riket, "Riket", "dash")):
         if x is not None and not math.isnan(x):
             fig.add_vline(x=x, line={"color": RIKET, "dash": dash})
-            fig.add_annotation(x=x, y=1.02, yref="paper", showarrow=False, xanchor="left",
-                               text=f"{text} {number(x, unit)}", font={"size": 11})  # fmt: skip
+            fig.add_annotation(
+                x=x,
+                y=1.02,
+                yref="paper",
+                showarrow=False,
+                xanchor="left",
+                text=f"{text} {number(x, unit)}",
+                font={"size": 11},
+            )
     fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
     return _layout(fig, title, 120 + 30 * max(len(d), 1))
 
@@ -192,3 +275,43 @@ def units_figure(
 def _pattern(colour: str) -> str:
     """A fill pattern per quartile, so the bars differ in print and for colour-blind readers."""
     return {"green": "", "yellow": ".", "red": "x", "grey": "-", "neutral": "/"}.get(colour, "")
+
+
+def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> go.Figure:
+    """A measure's KPIs: the municipality's value (coloured and patterned by its quartile)
+    beside Riket's, one pair of bars per KPI."""
+    d = rows.iloc[::-1]  # the first KPI on top
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=d["riket"],
+            y=d["label"],
+            orientation="h",
+            name="Riket",
+            marker={"color": "#cfd8dc", "line": {"color": RIKET, "width": 1}},
+            text=[number(v, unit) for v in d["riket"]],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=d["value"],
+            y=d["label"],
+            orientation="h",
+            name=name,
+            marker={
+                "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+                "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
+            },
+            text=[
+                f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+                for c, v in zip(d["colour"], d["value"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
+    return _layout(fig, title, 140 + 70 * len(d))

@@ -84,6 +84,8 @@ def flag_lists(marks: pd.DataFrame) -> pd.Series:
     on = marks.fillna(False).astype(bool)
     any_on = on.any(axis=1)
     names = list(marks.columns)
-    out[any_on] = [tuple(n for n, hit in zip(names, row, strict=True) if hit)
-                   for row in on[any_on].itertuples(index=False)]  # fmt: skip
+    out[any_on] = [
+        tuple(n for n, hit in zip(names, row, strict=True) if hit)
+        for row in on[any_on].itertuples(index=False)
+    ]
     return out

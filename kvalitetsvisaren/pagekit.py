@@ -18,13 +18,15 @@ from .urls import BadParameter, Params, overview_url, parse_params
 log = logging.getLogger("kvalitetsvisaren.pages")
 
 
-def read(svc: IndicatorService, raw: dict[str, Any], *, unit_level: bool = False,
-         area: str | None = None) -> Params:  # fmt: skip
+def read(
+    svc: IndicatorService, raw: dict[str, Any], *, unit_level: bool = False, area: str | None = None
+) -> Params:
     """Parse the query and check that it names things the data has. Raises BadParameter or
     UnknownError with a Swedish message."""
     fields = ("kommun", "ar", "grupp", "enhet", "omrade")
-    p = parse_params(svc.config.default_municipality, svc.years()[0],
-                     **{k: raw.get(k) for k in fields})  # fmt: skip
+    p = parse_params(
+        svc.config.default_municipality, svc.years()[0], **{k: raw.get(k) for k in fields}
+    )
     svc.check_municipality(p.kommun)
     allowed = set(svc.years())
     if unit_level and area:
@@ -62,8 +64,11 @@ def skeleton(
     except (BadParameter, UnknownError) as exc:
         log.warning("Bad URL %s %s: %s", path, raw, exc)
         return bad_url_page(svc, str(exc))
-    years = sorted(set(svc.years()) | set(svc.unit_years(area)), reverse=True) if (
-        unit_level and area) else None  # fmt: skip
+    years = (
+        sorted(set(svc.years()) | set(svc.unit_years(area)), reverse=True)
+        if (unit_level and area)
+        else None
+    )
     return html.Div(
         [
             views.header(

@@ -69,8 +69,12 @@ def unit_quartiles(
     types = ou_values["ou_id"].str[:3]
     parts = []
     for unit_type in sorted(types.unique()):  # a handful of unit types
-        units = pd.Index(sorted(set(ous.loc[ous["id"].str[:3] == unit_type, "id"])
-                                | set(ou_values.loc[types == unit_type, "ou_id"])))  # fmt: skip
+        units = pd.Index(
+            sorted(
+                set(ous.loc[ous["id"].str[:3] == unit_type, "id"])
+                | set(ou_values.loc[types == unit_type, "ou_id"])
+            )
+        )
         part = ou_values[types == unit_type]
         parts.append(
             rank_within(part, "ou_id", units, higher_is_better).assign(unit_type=unit_type)
@@ -130,13 +134,26 @@ def measure_quartiles(
     at least one directional KPI: measure, place, year, value (the mean score), n, rank,
     colour, kpis_with_value, kpis_needed. A one-KPI measure takes its KPI's ranking as it is.
     """
-    columns = ["measure", place, "year", "value", "n", "rank", "colour", "kpis_with_value",
-               "kpis_needed"]  # fmt: skip
+    columns = [
+        "measure",
+        place,
+        "year",
+        "value",
+        "n",
+        "rank",
+        "colour",
+        "kpis_with_value",
+        "kpis_needed",
+    ]
     members = pd.DataFrame(
-        [(m, k) for m, kpis in measures.items() for k in dict.fromkeys(kpis)
-         if higher_is_better.get(k) is not None],
+        [
+            (m, k)
+            for m, kpis in measures.items()
+            for k in dict.fromkeys(kpis)
+            if higher_is_better.get(k) is not None
+        ],
         columns=["measure", "kpi"],
-    )  # fmt: skip
+    )
     size = members.groupby("measure")["kpi"].size()
     members["kpis_needed"] = members["measure"].map(-(-size // 2))  # half, rounded up
     joined = members.merge(scores, on="kpi")
@@ -149,9 +166,11 @@ def measure_quartiles(
     means = _exact_means(joined[~single], place, size)
     universe = pd.Index(joined[place].unique())
     ranked = rank_within(
-        means.rename(columns={"measure": "kpi", "value": "mean", "key": "value"}), place,
-        universe, {m: True for m in means["measure"].unique()},
-    ).rename(columns={"kpi": "measure"})  # fmt: skip
+        means.rename(columns={"measure": "kpi", "value": "mean", "key": "value"}),
+        place,
+        universe,
+        {m: True for m in means["measure"].unique()},
+    ).rename(columns={"kpi": "measure"})
     extra = means.set_index(["measure", place, "year"])[["value", "kpis_with_value"]]
     ranked = ranked.drop(columns="value").join(extra, on=["measure", place, "year"])
     ranked["kpis_needed"] = ranked["measure"].map(members.groupby("measure")["kpis_needed"].first())
@@ -180,16 +199,18 @@ def _exact_means(joined: pd.DataFrame, place: str, size: pd.Series) -> pd.DataFr
     scored["common"] = scored.join(lcm.rename("lcm"), on=["measure", "year"])["lcm"]
     scored["part"] = scored["num"].astype(object) * (scored["common"] // scored["den"])
     grouped = scored.groupby(["measure", place, "year"], observed=True)
-    means = grouped.agg(sum=("part", "sum"), kpis_with_value=("part", "size"),
-                        common=("common", "first")).reset_index()  # fmt: skip
+    means = grouped.agg(
+        sum=("part", "sum"), kpis_with_value=("part", "size"), common=("common", "first")
+    ).reset_index()
     k = means["measure"].map(size)
     needed = -(-k // 2)
     span = k.map(lambda m: math.lcm(*range(1, m + 1)))
     enough = means["kpis_with_value"] >= needed
     means["value"] = (means["sum"] / (means["kpis_with_value"] * means["common"])).astype(float)
     means["value"] = means["value"].where(enough)
-    exact = [s * (L // c) for s, L, c in zip(means["sum"], span, means["kpis_with_value"],
-                                              strict=True)]  # fmt: skip
+    exact = [
+        s * (L // c) for s, L, c in zip(means["sum"], span, means["kpis_with_value"], strict=True)
+    ]
     # Python ints are exact; rank them densely per measure-year so the key fits a float.
     means["key"] = pd.Series(exact, index=means.index, dtype=object).where(enough)
     dense = (

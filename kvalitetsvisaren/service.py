@@ -193,23 +193,25 @@ class IndicatorService:
             colours = [kpis.get(k, {}).get("colour", "grey") for k in measure.kpis]
             shown = [k for k in measure.kpis if pd.notna(kpis.get(k, {}).get("value"))]
             headline = shown[0] if shown else measure.kpis[0]
-            rows.append({
-                "order": order,
-                "measure": measure.id,
-                "label": measure.label,
-                "kind": measure.kind,
-                "colour": "neutral" if context else ranked.get("colour", "grey"),
-                "rank": np.nan if context else ranked.get("rank", np.nan),
-                "n": 0 if context else int(ranked.get("n", 0)),
-                "score": np.nan if context else ranked.get("score", np.nan),
-                "previous_score": np.nan if context else ranked.get("previous_score", np.nan),
-                "previous_colour": ranked.get("previous_colour"),
-                **{f"kpis_{c}": colours.count(c) for c in COLOURS},
-                "headline_kpi": headline,
-                "headline_label": self.config.kpi(headline).label,
-                "headline_unit": self.config.kpi(headline).unit,
-                "headline_value": kpis.get(headline, {}).get("value", np.nan),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "order": order,
+                    "measure": measure.id,
+                    "label": measure.label,
+                    "kind": measure.kind,
+                    "colour": "neutral" if context else ranked.get("colour", "grey"),
+                    "rank": np.nan if context else ranked.get("rank", np.nan),
+                    "n": 0 if context else int(ranked.get("n", 0)),
+                    "score": np.nan if context else ranked.get("score", np.nan),
+                    "previous_score": np.nan if context else ranked.get("previous_score", np.nan),
+                    "previous_colour": ranked.get("previous_colour"),
+                    **{f"kpis_{c}": colours.count(c) for c in COLOURS},
+                    "headline_kpi": headline,
+                    "headline_label": self.config.kpi(headline).label,
+                    "headline_unit": self.config.kpi(headline).unit,
+                    "headline_value": kpis.get(headline, {}).get("value", np.nan),
+                }
+            )
         frame = pd.DataFrame(rows)
         frame["trend"] = _trend(frame["score"] - frame["previous_score"], True)
         return AreaSummary(area, config_area.label, frame, verdict(frame))
@@ -375,8 +377,9 @@ class IndicatorService:
             (k, o) in ever.index for k, o in zip(out["kpi"], out["ou_id"], strict=False)
         ]
         out["label"] = [self.config.kpi(k).label for k in out["kpi"]]
-        own = self.ranked[(self.ranked["municipality_id"] == municipality)
-                          & (self.ranked["year"] == year)].set_index("kpi")["value"]  # fmt: skip
+        own = self.ranked[
+            (self.ranked["municipality_id"] == municipality) & (self.ranked["year"] == year)
+        ].set_index("kpi")["value"]
         out["municipality_value"] = out["kpi"].map(own)
         out["riket"] = [self.riket.get((k, year), np.nan) for k in out["kpi"]]
         return out.sort_values(["kpi", "title"], ignore_index=True)
@@ -407,8 +410,12 @@ class IndicatorService:
             raise UnknownError(f"Enheten {ou_id!r} finns inte.")
         row = ous.loc[ou_id]
         areas = [a.id for a in self.config.areas if a.ou_prefix == ou_id[:3]]
-        return {"id": ou_id, "title": row["title"], "municipality_id": row["municipality_id"],
-                "area": areas[0] if areas else None}  # fmt: skip
+        return {
+            "id": ou_id,
+            "title": row["title"],
+            "municipality_id": row["municipality_id"],
+            "area": areas[0] if areas else None,
+        }
 
     # --- internals ------------------------------------------------------------------------
 
@@ -426,19 +433,27 @@ class IndicatorService:
             for order, measure in enumerate(area.measures):
                 for kpi in measure.kpis:
                     definition = self.config.kpi(kpi)
-                    rows.append({
-                        "area": area.id, "measure_order": order, "measure": measure.id,
-                        "measure_label": measure.label, "measure_kind": measure.kind,
-                        "kpi": kpi, "label": definition.label, "unit": definition.unit,
-                        "higher_is_better": definition.higher_is_better,
-                    })  # fmt: skip
+                    rows.append(
+                        {
+                            "area": area.id,
+                            "measure_order": order,
+                            "measure": measure.id,
+                            "measure_label": measure.label,
+                            "measure_kind": measure.kind,
+                            "kpi": kpi,
+                            "label": definition.label,
+                            "unit": definition.unit,
+                            "higher_is_better": definition.higher_is_better,
+                        }
+                    )
         return pd.DataFrame(rows)
 
     def _kpi_rows(self) -> pd.DataFrame:
         """Every configured KPI x municipality x year with everything level 2 shows, indexed
         by (municipality_id, year). Vectorised once, so a view is a lookup."""
-        r = self.ranked[["kpi", "municipality_id", "year", "value", "colour", "rank", "n",
-                         "status"]]  # fmt: skip
+        r = self.ranked[
+            ["kpi", "municipality_id", "year", "value", "colour", "rank", "n", "status"]
+        ]
         r = r.sort_values(["kpi", "municipality_id", "year"], ignore_index=True)
         has = r["value"].notna()
         by = r.groupby(["kpi", "municipality_id"], observed=True, sort=False)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from .atomic import write_directory
 from .kolada.frames import (
     GROUP_COLUMNS,
     KPI_COLUMNS,
@@ -133,17 +132,10 @@ def load_store(path: str | os.PathLike[str]) -> Store:
 
 
 def write_store(store: Store, dest: str | os.PathLike[str]) -> Path:
-    """Write `store` to `dest`, swapping it in only when complete.
+    """Write `store` to `dest`, swapping it in only when complete (meta.json is written last);
+    a failed write leaves `dest` untouched."""
 
-    The tables go to a temporary sibling directory, meta.json last; only then is the old
-    directory renamed away and the new one renamed into place. If anything fails before the
-    swap, the temporary directory is removed and `dest` is untouched.
-    """
-    dest = Path(dest).resolve()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a store is read by the web server too
+    def write(tmp: Path) -> None:
         row_counts = {}
         for name, frame in store.tables().items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -154,24 +146,7 @@ def write_store(store: Store, dest: str | os.PathLike[str]) -> Path:
             **{k: v for k, v in store.meta.items() if k not in ("format_version", "row_counts")},
             "row_counts": row_counts,
         }
-        (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        _swap_in(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return dest
+        text = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
+        (tmp / META_FILE).write_text(text, "utf-8")
 
-
-def _swap_in(new: Path, dest: Path) -> None:
-    if not dest.exists():
-        os.rename(new, dest)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
-    old.rmdir()
-    os.rename(dest, old)
-    try:
-        os.rename(new, dest)
-    except BaseException:
-        os.rename(old, dest)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    return write_directory(dest, write)

@@ -149,10 +149,11 @@ def _breadcrumbs(
         if unit_title:
             crumbs.append((unit_title, ""))
     items = [
-        html.Li(dcc.Link(text, href=href)) if i < len(crumbs) - 1
+        html.Li(dcc.Link(text, href=href))
+        if i < len(crumbs) - 1
         else html.Li(text, **{"aria-current": "page"})
         for i, (text, href) in enumerate(crumbs)
-    ]  # fmt: skip
+    ]
     return html.Nav(html.Ol(items), className="breadcrumbs", **{"aria-label": "Här är du"})
 
 
@@ -207,10 +208,13 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
 def _tile(row: Any, area: Area, p: Params) -> html.Div:
     trend = {"better": "↑ bättre", "worse": "↓ sämre", "same": "→ oförändrad"}.get(row.trend, "")
     counts = [
-        html.Span(f"{QUARTILES[c][0]} {getattr(row, f'kpis_{c}')}", className=f"count count-{c}",
-                  title=f"{getattr(row, f'kpis_{c}')} nyckeltal: {QUARTILES[c][1]}")
+        html.Span(
+            f"{QUARTILES[c][0]} {getattr(row, f'kpis_{c}')}",
+            className=f"count count-{c}",
+            title=f"{getattr(row, f'kpis_{c}')} nyckeltal: {QUARTILES[c][1]}",
+        )
         for c in ("green", "yellow", "red", "grey")
-    ]  # fmt: skip
+    ]
     return html.Div(
         [
             html.H3(
@@ -287,8 +291,15 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
 
 
 def _kpi_table(rows: pd.DataFrame, area: Area, p: Params) -> html.Table:
-    head = ["Nyckeltal", "Värde", "Jämfört med landet", "Placering", "Riket", "Förändring",
-            "Observera"]  # fmt: skip
+    head = [
+        "Nyckeltal",
+        "Värde",
+        "Jämfört med landet",
+        "Placering",
+        "Riket",
+        "Förändring",
+        "Observera",
+    ]
     body = [
         html.Tr(
             [
@@ -320,9 +331,16 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
     s = svc.kpi_summary(kpi, p.kommun, p.ar)
     dist = svc.distribution(kpi, p.ar)
     strip = figures.strip_figure(
-        dist, p.kommun, name, unit=s.unit, title=f"{s.label}, alla kommuner {p.ar}",
-        riket=s.riket, mean=s.mean, green_cut=s.green_cut, red_cut=s.red_cut,
-    )  # fmt: skip
+        dist,
+        p.kommun,
+        name,
+        unit=s.unit,
+        title=f"{s.label}, alla kommuner {p.ar}",
+        riket=s.riket,
+        mean=s.mean,
+        green_cut=s.green_cut,
+        red_cut=s.red_cut,
+    )
     colour_word = QUARTILES[s.colour][1].lower()
     described = (
         f"{name}: {number(s.value, s.unit)}, {rank_text(s.rank, s.n)} bland kommunerna "
@@ -362,12 +380,21 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
     split = svc.gender_split(kpi, p.kommun, p.ar)
     if set(split["gender"]) >= {"K", "M"}:
         fig = figures.gender_figure(split, unit=s.unit, title=f"{s.label} per kön {p.ar}")
-        more.append(html.Section([
-            html.H2("Kvinnor och män"),
-            chart("nyckeltal-kon", fig, f"{s.label} för kvinnor och män, {name} och riket.",
-                  table(split, {"place": "Område", "gender": "Kön", "value": "Värde"},
-                        "Per kön")),
-        ]))  # fmt: skip
+        more.append(
+            html.Section(
+                [
+                    html.H2("Kvinnor och män"),
+                    chart(
+                        "nyckeltal-kon",
+                        fig,
+                        f"{s.label} för kvinnor och män, {name} och riket.",
+                        table(
+                            split, {"place": "Område", "gender": "Kön", "value": "Värde"}, "Per kön"
+                        ),
+                    ),
+                ]
+            )
+        )
     return main, group_content(svc, kpi, s, p), more
 
 
@@ -407,21 +434,30 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
     return html.Div(
         [
             dcc.RadioItems(
-                id=ids.KPI_GROUP_KIND, value=kind, inline=True,
-                options=[{"label": "Liknande kommuner", "value": "liknande"},
-                         {"label": "Länets kommuner", "value": "lan"},
-                         {"label": "Egen lista", "value": "egen"}],
+                id=ids.KPI_GROUP_KIND,
+                value=kind,
+                inline=True,
+                options=[
+                    {"label": "Liknande kommuner", "value": "liknande"},
+                    {"label": "Länets kommuner", "value": "lan"},
+                    {"label": "Egen lista", "value": "egen"},
+                ],
             ),
             dcc.Dropdown(
                 labels=DROPDOWN_LABELS,
-                id=ids.KPI_GROUP_LIST, multi=True, value=own, placeholder="Välj kommuner",
-                options=[{"label": r.title, "value": r.id}
-                         for r in svc.municipality_options().itertuples()],
+                id=ids.KPI_GROUP_LIST,
+                multi=True,
+                value=own,
+                placeholder="Välj kommuner",
+                options=[
+                    {"label": r.title, "value": r.id}
+                    for r in svc.municipality_options().itertuples()
+                ],
                 style={} if kind == "egen" else {"display": "none"},
             ),
         ],
         className="group-controls",
-    )  # fmt: skip
+    )
 
 
 def group_content(svc: IndicatorService, kpi: str, s: Any, p: Params) -> list:
@@ -431,19 +467,32 @@ def group_content(svc: IndicatorService, kpi: str, s: Any, p: Params) -> list:
     group = svc.comparison(kpi, p.kommun, p.ar, group_arg)
     if group is None:
         return [html.P("Kommunen har ingen sådan jämförelsegrupp i Kolada.")]
-    fig = figures.group_figure(group.members, unit=s.unit, title=f"{s.label}: {group.label}",
-                               mean=group.mean, higher_is_better=s.higher_is_better)  # fmt: skip
+    fig = figures.group_figure(
+        group.members,
+        unit=s.unit,
+        title=f"{s.label}: {group.label}",
+        mean=group.mean,
+        higher_is_better=s.higher_is_better,
+    )
     text = (
         f"Plats {int(group.place)} av {group.n} i gruppen; gruppens ovägda medel "
         f"{number(group.mean, s.unit)}."
-        if not math.isnan(group.place) else "Ingen placering i gruppen (värde saknas)."
-    )  # fmt: skip
+        if not math.isnan(group.place)
+        else "Ingen placering i gruppen (värde saknas)."
+    )
     return [
         html.P(text, className="group-place"),
-        chart("nyckeltal-grupp-diagram", fig, text,
-              table(group.members, {"title": "Kommun", "value": "Värde", "colour": "Färg",
-                                    "place": "Plats i gruppen"}, group.label)),
-    ]  # fmt: skip
+        chart(
+            "nyckeltal-grupp-diagram",
+            fig,
+            text,
+            table(
+                group.members,
+                {"title": "Kommun", "value": "Värde", "colour": "Färg", "place": "Plats i gruppen"},
+                group.label,
+            ),
+        ),
+    ]
 
 
 def _trend_section(svc: IndicatorService, kpi: str, s: Any, name: str, p: Params) -> html.Section:
@@ -453,11 +502,18 @@ def _trend_section(svc: IndicatorService, kpi: str, s: Any, name: str, p: Params
     return html.Section(
         [
             html.H2("Utveckling"),
-            chart("nyckeltal-trend", fig, f"{s.label} {first}–{p.ar} för {name} och riket.",
-                  table(trend, {"year": "År", "value": name, "colour": "Färg", "riket": "Riket"},
-                        "Utveckling")),
+            chart(
+                "nyckeltal-trend",
+                fig,
+                f"{s.label} {first}–{p.ar} för {name} och riket.",
+                table(
+                    trend,
+                    {"year": "År", "value": name, "colour": "Färg", "riket": "Riket"},
+                    "Utveckling",
+                ),
+            ),
         ]
-    )  # fmt: skip
+    )
 
 
 # --- level 2:3 -------------------------------------------------------------------------
@@ -498,10 +554,13 @@ def units_content(svc: IndicatorService, area_id: str, p: Params) -> list:
 def _no_unit_year(area: Area, p: Params, years: list[int]) -> html.Div:
     links = [dcc.Link(str(y), href=units_url(area.id, p.with_(ar=y))) for y in years]
     return html.Div(
-        [html.P(f"Det finns inga uppgifter per enhet för {p.ar}. Enhetsuppgifter finns för:"),
-         html.P([item for link in links for item in (link, " ")])],
-        className="notice", role="status",
-    )  # fmt: skip
+        [
+            html.P(f"Det finns inga uppgifter per enhet för {p.ar}. Enhetsuppgifter finns för:"),
+            html.P([item for link in links for item in (link, " ")]),
+        ],
+        className="notice",
+        role="status",
+    )
 
 
 def _unit_kpi_section(
@@ -513,15 +572,30 @@ def _unit_kpi_section(
     municipality, riket = mine["municipality_value"].iloc[0], mine["riket"].iloc[0]
     body: list = []
     if with_value.empty:
-        body.append(html.P(f"Ingen {area.unit_noun} i {name} har värden för {p.ar}.",
-                           className="notice"))  # fmt: skip
+        body.append(
+            html.P(f"Ingen {area.unit_noun} i {name} har värden för {p.ar}.", className="notice")
+        )
     else:
-        fig = figures.units_figure(mine, unit=definition.unit, title=f"{definition.label} {p.ar}",
-                                   municipality=municipality, riket=riket, name=name)  # fmt: skip
-        body.append(chart(f"enheter-{kpi}", fig,
-                          f"{definition.label} för {len(with_value)} enheter i {name} {p.ar}.",
-                          table(with_value, {"title": "Enhet", "value": "Värde",
-                                             "colour": "Färg"}, definition.label)))  # fmt: skip
+        fig = figures.units_figure(
+            mine,
+            unit=definition.unit,
+            title=f"{definition.label} {p.ar}",
+            municipality=municipality,
+            riket=riket,
+            name=name,
+        )
+        body.append(
+            chart(
+                f"enheter-{kpi}",
+                fig,
+                f"{definition.label} för {len(with_value)} enheter i {name} {p.ar}.",
+                table(
+                    with_value,
+                    {"title": "Enhet", "value": "Värde", "colour": "Färg"},
+                    definition.label,
+                ),
+            )
+        )
     body.append(html.Div(_unit_table(mine, area, p, definition.unit), className="table-scroll"))
     return html.Section(
         [html.H2([html.Span(kpi, className="kpi-id"), " ", definition.label]), *body],
@@ -535,8 +609,11 @@ def _unit_table(rows: pd.DataFrame, area: Area, p: Params, unit: str) -> html.Ta
     body = []
     for r in rows.sort_values(["value", "title"], ascending=[False, True]).itertuples():
         if pd.isna(r.value):
-            why = (f"Ingen uppgift för {p.ar}" if r.has_any_value
-                   else "Inga värden i Kolada (för få svarande eller ej rapporterat)")  # fmt: skip
+            why = (
+                f"Ingen uppgift för {p.ar}"
+                if r.has_any_value
+                else "Inga värden i Kolada (för få svarande eller ej rapporterat)"
+            )
             cells = [html.Td(why, colSpan=3, className="no-data")]
         else:
             cells = [
@@ -544,10 +621,15 @@ def _unit_table(rows: pd.DataFrame, area: Area, p: Params, unit: str) -> html.Ta
                 html.Td(badge(r.colour, small=True)),
                 html.Td(unit_rank_text(r.rank, r.n)),
             ]
-        body.append(html.Tr(
-            [html.Th(dcc.Link(r.title, href=units_url(area.id, p, r.ou_id)), scope="row"), *cells],
-            **{"data-ou": r.ou_id, "data-quartile": r.colour},
-        ))  # fmt: skip
+        body.append(
+            html.Tr(
+                [
+                    html.Th(dcc.Link(r.title, href=units_url(area.id, p, r.ou_id)), scope="row"),
+                    *cells,
+                ],
+                **{"data-ou": r.ou_id, "data-quartile": r.colour},
+            )
+        )
     return html.Table(
         [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(body)],
         className="unit-table",
@@ -567,25 +649,44 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
         legend(),
     ]
     if trend.empty:
-        parts.append(html.P("Kolada har inga värden för enheten (för få svarande eller inte "
-                            "rapporterat).", className="notice"))  # fmt: skip
+        parts.append(
+            html.P(
+                "Kolada har inga värden för enheten (för få svarande eller inte rapporterat).",
+                className="notice",
+            )
+        )
     for kpi, rows in trend.groupby("kpi", sort=False):
         definition = svc.config.kpi(kpi) if kpi in svc.directions else None
         label = definition.label if definition else kpi
         unit_of = definition.unit if definition else ""
         latest = rows.iloc[-1]
-        fig = figures.trend_figure(rows.assign(riket=float("nan")), name=unit["title"],
-                                   unit=unit_of, title=f"{label}, {unit['title']}")  # fmt: skip
-        parts.append(html.Section(
-            [
-                html.H2([html.Span(kpi, className="kpi-id"), " ", label]),
-                html.P([f"{int(latest['year'])}: {number(latest['value'], unit_of)} ",
-                        badge(latest["colour"], small=True),
-                        " " + unit_rank_text(latest["rank"], latest["n"])]),
-                chart(f"enhet-{kpi}", fig, f"{label} för {unit['title']} över åren.",
-                      table(rows, {"year": "År", "value": "Värde", "colour": "Färg"}, label)),
-            ],
-            className="unit-kpi", **{"data-kpi": kpi, "data-quartile": latest["colour"]},
-        ))  # fmt: skip
+        fig = figures.trend_figure(
+            rows.assign(riket=float("nan")),
+            name=unit["title"],
+            unit=unit_of,
+            title=f"{label}, {unit['title']}",
+        )
+        parts.append(
+            html.Section(
+                [
+                    html.H2([html.Span(kpi, className="kpi-id"), " ", label]),
+                    html.P(
+                        [
+                            f"{int(latest['year'])}: {number(latest['value'], unit_of)} ",
+                            badge(latest["colour"], small=True),
+                            " " + unit_rank_text(latest["rank"], latest["n"]),
+                        ]
+                    ),
+                    chart(
+                        f"enhet-{kpi}",
+                        fig,
+                        f"{label} för {unit['title']} över åren.",
+                        table(rows, {"year": "År", "value": "Värde", "colour": "Färg"}, label),
+                    ),
+                ],
+                className="unit-kpi",
+                **{"data-kpi": kpi, "data-quartile": latest["colour"]},
+            )
+        )
     parts.append(dcc.Link(f"Alla enheter i {name}", href=units_url(area.id, p.with_(enhet=None))))
     return parts

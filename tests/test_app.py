@@ -22,8 +22,11 @@ def test_python_app_py_serves_the_snapshot():
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(150):
@@ -48,8 +51,11 @@ def test_python_app_py_serves_the_snapshot():
 def test_missing_data_dir_is_a_clear_error_not_a_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, "app.py", "--data", str(tmp_path / "nope")],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert str(tmp_path / "nope") in result.stderr
     assert "Traceback" not in result.stderr

@@ -20,8 +20,14 @@ from werkzeug.serving import make_server
 from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
 
 CHROMIUM = os.environ.get("KVALITETSVISAREN_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VASTERVIK = "0883"
 
 
@@ -61,11 +67,13 @@ def overview(page: Page, live_server: str, municipality: str = VASTERVIK) -> Non
 def test_overview_tiles_have_the_ranking_modules_colours(page, live_server, service):
     store, config = service.store, service.config
     scores = quartiles_with_scores(store.values, store.municipalities, service.directions)
-    measures = {f"{a.id}/{m.id}": m.kpis for a in config.areas for m in a.measures
-                if m.kind == "quality"}  # fmt: skip
+    measures = {
+        f"{a.id}/{m.id}": m.kpis for a in config.areas for m in a.measures if m.kind == "quality"
+    }
     expected = measure_quartiles(scores, measures, service.directions)
-    expected = expected[(expected["municipality_id"].astype(str) == VASTERVIK)
-                        & (expected["year"] == 2022)]  # fmt: skip
+    expected = expected[
+        (expected["municipality_id"].astype(str) == VASTERVIK) & (expected["year"] == 2022)
+    ]
     colours = dict(zip(expected["measure"], expected["colour"].astype(str), strict=True))
     overview(page, live_server)
     tiles = page.locator("[data-area] [data-measure]")

@@ -167,8 +167,9 @@ def test_metadata(client, standin, store):
     assert len(municipalities) == 312 and (municipalities["type"] == "K").sum() == 290
     ids = sorted(store.kpis["id"])[:30]
     kpis = client.get_kpis(ids)
-    pd.testing.assert_frame_equal(kpis, store.kpis[store.kpis["id"].isin(ids)].sort_values(
-        "id", ignore_index=True))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        kpis, store.kpis[store.kpis["id"].isin(ids)].sort_values("id", ignore_index=True)
+    )
     assert len([r for r in standin.requests if "/kpi/" in r.path]) == 2  # 30 ids: 2 segments
     groups = client.get_municipality_groups("Liknande kommuner äldreomsorg, Västervik")
     assert groups["members"].tolist() == [["0482", "1278", "1421", "2121", "2161", "2182", "2523"]]

@@ -21,14 +21,26 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 SEED_MEASURES = {
     "hemtjanst": {
-        "bemotande", "trygghet", "delaktighet", "utforande", "kontakt", "helhetssyn", "kontinuitet",
+        "bemotande",
+        "trygghet",
+        "delaktighet",
+        "utforande",
+        "kontakt",
+        "helhetssyn",
+        "kontinuitet",
     },
     "sarskilt-boende": {
-        "bemotande", "trygghet", "delaktighet", "utforande", "kontakt", "helhetssyn", "mat",
+        "bemotande",
+        "trygghet",
+        "delaktighet",
+        "utforande",
+        "kontakt",
+        "helhetssyn",
+        "mat",
         "aktiviteter",
     },
     "grundskola": {"meritvarde", "alla-amnen", "behorighet", "trygghet", "nojdhet"},
-}  # fmt: skip
+}
 
 
 def minimal() -> dict[str, Any]:
@@ -169,15 +181,31 @@ def test_real_config_kpis_are_in_the_v3_kpi_list(real: AppConfig) -> None:
 def test_new_area_needs_only_yaml(config_path: Path, tmp_path: Path) -> None:
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     data["kpis"].append(
-        {"id": "N11102", "label": "Barn per årsarbetare", "unit": "antal",
-         "higher_is_better": False, "has_ou_data": True}
-    )  # fmt: skip
+        {
+            "id": "N11102",
+            "label": "Barn per årsarbetare",
+            "unit": "antal",
+            "higher_is_better": False,
+            "has_ou_data": True,
+        }
+    )
     data["areas"].append(
-        {"id": "forskola", "label": "Förskola", "ou_prefix": "V11", "unit_noun": "förskola",
-         "peer_group_area": "förskola",
-         "measures": [{"id": "personaltathet", "label": "Personaltäthet", "kind": "quality",
-                       "kpis": ["N11102"]}]}
-    )  # fmt: skip
+        {
+            "id": "forskola",
+            "label": "Förskola",
+            "ou_prefix": "V11",
+            "unit_noun": "förskola",
+            "peer_group_area": "förskola",
+            "measures": [
+                {
+                    "id": "personaltathet",
+                    "label": "Personaltäthet",
+                    "kind": "quality",
+                    "kpis": ["N11102"],
+                }
+            ],
+        }
+    )
     cfg = load_config(write(tmp_path, data))
     assert [a.id for a in cfg.areas] == ["hemtjanst", "sarskilt-boende", "grundskola", "forskola"]
     assert cfg.area("forskola").ou_prefix == "V11"

@@ -21,9 +21,16 @@ def summary(service):
 def test_strip_shows_every_municipality_once_with_a_symbol_per_quartile(service, summary):
     dist = service.distribution("U21468", 2022)
     fig = figures.strip_figure(
-        dist, VASTERVIK, "Västervik", unit="%", title="t", riket=summary.riket,
-        mean=summary.mean, green_cut=summary.green_cut, red_cut=summary.red_cut,
-    )  # fmt: skip
+        dist,
+        VASTERVIK,
+        "Västervik",
+        unit="%",
+        title="t",
+        riket=summary.riket,
+        mean=summary.mean,
+        green_cut=summary.green_cut,
+        red_cut=summary.red_cut,
+    )
     by_name = {t.name: t for t in fig.data}
     for colour in ("green", "yellow", "red"):
         trace = by_name[QUARTILES[colour][1]]  # the legend shows the symbol itself
@@ -36,14 +43,18 @@ def test_strip_shows_every_municipality_once_with_a_symbol_per_quartile(service,
     assert "Riket 86\u00a0%" in labels and "Gräns bästa 25 % (92\u00a0%)" in labels
     assert any(t.startswith("Ovägt medel 88,1") for t in labels)
     assert {shape.x0 for shape in fig.layout.shapes} == {
-        summary.green_cut, summary.red_cut, summary.riket, summary.mean
-    }  # fmt: skip
+        summary.green_cut,
+        summary.red_cut,
+        summary.riket,
+        summary.mean,
+    }
 
 
 def test_group_bars_are_the_members_best_first(service):
     group = service.comparison("U21468", VASTERVIK, 2022)
-    fig = figures.group_figure(group.members, unit="%", title="t", mean=group.mean,
-                               higher_is_better=True)  # fmt: skip
+    fig = figures.group_figure(
+        group.members, unit="%", title="t", mean=group.mean, higher_is_better=True
+    )
     bars = fig.data[0]
     assert len(bars.x) == 8
     assert list(bars.x) == sorted(bars.x)  # horizontal: the best ends on top
@@ -64,6 +75,7 @@ def test_trend_breaks_the_line_where_a_year_is_missing(service):
 def test_units_figure_has_one_bar_per_unit_with_a_value(service):
     table = service.unit_table("hemtjanst", VASTERVIK, 2024)
     rows = table[table["kpi"] == "N21496"]
-    fig = figures.units_figure(rows, unit="%", title="t", municipality=float("nan"),
-                               riket=float("nan"), name="Västervik")  # fmt: skip
+    fig = figures.units_figure(
+        rows, unit="%", title="t", municipality=float("nan"), riket=float("nan"), name="Västervik"
+    )
     assert len(fig.data[0].x) == rows["value"].notna().sum() == 16

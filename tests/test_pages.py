@@ -49,8 +49,7 @@ def is_no_update(value: Any) -> bool:
 def pages(dash_app):
     from kvalitetsvisaren.pages import area, kpi, not_found_404, overview, units
 
-    return {"overview": overview, "area": area, "kpi": kpi, "units": units,
-            "404": not_found_404}  # fmt: skip
+    return {"overview": overview, "area": area, "kpi": kpi, "units": units, "404": not_found_404}
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +117,11 @@ def test_kpi_page_has_definition_spread_group_trend_and_genders(pages):
     assert "Hur nöjd eller missnöjd är du sammantaget" in everything  # Kolada's definition
     graphs = [g for g in find([main, group, more], "figure")]
     assert {g["id"] for g in graphs} == {
-        "nyckeltal-spridning", "nyckeltal-grupp-diagram", "nyckeltal-trend", "nyckeltal-kon"
-    }  # fmt: skip
+        "nyckeltal-spridning",
+        "nyckeltal-grupp-diagram",
+        "nyckeltal-trend",
+        "nyckeltal-kon",
+    }
     assert "Liknande kommuner äldreomsorg, Västervik, 2024" in everything
     assert "Plats 4 av 8 i gruppen" in everything
     assert "Visa som tabell" in everything  # every chart has its text alternative
@@ -145,8 +147,9 @@ def test_units_rows_carry_the_units_national_colour(pages, service):
 def test_unit_page_and_its_checks(pages):
     content = pages["units"].update_units(params(ar=2024, enhet="V15E088302801"), "grundskola")
     assert "Ankarsrums skola 7-9" in text(content)
-    other = pages["units"].layout(area="grundskola", kommun="0180", ar="2024",
-                                  enhet="V15E088302801")  # fmt: skip
+    other = pages["units"].layout(
+        area="grundskola", kommun="0180", ar="2024", enhet="V15E088302801"
+    )
     assert "Enheten 'V15E088302801' hör inte till grundskola i Stockholm." in text(other)
 
 

@@ -740,9 +740,16 @@ def test_measure_of_three_directional_kpis_synthetic():
     assert {r["kpis_needed"] for r in rows.values()} == {2}
     assert {r["n"] for r in rows.values()} == {5}
     assert list(out.columns) == [
-        "measure", "municipality_id", "year", "value", "n", "rank", "colour",
-        "kpis_with_value", "kpis_needed",
-    ]  # fmt: skip
+        "measure",
+        "municipality_id",
+        "year",
+        "value",
+        "n",
+        "rank",
+        "colour",
+        "kpis_with_value",
+        "kpis_needed",
+    ]
 
 
 def test_one_kpi_measure_equals_the_kpi_synthetic():
@@ -932,10 +939,17 @@ def test_units_are_ranked_within_their_type_synthetic():
     assert len(out) == 6 + 4
     got = result_of(out, "N21496", 2024, place="ou_id")
     assert {u: r["colour"] for u, r in got.items()} == {
-        "V21E1": "green", "V21E2": "yellow", "V21E3": "yellow", "V21E4": "yellow",
-        "V21E5": "red", "V21E6": "grey",
-        "V23E1": "green", "V23E2": "yellow", "V23E3": "yellow", "V23E4": "red",
-    }  # fmt: skip
+        "V21E1": "green",
+        "V21E2": "yellow",
+        "V21E3": "yellow",
+        "V21E4": "yellow",
+        "V21E5": "red",
+        "V21E6": "grey",
+        "V23E1": "green",
+        "V23E2": "yellow",
+        "V23E3": "yellow",
+        "V23E4": "red",
+    }
     assert {u: r["n"] for u, r in got.items()} == {
         **dict.fromkeys([*v21, "V21E6"], 5),
         **dict.fromkeys(v23, 4),
@@ -1063,9 +1077,18 @@ def test_real_measures_agree_with_exact_reference(config, real_scores, real_refe
                     got[p]["rank"], ref["rank"]
                 ):
                     mismatches.append(
-                        (name, year, p, "want", ref["rank"], ref["colour"],
-                         "got", got[p]["rank"], got[p]["colour"])
-                    )  # fmt: skip
+                        (
+                            name,
+                            year,
+                            p,
+                            "want",
+                            ref["rank"],
+                            ref["colour"],
+                            "got",
+                            got[p]["rank"],
+                            got[p]["colour"],
+                        )
+                    )
     colour_errors = [m for m in mismatches if m[5] != m[8]]
     assert not mismatches, (
         f"{len(mismatches)} measure ranks differ from the exact reference "

@@ -48,8 +48,12 @@ def raw(store, kpi, year=None, municipality=None):
 
 def riket(store, kpi, year):
     v = store.values
-    hit = v[(v["kpi"] == kpi) & (v["year"] == year) & (v["municipality_id"] == "0000")
-            & (v["gender"] == "T")]  # fmt: skip
+    hit = v[
+        (v["kpi"] == kpi)
+        & (v["year"] == year)
+        & (v["municipality_id"] == "0000")
+        & (v["gender"] == "T")
+    ]
     return hit["value"].iloc[0]
 
 
@@ -156,8 +160,9 @@ def test_school_areas_use_the_school_peer_group(svc):
 def test_county_and_own_list(svc, store):
     county = svc.comparison("U21468", VASTERVIK, 2022, "lan")
     assert county.label == "Kalmar läns kommuner"
-    kalmar = store.municipalities[store.municipalities["id"].str.startswith("08")
-                                  & (store.municipalities["type"] == "K")]  # fmt: skip
+    kalmar = store.municipalities[
+        store.municipalities["id"].str.startswith("08") & (store.municipalities["type"] == "K")
+    ]
     assert set(county.members["municipality_id"]) == set(kalmar["id"])
     own = svc.comparison("U21468", VASTERVIK, 2022, ["0180", "9999", "0883", "1480"])
     assert own.members["municipality_id"].tolist() == ["0883", "0180", "1480"]  # unknown dropped
@@ -190,8 +195,9 @@ def test_overview_measure_colours_come_from_the_measure_ranking(svc, store, conf
     )
     # the KPI colour counts add up to the measure's KPIs
     for measure in config.area("hemtjanst").measures:
-        counts = rows.loc[measure.id, [f"kpis_{c}" for c in ("green", "yellow", "red", "grey",
-                                                             "neutral")]]  # fmt: skip
+        counts = rows.loc[
+            measure.id, [f"kpis_{c}" for c in ("green", "yellow", "red", "grey", "neutral")]
+        ]
         assert counts.sum() == len(measure.kpis)
     assert summary.verdict == verdict(summary.measures)
 
@@ -214,8 +220,9 @@ BEST, WORST = "bland de 25 % bästa", "bland de 25 % sämsta"
     ],
 )
 def test_verdict_sentence(colours, expected):
-    frame = pd.DataFrame({"kind": ["quality"] * len(colours) + ["context"],
-                          "colour": [*colours, "neutral"]})  # fmt: skip
+    frame = pd.DataFrame(
+        {"kind": ["quality"] * len(colours) + ["context"], "colour": [*colours, "neutral"]}
+    )
     assert verdict(frame) == expected
 
 
@@ -263,23 +270,34 @@ def test_preliminary_flag_from_kolada_publication_dates_synthetic(store, config)
     kpis = store.kpis.copy()
     i = kpis.index[kpis["id"] == "U21468"]
     kpis.loc[i, ["publ_period", "prel_publication_date", "publication_date"]] = [
-        "2022", "2026-10-01", "2027-03-01"
-    ]  # fmt: skip
+        "2022",
+        "2026-10-01",
+        "2027-03-01",
+    ]
     changed = make_store({**store.tables(), "kpis": kpis}, store.meta)
     svc = IndicatorService(changed, config, today=date(2026, 11, 23))
     rows = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi")
     assert flags.PRELIMINARY in rows.loc["U21468", "flags"]
     assert flags.PRELIMINARY not in rows.loc["U21504", "flags"]
-    assert flags.PRELIMINARY not in svc.area_kpis("hemtjanst", VASTERVIK, 2020).set_index(
-        "kpi").loc["U21468", "flags"]  # fmt: skip
+    assert (
+        flags.PRELIMINARY
+        not in svc.area_kpis("hemtjanst", VASTERVIK, 2020).set_index("kpi").loc["U21468", "flags"]
+    )
 
 
 def test_low_response_flag_marks_the_same_survey_synthetic(store, config):
     # Synthetic N23590 = 1 ("färre än 30 svarande") for Västervik 2022 only.
     extra = pd.DataFrame(
-        {"kpi": ["N23590"], "municipality_id": [VASTERVIK], "year": [2022], "gender": ["T"],
-         "value": [1.0], "status": [None], "count": [None]}
-    )  # fmt: skip
+        {
+            "kpi": ["N23590"],
+            "municipality_id": [VASTERVIK],
+            "year": [2022],
+            "gender": ["T"],
+            "value": [1.0],
+            "status": [None],
+            "count": [None],
+        }
+    )
     values = pd.concat([store.values, extra], ignore_index=True)
     svc = IndicatorService(make_store({**store.tables(), "values": values}, store.meta), config)
     rows = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi")

@@ -46,9 +46,12 @@ def test_u21468_helhetssyn_2022_real_values(snapshot):
     assert value(snapshot, "U21468", "0180", 2022) == 83.0
     v = snapshot.values
     kommuner_2022 = v[
-        (v["kpi"] == "U21468") & (v["year"] == 2022) & (v["gender"] == "T")
-        & v["value"].notna() & (v["municipality_id"] != "0000")
-    ]  # fmt: skip
+        (v["kpi"] == "U21468")
+        & (v["year"] == 2022)
+        & (v["gender"] == "T")
+        & v["value"].notna()
+        & (v["municipality_id"] != "0000")
+    ]
     # counted in the csv: 291 rows for 2022; 1381, 2303, 2403 and 2422 have an empty value
     assert len(kommuner_2022) == 286
 
@@ -63,8 +66,14 @@ def test_liknande_kommuner_groups_for_vastervik(snapshot):
     groups = snapshot.municipality_groups.set_index("id")
     assert groups.loc["G176747", "title"] == "Liknande kommuner äldreomsorg, Västervik, 2024"
     assert groups.loc["G176747", "members"] == [
-        "0482", "1278", "1421", "2121", "2161", "2182", "2523"
-    ]  # fmt: skip
+        "0482",
+        "1278",
+        "1421",
+        "2121",
+        "2161",
+        "2182",
+        "2523",
+    ]
     liknande = groups["title"].str.startswith("Liknande kommuner")
     assert liknande.sum() >= 290 * 10  # one per municipality and area
 

@@ -149,19 +149,38 @@ def test_killed_sync_leaves_the_old_store_untouched(tmp_path, snapshot_dir, old_
     """A sync killed mid-way (SIGKILL, no clean-up possible) changes nothing."""
     port = free_port()
     standin = subprocess.Popen(
-        [sys.executable, "-m", "kvalitetsvisaren.testing.standin", "--data", str(snapshot_dir),
-         "--port", str(port), "--latency", "0.3"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "kvalitetsvisaren.testing.standin",
+            "--data",
+            str(snapshot_dir),
+            "--port",
+            str(port),
+            "--latency",
+            "0.3",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         standin.stdout.readline()
         before = files(old_store)
         env = {**os.environ, "KVALITETSVISAREN_DATA": str(old_store)}
         sync_proc = subprocess.Popen(
-            [sys.executable, "-m", "kvalitetsvisaren.cli", "sync", "--quiet",
-             "--base-url", f"http://127.0.0.1:{port}/v3"],
-            env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "kvalitetsvisaren.cli",
+                "sync",
+                "--quiet",
+                "--base-url",
+                f"http://127.0.0.1:{port}/v3",
+            ],
+            env=env,
+            stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
         time.sleep(2.0)  # metadata fetched, values under way
         assert sync_proc.poll() is None, "the sync ended before it could be killed"
         sync_proc.send_signal(signal.SIGKILL)

@@ -18,18 +18,31 @@ def _title(area: str | None = None, **_: str) -> str:
 
 
 dash.register_page(
-    __name__, path_template="/omrade/<area>", path="/omrade/hemtjanst", name="Område",
-    order=1, title=_title,
-)  # fmt: skip
+    __name__,
+    path_template="/omrade/<area>",
+    path="/omrade/hemtjanst",
+    name="Område",
+    order=1,
+    title=_title,
+)
 
 
-def layout(area: str | None = None, kommun: str | None = None, ar: str | None = None,
-           **_: str) -> html.Div:  # fmt: skip
+def layout(
+    area: str | None = None, kommun: str | None = None, ar: str | None = None, **_: str
+) -> html.Div:
     area = area or get_service().config.areas[0].id
-    content = [dcc.Loading(html.Div(id=ids.AREA_CONTENT), type="dot"),
-               dcc.Store(id=ids.AREA_ID, data=area)]  # fmt: skip
-    return pagekit.skeleton(level="2", path=f"/omrade/{area}", raw={"kommun": kommun, "ar": ar},
-                            params_id=ids.AREA_PARAMS, content=content, area=area)  # fmt: skip
+    content = [
+        dcc.Loading(html.Div(id=ids.AREA_CONTENT), type="dot"),
+        dcc.Store(id=ids.AREA_ID, data=area),
+    ]
+    return pagekit.skeleton(
+        level="2",
+        path=f"/omrade/{area}",
+        raw={"kommun": kommun, "ar": ar},
+        params_id=ids.AREA_PARAMS,
+        content=content,
+        area=area,
+    )
 
 
 @callback(

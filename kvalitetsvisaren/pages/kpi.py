@@ -16,13 +16,23 @@ def _title(kpi: str | None = None, **_: str) -> str:
 
 
 dash.register_page(
-    __name__, path_template="/nyckeltal/<kpi>", path="/nyckeltal/U21468", name="Nyckeltal",
-    order=2, title=_title,
-)  # fmt: skip
+    __name__,
+    path_template="/nyckeltal/<kpi>",
+    path="/nyckeltal/U21468",
+    name="Nyckeltal",
+    order=2,
+    title=_title,
+)
 
 
-def layout(kpi: str | None = None, kommun: str | None = None, ar: str | None = None,
-           grupp: str | None = None, omrade: str | None = None, **_: str) -> html.Div:  # fmt: skip
+def layout(
+    kpi: str | None = None,
+    kommun: str | None = None,
+    ar: str | None = None,
+    grupp: str | None = None,
+    omrade: str | None = None,
+    **_: str,
+) -> html.Div:
     svc = get_service()
     kpi = kpi or svc.headline_kpi(svc.config.areas[0].id)
     area = omrade if omrade in {a.id for a in svc.config.areas} else None
@@ -32,15 +42,25 @@ def layout(kpi: str | None = None, kommun: str | None = None, ar: str | None = N
     content = [
         dcc.Loading(html.Div(id=ids.KPI_CONTENT), type="dot"),
         html.Section(
-            [html.H2("Jämförelsegrupp"), views.group_controls(svc, _safe_params(svc, raw, p)),
-             dcc.Loading(html.Div(id=ids.KPI_GROUP_CONTENT), type="dot")],
+            [
+                html.H2("Jämförelsegrupp"),
+                views.group_controls(svc, _safe_params(svc, raw, p)),
+                dcc.Loading(html.Div(id=ids.KPI_GROUP_CONTENT), type="dot"),
+            ],
             className="group",
         ),
         html.Div(id=ids.KPI_MORE),
         dcc.Store(id=ids.KPI_ID, data=kpi),
-    ]  # fmt: skip
-    return pagekit.skeleton(level="2:2", path=f"/nyckeltal/{kpi}", raw=raw, area=area, kpi=kpi,
-                            params_id=ids.KPI_PARAMS, content=content)  # fmt: skip
+    ]
+    return pagekit.skeleton(
+        level="2:2",
+        path=f"/nyckeltal/{kpi}",
+        raw=raw,
+        area=area,
+        kpi=kpi,
+        params_id=ids.KPI_PARAMS,
+        content=content,
+    )
 
 
 def _safe_params(svc, raw: dict, fallback: Params) -> Params:

@@ -8,8 +8,9 @@ from dash import html
 from .. import pagekit
 from ..runtime import get_service
 
-dash.register_page(__name__, path="/404", name="Sidan finns inte",
-                   title="Sidan finns inte – Kvalitetsvisaren")  # fmt: skip
+dash.register_page(
+    __name__, path="/404", name="Sidan finns inte", title="Sidan finns inte – Kvalitetsvisaren"
+)
 
 
 def layout(**_: str) -> html.Div:

@@ -9,15 +9,23 @@ from dash import Input, Output, callback, dcc, html
 from .. import ids, pagekit, views
 
 dash.register_page(
-    __name__, path="/oversikt", name="Översikt", order=0,
+    __name__,
+    path="/oversikt",
+    name="Översikt",
+    order=0,
     title="Översikt – Kvalitetsvisaren",
-)  # fmt: skip
+)
 
 
 def layout(kommun: str | None = None, ar: str | None = None, **_: str) -> html.Div:
     content = [dcc.Loading(html.Div(id=ids.OVERVIEW_CONTENT), type="dot")]
-    return pagekit.skeleton(level="1", path="/oversikt", raw={"kommun": kommun, "ar": ar},
-                            params_id=ids.OVERVIEW_PARAMS, content=content)  # fmt: skip
+    return pagekit.skeleton(
+        level="1",
+        path="/oversikt",
+        raw={"kommun": kommun, "ar": ar},
+        params_id=ids.OVERVIEW_PARAMS,
+        content=content,
+    )
 
 
 @callback(Output(ids.OVERVIEW_CONTENT, "children"), Input(ids.OVERVIEW_PARAMS, "data"))

@@ -17,24 +17,40 @@ def _title(area: str | None = None, **_: str) -> str:
 
 
 dash.register_page(
-    __name__, path_template="/enheter/<area>", path="/enheter/hemtjanst", name="Enheter",
-    order=3, title=_title,
-)  # fmt: skip
+    __name__,
+    path_template="/enheter/<area>",
+    path="/enheter/hemtjanst",
+    name="Enheter",
+    order=3,
+    title=_title,
+)
 
 
-def layout(area: str | None = None, kommun: str | None = None, ar: str | None = None,
-           enhet: str | None = None, **_: str) -> html.Div:  # fmt: skip
+def layout(
+    area: str | None = None,
+    kommun: str | None = None,
+    ar: str | None = None,
+    enhet: str | None = None,
+    **_: str,
+) -> html.Div:
     svc = get_service()
     area = area or svc.config.areas[0].id
     if ar is None and area in {a.id for a in svc.config.areas} and svc.unit_years(area):
         ar = str(svc.unit_years(area)[0])  # the latest year with unit data
-    content = [dcc.Loading(html.Div(id=ids.UNITS_CONTENT), type="dot"),
-               dcc.Store(id=ids.UNITS_AREA, data=area)]  # fmt: skip
+    content = [
+        dcc.Loading(html.Div(id=ids.UNITS_CONTENT), type="dot"),
+        dcc.Store(id=ids.UNITS_AREA, data=area),
+    ]
     return pagekit.skeleton(
-        level="2:3", path=f"/enheter/{area}", raw={"kommun": kommun, "ar": ar, "enhet": enhet},
-        params_id=ids.UNITS_PARAMS, content=content, unit_level=True, area=area,
+        level="2:3",
+        path=f"/enheter/{area}",
+        raw={"kommun": kommun, "ar": ar, "enhet": enhet},
+        params_id=ids.UNITS_PARAMS,
+        content=content,
+        unit_level=True,
+        area=area,
         check=lambda svc, p: _check_unit(svc, area, p),
-    )  # fmt: skip
+    )
 
 
 def _check_unit(svc: IndicatorService, area: str, p: Params) -> str | None:

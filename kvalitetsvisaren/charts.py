@@ -1,0 +1,436 @@
+"""Every chart of the dashboard as one object: the figure, the data it plots (Swedish column
+names with units), a Swedish alt text, and the file name it is published under. The pages
+show these; the export renders them. No Dash here.
+
+Kinds and their parameters (all take kommun and ar):
+
+    matt        area, measure   the measure's KPIs against Riket (level 2)
+    spridning   kpi             every municipality, cuts, Riket, mean (level 2:2)
+    grupp       kpi, grupp      the comparison group (level 2:2)
+    utveckling  kpi             the last ten years against Riket (level 2:2)
+    kon         kpi             women and men (level 2:2)
+    enheter     area, kpi       the municipality's units (level 2:3)
+    enhet       area, kpi, enhet  one unit over the years (level 2:3)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import figures
+from .labels import QUARTILES, number
+from .service import IndicatorService, UnknownError, rank_text
+
+KINDS = ("matt", "spridning", "grupp", "utveckling", "kon", "enheter", "enhet")
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str
+    slug: str  # file name stem, e.g. vastervik_2022_hemtjanst_bemotande
+    title: str
+    subtitle: str  # municipality (or unit) and year
+    figure: go.Figure
+    data: pd.DataFrame  # what is plotted, Swedish headers with units
+    alt_text: str
+    year: int
+    universe: str = "kommuner"  # what the colours rank among, for the source line
+    params: tuple[tuple[str, str], ...] = ()  # how to ask for it again (export URL)
+
+
+def slugify(text: str) -> str:
+    """ "Västervik" -> "vastervik": ASCII, lower case, words joined by "-"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _unit_col(name: str, unit: str) -> str:
+    return f"{name} ({unit})" if unit and unit != "ja/nej" else name
+
+
+def _word(colour: str) -> str:
+    return QUARTILES.get(colour, QUARTILES["grey"])[1]
+
+
+def build(svc: IndicatorService, kind: str, params: dict[str, Any]) -> Chart | None:
+    """The chart of `kind` for the parameters (as in an export URL). Raises UnknownError for
+    what the data lacks; None when the chart has nothing to show (e.g. no gender split)."""
+    builders = {
+        "matt": lambda: measure(svc, params["area"], params["measure"], **_mp(params)),
+        "spridning": lambda: spread(svc, params["kpi"], **_mp(params)),
+        "grupp": lambda: group(
+            svc, params["kpi"], grupp=params.get("grupp") or "liknande", **_mp(params)
+        ),
+        "utveckling": lambda: trend(svc, params["kpi"], **_mp(params)),
+        "kon": lambda: gender(svc, params["kpi"], **_mp(params)),
+        "enheter": lambda: units(svc, params["area"], params["kpi"], **_mp(params)),
+        "enhet": lambda: unit(svc, params["area"], params["enhet"], params["kpi"], **_mp(params)),
+    }
+    if kind not in builders:
+        raise UnknownError(f"Diagramtypen {kind!r} finns inte.")
+    try:
+        return builders[kind]()
+    except KeyError as exc:
+        if isinstance(exc, UnknownError):
+            raise
+        raise UnknownError(f"Parametern {exc.args[0]!r} saknas för diagrammet.") from None
+
+
+def _mp(params: dict[str, Any]) -> dict[str, Any]:
+    return {"municipality": params["kommun"], "year": int(params["ar"])}
+
+
+def _names(svc: IndicatorService, municipality: str, area: str | None = None) -> tuple:
+    name = svc.check_municipality(municipality)
+    return name, slugify(name), (svc.area(area) if area else None)
+
+
+# --- level 2 ----------------------------------------------------------------------------
+
+
+def measure(
+    svc: IndicatorService, area: str, measure_id: str, *, municipality: str, year: int
+) -> Chart:
+    name, slug, config_area = _names(svc, municipality, area)
+    try:
+        config_measure = config_area.measure(measure_id)
+    except KeyError:
+        raise UnknownError(f"Måttet {measure_id!r} finns inte i {config_area.label}.") from None
+    rows = svc.area_kpis(area, municipality, year)
+    rows = rows[rows["measure"] == measure_id]
+    unit = rows["unit"].iloc[0]
+    rows = rows[rows["unit"] == unit]  # one axis: the KPIs that share the headline's unit
+    title = f"{config_measure.label}: {name} jämfört med riket"
+    fig = figures.measure_figure(rows, name=name, title=title, unit=unit)
+    data = pd.DataFrame(
+        {
+            "Nyckeltal": rows["label"],
+            _unit_col(name, unit): rows["value"],
+            _unit_col("Riket", unit): rows["riket"],
+            "Färg": rows["colour"].map(_word),
+            "Placering": rows["rank_text"],
+        }
+    )
+    parts = [
+        f"{r.label} {number(r.value, unit)} (riket {number(r.riket, unit)})"
+        for r in rows.itertuples()
+    ]
+    alt = f"{config_measure.label} i {name} {year}: " + "; ".join(parts) + "."
+    return Chart(
+        "matt",
+        f"{slug}_{year}_{area}_{measure_id}",
+        title,
+        f"{name} {year}",
+        fig,
+        data,
+        alt,
+        year,
+        params=(("area", area), ("measure", measure_id)),
+    )
+
+
+# --- level 2:2 --------------------------------------------------------------------------
+
+
+def spread(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> Chart:
+    name, slug, _ = _names(svc, municipality)
+    s = svc.kpi_summary(kpi, municipality, year)
+    dist = svc.distribution(kpi, year)
+    title = f"{s.label}, alla kommuner"
+    fig = figures.strip_figure(
+        dist,
+        municipality,
+        name,
+        unit=s.unit,
+        title=title,
+        riket=s.riket,
+        mean=s.mean,
+        green_cut=s.green_cut,
+        red_cut=s.red_cut,
+    )
+    data = pd.DataFrame(
+        {
+            "Kommun": dist["title"],
+            _unit_col("Värde", s.unit): dist["value"],
+            "Färg": dist["colour"].map(_word),
+            "Placering": dist["rank"],
+        }
+    ).sort_values("Placering", ignore_index=True)
+    alt = (
+        f"Spridningsdiagram: {s.label} {year} för landets {len(dist)} kommuner med uppgift. "
+        f"{name} har {number(s.value, s.unit)}, {rank_text(s.rank, s.n)} "
+        f"({_word(s.colour).lower()}); riket {number(s.riket, s.unit)}, ovägt medel "
+        f"{number(s.mean, s.unit)}."
+    )
+    return Chart(
+        "spridning",
+        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_spridning",
+        title,
+        f"{name} {year}",
+        fig,
+        data,
+        alt,
+        year,
+        params=(("kpi", kpi),),
+    )
+
+
+def group(
+    svc: IndicatorService, kpi: str, *, municipality: str, year: int, grupp: str = "liknande"
+) -> Chart | None:
+    name, slug, _ = _names(svc, municipality)
+    s = svc.kpi_summary(kpi, municipality, year)
+    members = grupp if grupp in ("liknande", "lan") else grupp.split(",")
+    found = svc.comparison(kpi, municipality, year, members)
+    if found is None:
+        return None
+    title = f"{s.label}: {found.label}"
+    fig = figures.group_figure(
+        found.members,
+        unit=s.unit,
+        title=title,
+        mean=found.mean,
+        higher_is_better=s.higher_is_better,
+    )
+    m = found.members
+    data = pd.DataFrame(
+        {
+            "Kommun": m["title"],
+            _unit_col("Värde", s.unit): m["value"],
+            "Färg": m["colour"].map(_word),
+            "Plats i gruppen": m["place"],
+        }
+    ).sort_values("Plats i gruppen", ignore_index=True)
+    place = "ingen plats" if pd.isna(found.place) else f"plats {int(found.place)} av {found.n}"
+    alt = (
+        f"{s.label} {year} i jämförelsegruppen {found.label}: {name} har "
+        f"{number(s.value, s.unit)} och {place} i gruppen; gruppens ovägda medel "
+        f"{number(found.mean, s.unit)}."
+    )
+    kind = grupp if grupp in ("liknande", "lan") else "egen"
+    return Chart(
+        "grupp",
+        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_grupp-{kind}",
+        title,
+        f"{name} {year}",
+        fig,
+        data,
+        alt,
+        year,
+        params=(("kpi", kpi), ("grupp", grupp)),
+    )
+
+
+def trend(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> Chart:
+    name, slug, _ = _names(svc, municipality)
+    s = svc.kpi_summary(kpi, municipality, year)
+    t = svc.trend(kpi, municipality, year)
+    title = f"{s.label}, {name} och riket"
+    fig = figures.trend_figure(t, name=name, unit=s.unit, title=title)
+    data = pd.DataFrame(
+        {
+            "År": t["year"],
+            _unit_col(name, s.unit): t["value"],
+            _unit_col("Riket", s.unit): t["riket"],
+            "Färg": t["colour"].map(_word),
+        }
+    )
+    known = t.dropna(subset=["value"])
+    if known.empty:
+        alt = f"{s.label} för {name}: inga värden {t['year'].min()}–{year}."
+    else:
+        first, last = known.iloc[0], known.iloc[-1]
+        alt = (
+            f"Linjediagram: {s.label} för {name} {int(first['year'])}–{int(last['year'])}, "
+            f"från {number(first['value'], s.unit)} till {number(last['value'], s.unit)}; "
+            f"riket {number(last['riket'], s.unit)} {int(last['year'])}."
+        )
+    return Chart(
+        "utveckling",
+        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_utveckling",
+        title,
+        f"{name} {year}",
+        fig,
+        data,
+        alt,
+        year,
+        params=(("kpi", kpi),),
+    )
+
+
+def gender(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> Chart | None:
+    name, slug, _ = _names(svc, municipality)
+    split = svc.gender_split(kpi, municipality, year)
+    if not set(split["gender"]) >= {"K", "M"}:
+        return None
+    s = svc.kpi_summary(kpi, municipality, year)
+    title = f"{s.label} per kön"
+    fig = figures.gender_figure(split, unit=s.unit, title=title)
+    words = {"K": "Kvinnor", "M": "Män", "T": "Totalt"}
+    data = pd.DataFrame(
+        {
+            "Område": split["place"],
+            "Kön": split["gender"].map(words),
+            _unit_col("Värde", s.unit): split["value"],
+        }
+    )
+    mine = split[split["municipality_id"] == municipality].set_index("gender")["value"]
+    alt = (
+        f"Stapeldiagram: {s.label} {year} för kvinnor och män. I {name} kvinnor "
+        f"{number(mine.get('K'), s.unit)} och män {number(mine.get('M'), s.unit)}."
+    )
+    return Chart(
+        "kon",
+        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_kon",
+        title,
+        f"{name} {year}",
+        fig,
+        data,
+        alt,
+        year,
+        params=(("kpi", kpi),),
+    )
+
+
+# --- level 2:3 --------------------------------------------------------------------------
+
+
+def units(
+    svc: IndicatorService, area: str, kpi: str, *, municipality: str, year: int
+) -> Chart | None:
+    name, slug, config_area = _names(svc, municipality, area)
+    definition = svc.config.kpi(kpi)
+    table = svc.unit_table(area, municipality, year)
+    rows = table[table["kpi"] == kpi]
+    with_value = rows.dropna(subset=["value"])
+    if with_value.empty:
+        return None
+    title = f"{definition.label}, {config_area.unit_noun} i {name}"
+    fig = figures.units_figure(
+        rows,
+        unit=definition.unit,
+        title=title,
+        municipality=rows["municipality_value"].iloc[0],
+        riket=rows["riket"].iloc[0],
+        name=name,
+    )
+    data = pd.DataFrame(
+        {
+            "Enhet": with_value["title"],
+            _unit_col("Värde", definition.unit): with_value["value"],
+            "Färg": with_value["colour"].map(_word),
+            "Placering bland landets enheter": with_value["rank"],
+            "Antal enheter i landet": with_value["n"],
+        }
+    ).sort_values(_unit_col("Värde", definition.unit), ascending=False, ignore_index=True)
+    lo, hi = (
+        with_value.loc[with_value["value"].idxmin()],
+        with_value.loc[with_value["value"].idxmax()],
+    )
+    colours = with_value["colour"].value_counts()
+    alt = (
+        f"Stapeldiagram: {definition.label} {year} för {len(with_value)} enheter i {name}, från "
+        f"{number(lo['value'], definition.unit)} ({lo['title']}) till "
+        f"{number(hi['value'], definition.unit)} ({hi['title']}). {colours.get('green', 0)} "
+        f"bland de 25 % bästa och {colours.get('red', 0)} bland de 25 % sämsta av landets "
+        f"{number(float(with_value['n'].iloc[0]))} enheter."
+    )
+    return Chart(
+        "enheter",
+        f"{slug}_{year}_{area}_{kpi.lower()}_enheter",
+        title,
+        f"{name} {year}",
+        fig,
+        data,
+        alt,
+        year,
+        universe="enheter",
+        params=(("area", area), ("kpi", kpi)),
+    )
+
+
+def unit(
+    svc: IndicatorService, area: str, ou: str, kpi: str, *, municipality: str, year: int
+) -> Chart | None:
+    name, slug, _ = _names(svc, municipality, area)
+    info = svc.unit(ou)
+    rows = svc.unit_trend(ou, kpi)
+    if rows.empty:
+        return None
+    definition = svc.config.kpi(kpi)
+    title = f"{definition.label}, {info['title']}"
+    fig = figures.trend_figure(
+        rows.assign(riket=float("nan")), name=info["title"], unit=definition.unit, title=title
+    )
+    data = pd.DataFrame(
+        {
+            "År": rows["year"],
+            _unit_col("Värde", definition.unit): rows["value"],
+            "Färg": rows["colour"].map(_word),
+            "Placering bland landets enheter": rows["rank"],
+        }
+    )
+    last = rows.iloc[-1]
+    alt = (
+        f"{definition.label} för {info['title']} ({name}) {int(rows['year'].min())}–"
+        f"{int(last['year'])}: senast {number(last['value'], definition.unit)} "
+        f"({_word(last['colour']).lower()} bland landets enheter)."
+    )
+    return Chart(
+        "enhet",
+        f"{slug}_{int(last['year'])}_{area}_{slugify(info['title'])}_{kpi.lower()}",
+        title,
+        f"{info['title']}, {name}",
+        fig,
+        data,
+        alt,
+        int(last["year"]),
+        universe="enheter",
+        params=(("area", area), ("enhet", ou), ("kpi", kpi)),
+    )
+
+
+def _area_slug(svc: IndicatorService, kpi: str) -> str:
+    return svc.area_of(kpi).id
+
+
+# --- every chart of a municipality -----------------------------------------------------
+
+
+def all_charts(
+    svc: IndicatorService, municipality: str, year: int, areas: list[str]
+) -> Iterator[Chart]:
+    """Every chart the dashboard shows for the areas: each quality measure, each KPI with a
+    value that year (spread, group, trend, genders), each unit-level KPI (latest unit year)."""
+    seen: set[str] = set()
+    for area in areas:
+        config_area = svc.area(area)
+        kpis = svc.area_kpis(area, municipality, year)
+        for m in config_area.measures:
+            if m.kind == "quality":
+                yield measure(svc, area, m.id, municipality=municipality, year=year)
+        for kpi in kpis.loc[kpis["value"].notna(), "kpi"].unique():
+            if kpi in seen:
+                continue
+            seen.add(kpi)
+            yield spread(svc, kpi, municipality=municipality, year=year)
+            for chart in (
+                group(svc, kpi, municipality=municipality, year=year),
+                gender(svc, kpi, municipality=municipality, year=year),
+            ):
+                if chart is not None:
+                    yield chart
+            yield trend(svc, kpi, municipality=municipality, year=year)
+        unit_years = svc.unit_years(area)
+        unit_year = year if year in unit_years else (unit_years[0] if unit_years else None)
+        for kpi in svc.unit_kpis(area) if unit_year else []:
+            chart = units(svc, area, kpi, municipality=municipality, year=unit_year)
+            if chart is not None:
+                yield chart
