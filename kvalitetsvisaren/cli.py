@@ -54,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--max-retries", type=int, default=4)
     sync.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    export = sub.add_parser(
+        "export", help="write every chart of a municipality as images, data and alt texts"
+    )
+    export.add_argument("--kommun", required=True, help="municipality code, e.g. 0883")
+    export.add_argument("--ar", type=int, help="year (default: the latest with data)")
+    export.add_argument("--area", action="append", help="area id; repeat for several (default all)")
+    export.add_argument("--format", default="png", help="png,png-tryck,svg,pdf (comma-separated)")
+    export.add_argument("--out", required=True, type=Path, help="directory to write (replaced)")
+    export.add_argument("--data", help=f"store directory (default: ${DATA_ENV} or the snapshot)")
+    export.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+
     info = sub.add_parser("info", help="show what a store directory holds")
     info.add_argument("--data", help=f"store directory (default: ${DATA_ENV} or the snapshot)")
     return parser
@@ -64,13 +76,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for chatty in ("kaleido", "choreographer"):  # they log every browser start and stop
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     from .config import ConfigError
     from .kolada import KoladaError
+    from .service import UnknownError
     from .store import StoreError
 
+    commands = {"serve": _serve, "sync": _sync, "export": _export, "info": _info}
     try:
-        return {"serve": _serve, "sync": _sync, "info": _info}[args.command](args)
-    except (ConfigError, StoreError, ValueError) as exc:
+        return commands[args.command](args)
+    except (ConfigError, StoreError, ValueError, UnknownError) as exc:
         print(f"kvalitetsvisaren: {exc}", file=sys.stderr)
         return 2
     except KoladaError as exc:
@@ -121,6 +137,21 @@ def _sync(args: argparse.Namespace) -> int:
         store = sync(client, config, out, years, progress=not args.quiet)
         log.info("%d requests, %d cache hits", client.stats.requests, client.stats.cache_hits)
     print(json.dumps(store.summary(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .export import export_all
+    from .service import IndicatorService
+    from .store import load_store
+
+    svc = IndicatorService(load_store(_data_dir(args.data)), load_config(args.config))
+    year = args.ar or svc.years()[0]
+    areas = [a for group in args.area or [] for a in group.split(",") if a]
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    result = export_all(svc, args.kommun, year, areas, formats, args.out, progress=not args.quiet)
+    print(f"{result.charts} diagram, {result.files} filer i {result.path} (se manifest.json)")
     return 0
 
 

@@ -14,6 +14,8 @@ import pandas as pd
 from dash import dcc, html
 
 from . import flags
+from .charts import Chart
+from .download import FORMATS, LABELS, export_url
 from .labels import QUARTILES, TRENDS, number
 
 DROPDOWN_LABELS = {
@@ -87,32 +89,57 @@ def legend() -> html.Ul:
     return html.Ul(items, className="legend", **{"aria-label": "Teckenförklaring"})
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str], caption: str) -> html.Table:
-    """A plain accessible table: `columns` maps frame columns to Swedish headers."""
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in columns.values()]))
+def table(frame: pd.DataFrame, caption: str) -> html.Table:
+    """A plain accessible table of a frame whose column names are already Swedish headers."""
+    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in frame.columns]))
     body = html.Tbody(
-        [html.Tr([html.Td(_cell(row[c])) for c in columns]) for _, row in frame.iterrows()]
+        [html.Tr([html.Td(_cell(v)) for v in row]) for row in frame.itertuples(index=False)]
     )
     return html.Table([html.Caption(caption), head, body], className="data-table")
 
 
-def chart(graph_id: str, figure: Any, description: str, data: html.Table) -> html.Figure:
-    """A chart, a one-sentence description, and its data as a table (text alternative)."""
+def chart(graph_id: str, spec: Chart, kommun: str) -> html.Figure:
+    """A chart with its alt text as caption, its data as a table (the text alternative), and
+    "Ladda ner": publication images and the data, rendered on the server."""
+    params = {"kommun": kommun, "ar": str(spec.year), **dict(spec.params)}
+    links = [
+        html.Li(
+            html.A(
+                LABELS[fmt],
+                href=export_url(spec.kind, params, fmt),
+                download="",
+                **{"data-format": fmt},
+            )
+        )
+        for fmt in FORMATS
+    ]
     return html.Figure(
         [
             dcc.Graph(
                 id=graph_id,
-                figure=figure,
+                figure=spec.figure,
                 config={
                     "displaylogo": False,
                     "responsive": True,
                     "modeBarButtonsToRemove": ["select2d", "lasso2d"],
                 },
             ),
-            html.Figcaption(description),
-            html.Details([html.Summary("Visa som tabell"), data], className="chart-table"),
+            html.Figcaption(spec.alt_text),
+            html.Div(
+                [
+                    html.Details(
+                        [html.Summary("Visa som tabell"), table(spec.data, spec.title)],
+                        className="chart-table",
+                    ),
+                    html.Details(
+                        [html.Summary("Ladda ner"), html.Ul(links)], className="downloads"
+                    ),
+                ],
+                className="chart-tools",
+            ),
         ],
         className="chart",
+        **{"data-chart": spec.slug},
     )
 
 

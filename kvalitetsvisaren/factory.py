@@ -7,7 +7,7 @@ from pathlib import Path
 from dash import Dash
 from flask import Response, redirect, request
 
-from . import shell
+from . import download, shell
 from .config import AppConfig
 from .paths import ASSETS
 from .runtime import get_service, set_service
@@ -33,6 +33,7 @@ def create_app(store: Store, config: AppConfig, service: IndicatorService | None
     app.index_string = app.index_string.replace("<html>", '<html lang="sv">', 1)
     app.layout = shell.layout
     app.server.before_request(_home_to_overview)
+    app.server.add_url_rule("/export/<kind>", "export", download.serve)
     return app
 
 

@@ -315,3 +315,107 @@ def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> g
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
     return _layout(fig, title, 140 + 70 * len(d))
+
+
+A4 = (794, 1123)  # px at 96 dpi
+
+
+def onepager_figure(
+    title: str, verdict: str, tiles: pd.DataFrame, table: pd.DataFrame, source: str
+) -> go.Figure:
+    """One A4 page for the council: the area's level-1 tiles (colour, icon, word, place) and
+    its KPI table. tiles: label, colour, rank_text; table: Swedish columns, one row per KPI."""
+    fig = go.Figure()
+    per_row, top, height = 4, 0.9, 0.075
+    for i, tile in enumerate(tiles.itertuples()):
+        row, col = divmod(i, per_row)
+        x0, y1 = 0.01 + col * 0.2475, top - row * (height + 0.012)
+        dark = tile.colour in ("green", "red")
+        fig.add_shape(
+            type="rect",
+            xref="paper",
+            yref="paper",
+            x0=x0,
+            x1=x0 + 0.235,
+            y0=y1 - height,
+            y1=y1,
+            fillcolor=_TILE_FILL.get(tile.colour, "#e4e4e4"),
+            line={"width": 0},
+        )
+        icon, word = QUARTILES.get(tile.colour, QUARTILES["grey"])
+        fig.add_annotation(
+            x=x0 + 0.012,
+            y=y1 - 0.008,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            align="left",
+            text=f"<b>{tile.label}</b><br>{icon} {word}<br>{tile.rank_text}",
+            font={"size": 12, "color": "white" if dark else "#1f1f1f"},
+        )
+    rows_of_tiles = -(-len(tiles) // per_row)
+    table_top = top - rows_of_tiles * (height + 0.012) - 0.02
+    fig.add_trace(
+        go.Table(
+            domain={"x": [0, 1], "y": [0.05, table_top]},
+            columnwidth=[3.2, 1.2, 1.6, 1.6, 1.1, 1.5],
+            header={
+                "values": [f"<b>{c}</b>" for c in table.columns],
+                "fill_color": "#f0f0f0",
+                "align": "left",
+                "font": {"size": 11},
+            },
+            cells={
+                "values": [table[c] for c in table.columns],
+                "align": "left",
+                "font": {"size": 10},
+                "height": 20,
+            },
+        )
+    )
+    fig.add_annotation(
+        x=0,
+        y=0.985,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        align="left",
+        font={"size": 13},
+        text=f"<b style='font-size:22px'>{title}</b><br>{verdict}",
+    )
+    fig.add_annotation(
+        x=0,
+        y=0.0,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        text=source,
+        font={"size": 10, "color": "#4d4d4d"},
+    )
+    fig.update_layout(
+        width=A4[0],
+        height=A4[1],
+        margin={"l": 40, "r": 40, "t": 40, "b": 40},
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    return fig
+
+
+_TILE_FILL = {
+    "green": "#1b7a3e",
+    "yellow": "#f6d35b",
+    "red": "#b3261e",
+    "grey": "#e4e4e4",
+    "neutral": "#dbe7f3",
+}

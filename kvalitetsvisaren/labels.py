@@ -22,11 +22,12 @@ def quartile_label(colour: str) -> str:
 
 
 def number(value: float | None, unit: str = "") -> str:
-    """Swedish formatting: decimal comma, thin space between thousands, unit after a space."""
+    """Swedish formatting: decimal comma, thin space between thousands, a real minus sign,
+    the unit after a no-break space."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     decimals = 0 if abs(value) >= 1000 or float(value).is_integer() else 1
-    text = f"{value:,.{decimals}f}".replace(",", THIN).replace(".", ",")
+    text = f"{value:,.{decimals}f}".replace(",", THIN).replace(".", ",").replace("-", "−")
     if unit in ("", "ja/nej"):
         return text
     return f"{text}{NBSP}{unit}"

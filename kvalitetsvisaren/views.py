@@ -6,15 +6,15 @@ functions from their one content callback. Colours come from the service's ranki
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 from dash import dcc, html
 
-from . import figures, ids
-from .components import DROPDOWN_LABELS, badge, chart, flag_marks, legend, table, trend_mark
+from . import charts, ids
+from .components import DROPDOWN_LABELS, badge, chart, flag_marks, legend, trend_mark
 from .config import Area
+from .download import export_url
 from .flags import EXPLANATIONS, LABELS
 from .labels import QUARTILES, number
 from .service import IndicatorService, rank_text
@@ -173,6 +173,7 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                 [
                     html.H2(dcc.Link(area.label, href=area_url(area.id, p))),
                     html.P(summary.verdict, className="verdict"),
+                    onepager_link(area, p),
                     html.Div(
                         [_tile(row, area, p) for row in quality.itertuples()], className="tiles"
                     ),
@@ -266,11 +267,21 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     sections = []
     for measure in summary.measures.itertuples():
         rows = kpis[kpis["measure"] == measure.measure]
+        graph = []
+        if rows["value"].notna().any():
+            spec = charts.measure(svc, area_id, measure.measure, municipality=p.kommun, year=p.ar)
+            graph = [
+                html.Details(
+                    [html.Summary("Diagram"), chart(f"matt-{measure.measure}", spec, p.kommun)],
+                    className="measure-chart",
+                )
+            ]
         sections.append(
             html.Section(
                 [
                     html.H2([measure.label, " ", badge(measure.colour, small=True)]),
                     html.Div(_kpi_table(rows, area, p), className="table-scroll"),
+                    *graph,
                 ],
                 id=measure.measure,
                 className="measure",
@@ -280,6 +291,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     return [
         html.H1(f"{area.label} i {name} {p.ar}"),
         html.P(summary.verdict, className="verdict"),
+        onepager_link(area, p),
         legend(),
         *sections,
         dcc.Link(
@@ -329,23 +341,7 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
     summary and all municipalities; the comparison group; the trend and the gender split."""
     name = svc.check_municipality(p.kommun)
     s = svc.kpi_summary(kpi, p.kommun, p.ar)
-    dist = svc.distribution(kpi, p.ar)
-    strip = figures.strip_figure(
-        dist,
-        p.kommun,
-        name,
-        unit=s.unit,
-        title=f"{s.label}, alla kommuner {p.ar}",
-        riket=s.riket,
-        mean=s.mean,
-        green_cut=s.green_cut,
-        red_cut=s.red_cut,
-    )
-    colour_word = QUARTILES[s.colour][1].lower()
-    described = (
-        f"{name}: {number(s.value, s.unit)}, {rank_text(s.rank, s.n)} bland kommunerna "
-        f"({colour_word}). Riket {number(s.riket, s.unit)}, ovägt medel {number(s.mean, s.unit)}."
-    )
+    where = {"municipality": p.kommun, "year": p.ar}
     main = [
         html.H1([html.Span(kpi, className="kpi-id"), " ", s.label]),
         html.P(s.title, className="kolada-title"),
@@ -358,44 +354,18 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
         html.Section(
             [
                 html.H2("Alla kommuner"),
-                chart(
-                    "nyckeltal-spridning",
-                    strip,
-                    described,
-                    table(
-                        dist.sort_values("rank"),
-                        {
-                            "title": "Kommun",
-                            "value": "Värde",
-                            "colour": "Färg",
-                            "rank": "Placering",
-                        },
-                        f"{s.label} {p.ar}, alla kommuner",
-                    ),
-                ),
-            ],
+                chart("nyckeltal-spridning", charts.spread(svc, kpi, **where), p.kommun),
+            ]
         ),
     ]
-    more = [_trend_section(svc, kpi, s, name, p)]
-    split = svc.gender_split(kpi, p.kommun, p.ar)
-    if set(split["gender"]) >= {"K", "M"}:
-        fig = figures.gender_figure(split, unit=s.unit, title=f"{s.label} per kön {p.ar}")
+    trend = charts.trend(svc, kpi, **where)
+    more = [html.Section([html.H2("Utveckling"), chart("nyckeltal-trend", trend, p.kommun)])]
+    genders = charts.gender(svc, kpi, **where)
+    if genders is not None:
         more.append(
-            html.Section(
-                [
-                    html.H2("Kvinnor och män"),
-                    chart(
-                        "nyckeltal-kon",
-                        fig,
-                        f"{s.label} för kvinnor och män, {name} och riket.",
-                        table(
-                            split, {"place": "Område", "gender": "Kön", "value": "Värde"}, "Per kön"
-                        ),
-                    ),
-                ]
-            )
+            html.Section([html.H2("Kvinnor och män"), chart("nyckeltal-kon", genders, p.kommun)])
         )
-    return main, group_content(svc, kpi, s, p), more
+    return main, group_content(svc, kpi, p), more
 
 
 def _summary_card(s: Any, name: str) -> html.Div:
@@ -460,59 +430,23 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
     )
 
 
-def group_content(svc: IndicatorService, kpi: str, s: Any, p: Params) -> list:
-    group_arg: str | list[str] = p.grupp
-    if p.grupp not in ("liknande", "lan"):
-        group_arg = p.grupp.split(",")
-    group = svc.comparison(kpi, p.kommun, p.ar, group_arg)
-    if group is None:
+def group_content(svc: IndicatorService, kpi: str, p: Params) -> list:
+    spec = charts.group(svc, kpi, municipality=p.kommun, year=p.ar, grupp=p.grupp)
+    if spec is None:
         return [html.P("Kommunen har ingen sådan jämförelsegrupp i Kolada.")]
-    fig = figures.group_figure(
-        group.members,
-        unit=s.unit,
-        title=f"{s.label}: {group.label}",
-        mean=group.mean,
-        higher_is_better=s.higher_is_better,
-    )
-    text = (
-        f"Plats {int(group.place)} av {group.n} i gruppen; gruppens ovägda medel "
-        f"{number(group.mean, s.unit)}."
-        if not math.isnan(group.place)
-        else "Ingen placering i gruppen (värde saknas)."
-    )
     return [
-        html.P(text, className="group-place"),
-        chart(
-            "nyckeltal-grupp-diagram",
-            fig,
-            text,
-            table(
-                group.members,
-                {"title": "Kommun", "value": "Värde", "colour": "Färg", "place": "Plats i gruppen"},
-                group.label,
-            ),
-        ),
+        html.P(spec.alt_text, className="group-place"),
+        chart("nyckeltal-grupp-diagram", spec, p.kommun),
     ]
 
 
-def _trend_section(svc: IndicatorService, kpi: str, s: Any, name: str, p: Params) -> html.Section:
-    trend = svc.trend(kpi, p.kommun, p.ar)
-    fig = figures.trend_figure(trend, name=name, unit=s.unit, title=f"{s.label}, {name} och riket")
-    first = trend["year"].min() if len(trend) else p.ar
-    return html.Section(
-        [
-            html.H2("Utveckling"),
-            chart(
-                "nyckeltal-trend",
-                fig,
-                f"{s.label} {first}–{p.ar} för {name} och riket.",
-                table(
-                    trend,
-                    {"year": "År", "value": name, "colour": "Färg", "riket": "Riket"},
-                    "Utveckling",
-                ),
-            ),
-        ]
+def onepager_link(area: Area, p: Params) -> html.A:
+    params = {"area": area.id, "kommun": p.kommun, "ar": str(p.ar)}
+    return html.A(
+        f"Ladda ner {area.label.lower()} på en sida (PDF för nämnden)",
+        href=export_url("en-sida", params, "pdf"),
+        download="",
+        className="onepager-link",
     )
 
 
@@ -568,34 +502,14 @@ def _unit_kpi_section(
 ) -> html.Section:
     definition = svc.config.kpi(kpi)
     mine = rows[rows["kpi"] == kpi]
-    with_value = mine[mine["value"].notna()]
-    municipality, riket = mine["municipality_value"].iloc[0], mine["riket"].iloc[0]
+    spec = charts.units(svc, area.id, kpi, municipality=p.kommun, year=p.ar)
     body: list = []
-    if with_value.empty:
+    if spec is None:
         body.append(
             html.P(f"Ingen {area.unit_noun} i {name} har värden för {p.ar}.", className="notice")
         )
     else:
-        fig = figures.units_figure(
-            mine,
-            unit=definition.unit,
-            title=f"{definition.label} {p.ar}",
-            municipality=municipality,
-            riket=riket,
-            name=name,
-        )
-        body.append(
-            chart(
-                f"enheter-{kpi}",
-                fig,
-                f"{definition.label} för {len(with_value)} enheter i {name} {p.ar}.",
-                table(
-                    with_value,
-                    {"title": "Enhet", "value": "Värde", "colour": "Färg"},
-                    definition.label,
-                ),
-            )
-        )
+        body.append(chart(f"enheter-{kpi}", spec, p.kommun))
     body.append(html.Div(_unit_table(mine, area, p, definition.unit), className="table-scroll"))
     return html.Section(
         [html.H2([html.Span(kpi, className="kpi-id"), " ", definition.label]), *body],
@@ -656,33 +570,21 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
             )
         )
     for kpi, rows in trend.groupby("kpi", sort=False):
-        definition = svc.config.kpi(kpi) if kpi in svc.directions else None
-        label = definition.label if definition else kpi
-        unit_of = definition.unit if definition else ""
+        spec = charts.unit(svc, area.id, unit["id"], kpi, municipality=p.kommun, year=p.ar)
         latest = rows.iloc[-1]
-        fig = figures.trend_figure(
-            rows.assign(riket=float("nan")),
-            name=unit["title"],
-            unit=unit_of,
-            title=f"{label}, {unit['title']}",
-        )
+        definition = svc.config.kpi(kpi)
         parts.append(
             html.Section(
                 [
-                    html.H2([html.Span(kpi, className="kpi-id"), " ", label]),
+                    html.H2([html.Span(kpi, className="kpi-id"), " ", definition.label]),
                     html.P(
                         [
-                            f"{int(latest['year'])}: {number(latest['value'], unit_of)} ",
+                            f"{int(latest['year'])}: {number(latest['value'], definition.unit)} ",
                             badge(latest["colour"], small=True),
                             " " + unit_rank_text(latest["rank"], latest["n"]),
                         ]
                     ),
-                    chart(
-                        f"enhet-{kpi}",
-                        fig,
-                        f"{label} för {unit['title']} över åren.",
-                        table(rows, {"year": "År", "value": "Värde", "colour": "Färg"}, label),
-                    ),
+                    chart(f"enhet-{kpi}", spec, p.kommun),
                 ],
                 className="unit-kpi",
                 **{"data-kpi": kpi, "data-quartile": latest["colour"]},

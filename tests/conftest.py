@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def service(dash_app):
     from kvalitetsvisaren.runtime import get_service
 
     return get_service()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, for the browser tests and the image export (kaleido). Skipped without
+    it on a fresh machine; failed in CI, which installs it and sets
+    KVALITETSVISAREN_REQUIRE_BROWSER."""
+    path = os.environ.get("KVALITETSVISAREN_CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).exists():
+        message = f"Chromium not found at {path} (Debian: apt-get install chromium)"
+        if os.environ.get("KVALITETSVISAREN_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

@@ -8,7 +8,6 @@ KVALITETSVISAREN_REQUIRE_BROWSER=1 so that there a missing browser fails instead
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from pathlib import Path
@@ -19,7 +18,6 @@ from werkzeug.serving import make_server
 
 from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
 
-CHROMIUM = os.environ.get("KVALITETSVISAREN_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,13 +30,8 @@ VASTERVIK = "0883"
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)"
-        if os.environ.get("KVALITETSVISAREN_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
+def browser_type_launch_args(browser_type_launch_args, chromium):
+    return {**browser_type_launch_args, "executable_path": chromium, "args": ARGS}
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +122,7 @@ def test_choosing_a_municipality_by_name_changes_the_url(page, live_server):
 
 def test_switching_the_comparison_group_is_bookmarkable(page, live_server):
     page.goto(f"{live_server}/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst")
-    expect(page.locator(".group-place")).to_contain_text("Plats 4 av 8")
+    expect(page.locator(".group-place")).to_contain_text("plats 4 av 8")
     page.get_by_label("Länets kommuner").check()
     expect(page).to_have_url(re.compile(r"grupp=lan"))
     expect(page.locator("#nyckeltal-grupp-content")).to_contain_text("Kalmar läns kommuner")
@@ -173,3 +166,17 @@ def test_usable_on_a_phone(page, live_server):
     page.goto(f"{live_server}/omrade/hemtjanst?kommun=0883&ar=2022")
     page.wait_for_selector("[data-kpi]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # tables scroll inside
+
+
+def test_a_chart_downloads_as_a_named_publication_png(page, live_server):
+    page.goto(f"{live_server}/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst")
+    figure = page.locator('[data-chart="vastervik_2022_hemtjanst_u21468_spridning"]')
+    figure.locator("summary", has_text="Ladda ner").click()
+    with page.expect_download() as info:
+        figure.locator('a[data-format="png"]').click()
+    download = info.value
+    assert download.suggested_filename == "vastervik_2022_hemtjanst_u21468_spridning.png"
+    data = Path(download.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[16:24] == (1200).to_bytes(4) + (675).to_bytes(
+        4
+    )

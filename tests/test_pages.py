@@ -123,7 +123,7 @@ def test_kpi_page_has_definition_spread_group_trend_and_genders(pages):
         "nyckeltal-kon",
     }
     assert "Liknande kommuner äldreomsorg, Västervik, 2024" in everything
-    assert "Plats 4 av 8 i gruppen" in everything
+    assert "plats 4 av 8 i gruppen" in everything
     assert "Visa som tabell" in everything  # every chart has its text alternative
 
 

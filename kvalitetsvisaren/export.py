@@ -1,0 +1,282 @@
+"""Publication-ready files: chart images that can be published as they are (title, subtitle,
+legend and the source line are part of the image), the plotted data as CSV and Excel, the alt
+text, an A4 one-pager per area, and a batch writing all of it with a manifest.
+
+Images are rendered by kaleido in Debian's Chromium. One persistent kaleido server per process
+is started on the first export (never at import, never before a gunicorn fork) and reused:
+the first image costs about two seconds, each one after that a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import json
+import threading
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from tqdm import tqdm
+
+from . import charts, figures
+from .atomic import write_directory
+from .charts import Chart
+from .labels import QUARTILES, number
+from .service import IndicatorService, UnknownError, rank_text
+
+WIDTH, HEIGHT = 1200, 675
+BOTTOM = 135  # px under the plot: the axis title, the legend and the source line
+IMAGE_FORMATS = {  # name: (kaleido format, scale, file suffix, MIME type)
+    "png": ("png", 1, ".png", "image/png"),
+    "png-tryck": ("png", 2, "_tryck.png", "image/png"),
+    "svg": ("svg", 1, ".svg", "image/svg+xml"),
+    "pdf": ("pdf", 1, ".pdf", "application/pdf"),
+}
+DATA_FORMATS = {  # name: (file suffix, MIME type)
+    "csv": (".csv", "text/csv; charset=utf-8"),
+    "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "txt": ("_alt-text.txt", "text/plain; charset=utf-8"),
+}
+_KOPTS = "The kopts argument is ignored if using a server"
+_kaleido_lock = threading.Lock()
+_kaleido_started = False
+
+
+class ExportError(ValueError):
+    """A request the export cannot serve (unknown format, nothing to draw); Swedish message."""
+
+
+def source_text(year: int, fetched_at: str | None, universe: str = "kommuner") -> str:
+    fetched = (fetched_at or "okänt datum")[:10]
+    return (
+        f"Källa: Kolada (RKA), data {year}, hämtad {fetched}. Färgsättning: egen bearbetning "
+        f"(kvartiler bland landets {universe})."
+    )
+
+
+def publication_figure(chart: Chart, fetched_at: str | None) -> go.Figure:
+    """The chart as it is published: title and subtitle on top; legend and source line at the
+    bottom, placed relative to the whole image so they never meet the plot."""
+    fig = go.Figure(chart.figure)
+    title = f"<b>{chart.title}</b><br><span style='font-size:15px'>{chart.subtitle}</span>"
+    fig.update_layout(
+        title={
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.97,
+            "yanchor": "top",
+            "font": {"size": 20},
+        },
+        width=WIDTH,
+        height=HEIGHT,
+        margin={"l": 60, "r": 40, "t": 95, "b": BOTTOM},
+        legend={
+            "orientation": "h",
+            "x": 0.01,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 0.075,
+            "yanchor": "bottom",
+        },
+    )
+    fig.add_annotation(  # annotations have no container coordinates: shift in pixels
+        text=source_text(chart.year, fetched_at, chart.universe),
+        x=0,
+        y=0,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor="bottom",
+        yshift=-(BOTTOM - 12),
+        showarrow=False,
+        font={"size": 12, "color": "#4d4d4d"},
+    )
+    return fig
+
+
+def _to_image(fig: go.Figure, fmt: str, width: int, height: int, scale: int) -> bytes:
+    global _kaleido_started
+    import kaleido
+
+    with _kaleido_lock, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_KOPTS)
+        if not _kaleido_started:
+            kaleido.start_sync_server(silence_warnings=True)
+            atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+            _kaleido_started = True
+        return fig.to_image(format=fmt, width=width, height=height, scale=scale)
+
+
+def image(chart: Chart, fmt: str, fetched_at: str | None) -> bytes:
+    if fmt not in IMAGE_FORMATS:
+        raise ExportError(f"Bildformatet {fmt!r} finns inte; välj bland {list(IMAGE_FORMATS)}.")
+    kind, scale, _, _ = IMAGE_FORMATS[fmt]
+    return _to_image(publication_figure(chart, fetched_at), kind, WIDTH, HEIGHT, scale)
+
+
+def data_file(chart: Chart, fmt: str, fetched_at: str | None) -> bytes:
+    """CSV (Swedish Excel: semicolon, decimal comma, UTF-8 with BOM), Excel (the data and a
+    sheet saying what it is), or the alt text with the source line."""
+    source = source_text(chart.year, fetched_at, chart.universe)
+    if fmt == "csv":
+        return chart.data.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+    if fmt == "xlsx":
+        about = pd.DataFrame(
+            {
+                "": ["Diagram", "Avser", "Beskrivning", "Källa"],
+                " ": [chart.title, chart.subtitle, chart.alt_text, source],
+            }
+        )
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+            chart.data.to_excel(writer, sheet_name="Data", index=False)
+            about.to_excel(writer, sheet_name="Om diagrammet", index=False, header=False)
+        return buffer.getvalue()
+    if fmt == "txt":
+        return f"{chart.alt_text}\n\n{source}\n".encode()
+    raise ExportError(f"Dataformatet {fmt!r} finns inte; välj bland {list(DATA_FORMATS)}.")
+
+
+def filename(chart: Chart | str, fmt: str) -> str:
+    stem = chart if isinstance(chart, str) else chart.slug
+    suffix = IMAGE_FORMATS[fmt][2] if fmt in IMAGE_FORMATS else DATA_FORMATS[fmt][0]
+    return stem + suffix
+
+
+def mime_type(fmt: str) -> str:
+    return IMAGE_FORMATS[fmt][3] if fmt in IMAGE_FORMATS else DATA_FORMATS[fmt][1]
+
+
+# --- the one-pager for the council ----------------------------------------------------
+
+
+def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> tuple[str, bytes]:
+    """An A4 PDF: the area's level-1 tiles, its KPI table and the source line."""
+    name = svc.check_municipality(municipality)
+    summary = svc.area_summary(area, municipality, year)
+    quality = summary.measures[summary.measures["kind"] == "quality"].assign(
+        rank_text=lambda m: [rank_text(r, n) for r, n in zip(m["rank"], m["n"], strict=True)]
+    )
+    kpis = svc.area_kpis(area, municipality, year)
+    table = pd.DataFrame(
+        {
+            "Nyckeltal": kpis["measure_label"] + ": " + kpis["label"],
+            "Värde": [number(v, u) for v, u in zip(kpis["value"], kpis["unit"], strict=True)],
+            "Jämfört med landet": [" ".join(QUARTILES[c]) for c in kpis["colour"]],
+            "Placering": kpis["rank_text"],
+            "Riket": [number(v, u) for v, u in zip(kpis["riket"], kpis["unit"], strict=True)],
+            "Förändring": [
+                number(c, "p.e." if u == "%" else u)
+                for c, u in zip(kpis["change"], kpis["unit"], strict=True)
+            ],
+        }
+    )
+    fig = figures.onepager_figure(
+        f"{summary.label} i {name} {year}",
+        summary.verdict,
+        quality,
+        table,
+        source_text(year, svc.store.meta.get("fetched_at")),
+    )
+    pdf = _to_image(fig, "pdf", *figures.A4, 1)
+    return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
+
+
+# --- batch --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    files: int
+    charts: int
+
+
+def export_all(
+    svc: IndicatorService,
+    municipality: str,
+    year: int,
+    areas: Iterable[str] | None,
+    formats: Iterable[str],
+    out: str | Path,
+    *,
+    progress: bool = True,
+) -> ExportResult:
+    """Every chart of the areas as images in `formats` plus CSV, Excel and alt text, an A4
+    one-pager per area, and manifest.json listing every file. Checks everything first and
+    writes into a temporary directory swapped in when complete: nothing half-written is left."""
+    formats = list(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in IMAGE_FORMATS]
+    if unknown or not formats:
+        raise ExportError(f"Okända format {unknown}; välj bland {', '.join(IMAGE_FORMATS)}.")
+    name = svc.check_municipality(municipality)
+    area_ids = list(areas) if areas else [a.id for a in svc.config.areas]
+    for area in area_ids:
+        svc.area(area)
+    if year not in svc.years():
+        raise UnknownError(f"Det finns inga uppgifter för år {year}.")
+    fetched_at = svc.store.meta.get("fetched_at")
+    todo = list(charts.all_charts(svc, municipality, year, area_ids))
+
+    def write(tmp: Path) -> None:
+        manifest = []
+        for chart in tqdm(
+            todo, desc=f"Diagram för {name} {year}", unit=" diagram", disable=not progress
+        ):
+            files = {}
+            for fmt in formats:
+                files[fmt] = _write(tmp, filename(chart, fmt), image(chart, fmt, fetched_at))
+            for fmt in DATA_FORMATS:
+                files[fmt] = _write(tmp, filename(chart, fmt), data_file(chart, fmt, fetched_at))
+            manifest.append(
+                {
+                    "diagram": chart.title,
+                    "avser": chart.subtitle,
+                    "typ": chart.kind,
+                    "alt_text": chart.alt_text,
+                    "filer": files,
+                }
+            )
+        for area in area_ids:
+            file, pdf = onepager(svc, area, municipality, year)
+            manifest.append(
+                {
+                    "diagram": f"{svc.area(area).label}: en sida för nämnden",
+                    "avser": f"{name} {year}",
+                    "typ": "en-sida",
+                    "filer": {"pdf": _write(tmp, file, pdf)},
+                }
+            )
+        (tmp / "manifest.json").write_text(
+            json.dumps(
+                {
+                    "kommun": municipality,
+                    "namn": name,
+                    "ar": year,
+                    "omraden": area_ids,
+                    "format": formats,
+                    "skapad": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "kalla": source_text(year, fetched_at),
+                    "diagram": manifest,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+
+    path = write_directory(out, write)
+    files = sum(1 for p in path.iterdir() if p.is_file())
+    return ExportResult(path, files, len(todo))
+
+
+def _write(directory: Path, file: str, content: bytes) -> str:
+    (directory / file).write_bytes(content)
+    return file

@@ -1,0 +1,186 @@
+"""The export kit: publication images (kaleido in Debian's Chromium), the plotted data as CSV
+and Excel, alt texts, the one-pager, the batch CLI and its manifest, the download route."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import struct
+
+import pandas as pd
+import pytest
+
+from kvalitetsvisaren import charts, export
+from kvalitetsvisaren.cli import main
+
+VASTERVIK = "0883"
+FETCHED = "2024-08-30"  # the snapshot's vintage, printed in every source line
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def spread(service):
+    return charts.spread(service, "U21468", municipality=VASTERVIK, year=2022)
+
+
+@pytest.fixture(scope="module")
+def measure(service):
+    return charts.measure(service, "hemtjanst", "bemotande", municipality=VASTERVIK, year=2022)
+
+
+def test_file_names_say_what_the_chart_is(spread, measure):
+    assert export.filename(measure, "png") == "vastervik_2022_hemtjanst_bemotande.png"
+    assert export.filename(measure, "png-tryck") == "vastervik_2022_hemtjanst_bemotande_tryck.png"
+    assert export.filename(spread, "csv") == "vastervik_2022_hemtjanst_u21468_spridning.csv"
+
+
+def test_images_are_valid_and_carry_title_and_source_line(chromium, measure):
+    assert png_size(export.image(measure, "png", FETCHED)) == (1200, 675)  # web
+    assert png_size(export.image(measure, "png-tryck", FETCHED)) == (2400, 1350)  # print
+    assert export.image(measure, "pdf", FETCHED)[:5] == b"%PDF-"
+    svg = export.image(measure, "svg", FETCHED).decode("utf-8")
+    assert svg.startswith("<svg") and 'width="1200"' in svg
+    for text in (
+        "Bemötande: Västervik jämfört med riket",
+        "Västervik 2022",
+        "Källa: Kolada (RKA), data 2022, hämtad 2024-08-30.",
+        "Färgsättning: egen bearbetning (kvartiler bland landets kommuner).",
+    ):
+        assert text in svg, text
+
+
+def test_csv_and_excel_are_exactly_the_plotted_data(spread):
+    plotted = sorted(
+        x for trace in spread.figure.data if trace.name != "Västervik" for x in trace.x
+    )
+    csv = export.data_file(spread, "csv", FETCHED)
+    assert csv[:3] == b"\xef\xbb\xbf"  # UTF-8 with BOM: Swedish Excel opens it right
+    frame = pd.read_csv(io.BytesIO(csv), sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(frame.columns) == ["Kommun", "Värde (%)", "Färg", "Placering"]
+    assert sorted(frame["Värde (%)"]) == plotted  # every point of the chart, nothing else
+    assert frame.set_index("Kommun").loc["Västervik", "Värde (%)"] == 88.0
+    excel = pd.read_excel(io.BytesIO(export.data_file(spread, "xlsx", FETCHED)), sheet_name=None)
+    pd.testing.assert_frame_equal(excel["Data"], frame, check_dtype=False)  # 88.0 reads as 88
+    assert "Källa: Kolada (RKA)" in excel["Om diagrammet"].to_string()
+
+
+def test_alt_text_describes_the_chart_in_swedish(spread, measure):
+    assert spread.alt_text == (
+        "Spridningsdiagram: Nöjd med hemtjänsten 2022 för landets 286 kommuner med uppgift. "
+        "Västervik har 88\u00a0%, plats 145 av 286 (mellan 50 %); riket 86\u00a0%, ovägt medel "
+        "88,1\u00a0%."
+    )
+    text = export.data_file(measure, "txt", FETCHED).decode("utf-8")
+    assert text.startswith("Bemötande i Västervik 2022: Bra bemötande 99\u00a0% (riket 96\u00a0%)")
+    assert "Källa: Kolada (RKA), data 2022" in text
+
+
+def test_onepager_is_an_a4_pdf(chromium, service):
+    name, pdf = export.onepager(service, "hemtjanst", VASTERVIK, 2022)
+    assert name == "vastervik_2022_hemtjanst_en-sida.pdf" and pdf[:5] == b"%PDF-"
+    box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    width, height = float(box.group(1)), float(box.group(2))
+    assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
+
+
+def test_batch_writes_every_chart_and_a_manifest(tmp_path, service, monkeypatch):
+    # Rendering is tested above; here a stand-in renderer keeps the batch fast.
+    monkeypatch.setattr(export, "_to_image", lambda fig, fmt, w, h, s: f"{fmt}:{w}x{h}".encode())
+    out = tmp_path / "vastervik"
+    code = main(
+        [
+            "export",
+            "--kommun",
+            VASTERVIK,
+            "--ar",
+            "2022",
+            "--area",
+            "hemtjanst",
+            "--format",
+            "png,svg",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    expected = list(charts.all_charts(service, VASTERVIK, 2022, ["hemtjanst"]))
+    listed = [c for c in manifest["diagram"] if c["typ"] != "en-sida"]
+    assert [c["diagram"] for c in listed] == [c.title for c in expected]
+    files = {f for c in manifest["diagram"] for f in c["filer"].values()}
+    assert files == {p.name for p in out.iterdir()} - {"manifest.json"}
+    assert {"png", "svg", "csv", "xlsx", "txt"} == set(listed[0]["filer"])
+    assert "vastervik_2022_hemtjanst_en-sida.pdf" in files
+    assert manifest["kalla"].startswith("Källa: Kolada (RKA), data 2022")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kommun", "9999"], "Kommunen '9999' finns inte."),
+        (["--kommun", VASTERVIK, "--format", "gif"], "Okända format ['gif']"),
+        (["--kommun", VASTERVIK, "--area", "skola"], "Området 'skola' finns inte."),
+        (["--kommun", VASTERVIK, "--ar", "1999"], "inga uppgifter för år 1999"),
+    ],
+)
+def test_bad_batch_requests_exit_2_and_write_nothing(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    assert main(["export", *args, "--out", str(out), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_batch_leaves_the_previous_export_untouched(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.png").write_bytes(b"previous export")
+    calls = {"n": 0}
+
+    def fail_on_the_fifth(fig, fmt, w, h, s):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("Chromium crashed (simulated)")
+        return b"image"
+
+    monkeypatch.setattr(export, "_to_image", fail_on_the_fifth)
+    with pytest.raises(RuntimeError, match="simulated"):
+        main(["export", "--kommun", VASTERVIK, "--area", "hemtjanst", "--out", str(out), "--quiet"])
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary left behind
+    assert [p.name for p in out.iterdir()] == ["old.png"]
+
+
+def test_download_route_serves_named_files(chromium, dash_app):
+    client = dash_app.server.test_client()
+    base = "/export/matt?area=hemtjanst&measure=bemotande&kommun=0883&ar=2022"
+    png = client.get(base + "&format=png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert png.headers["Content-Disposition"] == (
+        'attachment; filename="vastervik_2022_hemtjanst_bemotande.png"'
+    )
+    assert png_size(png.data) == (1200, 675)
+    csv = client.get(base + "&format=csv")
+    assert csv.status_code == 200 and csv.data.decode("utf-8-sig").startswith("Nyckeltal;")
+    page = client.get("/export/en-sida?area=hemtjanst&kommun=0883&ar=2022&format=pdf")
+    assert page.status_code == 200 and page.data[:5] == b"%PDF-"
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/export/kaka?kommun=0883&ar=2022", 404, "Diagramtypen 'kaka' finns inte."),
+        ("/export/spridning?kpi=U21468&kommun=0883&ar=2022&format=gif", 400, "'gif'"),
+        ("/export/spridning?kpi=N99999&kommun=0883&ar=2022", 404, "Nyckeltalet 'N99999'"),
+        ("/export/spridning?kommun=0883&ar=2022", 404, "Parametern 'kpi' saknas"),
+        ("/export/spridning?kpi=U21468&kommun=<b>&ar=2022", 400, "inte fyra siffror"),
+    ],
+)
+def test_bad_download_requests_get_a_swedish_message(dash_app, url, status, message):
+    response = dash_app.server.test_client().get(url)
+    assert response.status_code == status
+    assert response.mimetype == "text/plain" and message in response.get_data(as_text=True)
