@@ -378,10 +378,14 @@ def unit(
         }
     )
     last = rows.iloc[-1]
+    where = (
+        "sammanhangsmått, färgsätts inte"
+        if last["colour"] == "neutral"
+        else f"{_word(last['colour']).lower()} bland landets enheter"
+    )
     alt = (
         f"{definition.label} för {info['title']} ({name}) {int(rows['year'].min())}–"
-        f"{int(last['year'])}: senast {number(last['value'], definition.unit)} "
-        f"({_word(last['colour']).lower()} bland landets enheter)."
+        f"{int(last['year'])}: senast {number(last['value'], definition.unit)} ({where})."
     )
     return Chart(
         "enhet",

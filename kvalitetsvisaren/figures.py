@@ -174,18 +174,19 @@ def group_figure(
 
 
 def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go.Figure:
-    """The municipality's values over the years (marked by quartile) against Riket."""
+    """The values over the years (marked by quartile) against Riket, when Riket is known."""
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=trend["year"],
-            y=trend["riket"],
-            name="Riket",
-            mode="lines+markers",
-            line={"color": RIKET, "dash": "dash"},
-            marker={"symbol": "circle-open"},
+    if trend["riket"].notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=trend["year"],
+                y=trend["riket"],
+                name="Riket",
+                mode="lines+markers",
+                line={"color": RIKET, "dash": "dash"},
+                marker={"symbol": "circle-open"},
+            )
         )
-    )
     fig.add_trace(
         go.Scatter(
             x=trend["year"],

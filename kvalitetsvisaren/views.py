@@ -457,7 +457,7 @@ def unit_rank_text(rank: float, n: float) -> str:
     """ "plats 316 av 2 344 enheter"; a context KPI has no place."""
     if pd.isna(rank):
         return "ingen placering (sammanhangsmått)"
-    return f"plats {int(rank)} av {number(float(n))} enheter"
+    return f"plats {number(float(rank))} av {number(float(n))} enheter"
 
 
 def units_content(svc: IndicatorService, area_id: str, p: Params) -> list:
