@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,8 +99,11 @@ def make_store(tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> Store:
 
 
 def load_store(path: str | os.PathLike[str]) -> Store:
-    """Read a whole store directory. Raises StoreError naming the file that is missing or bad."""
-    root = Path(path)
+    """Read a whole store directory. Raises StoreError naming the file that is missing or bad.
+
+    A link to a version is resolved once, so every table comes from the same version even if
+    a sync publishes the next one meanwhile."""
+    root = Path(path).resolve()
     meta_path = root / META_FILE
     if not root.is_dir():
         raise StoreError(f"Datakatalogen finns inte: {root}")
@@ -131,9 +135,10 @@ def load_store(path: str | os.PathLike[str]) -> Store:
     return Store(**tables, meta=meta, path=root)
 
 
-def write_store(store: Store, dest: str | os.PathLike[str]) -> Path:
-    """Write `store` to `dest`, swapping it in only when complete (meta.json is written last);
-    a failed write leaves `dest` untouched."""
+def write_store(store: Store, dest: str | os.PathLike[str], *, versioned: bool = True) -> Path:
+    """Write `store` to `dest`, published only when complete (meta.json is written last); a
+    failed write leaves `dest` untouched. Versioned (see atomic.py): `dest` becomes a link to
+    the new version, so a running app can switch to it safely. Returns the written directory."""
 
     def write(tmp: Path) -> None:
         row_counts = {}
@@ -142,11 +147,16 @@ def write_store(store: Store, dest: str | os.PathLike[str]) -> Path:
             row_counts[name] = len(frame)
         meta = {
             "format_version": FORMAT_VERSION,
+            "version": uuid.uuid4().hex,  # tells a running app that the data changed
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            **{k: v for k, v in store.meta.items() if k not in ("format_version", "row_counts")},
+            **{
+                k: v
+                for k, v in store.meta.items()
+                if k not in ("format_version", "version", "row_counts")
+            },
             "row_counts": row_counts,
         }
         text = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
         (tmp / META_FILE).write_text(text, "utf-8")
 
-    return write_directory(dest, write)
+    return write_directory(dest, write, versioned=versioned)

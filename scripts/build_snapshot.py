@@ -188,7 +188,7 @@ def build(shared: Path, out: Path, config_path: Path) -> dict:
         },
         meta,
     )
-    write_store(store, out)
+    write_store(store, out, versioned=False)  # a plain directory, committed in git
     return meta
 
 

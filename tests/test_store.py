@@ -8,6 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from kvalitetsvisaren import atomic
 from kvalitetsvisaren.store import StoreError, load_store, make_store, write_store
 
 
@@ -38,7 +39,7 @@ def test_round_trip_keeps_every_table_exactly(tmp_path, small_store):
 def test_missing_meta_json_is_named(tmp_path, small_store):
     write_store(small_store, tmp_path / "s")
     (tmp_path / "s" / "meta.json").unlink()
-    with pytest.raises(StoreError, match=r"s/meta\.json: saknas"):
+    with pytest.raises(StoreError, match=r"/meta\.json: saknas"):
         load_store(tmp_path / "s")
 
 
@@ -66,15 +67,47 @@ def test_missing_directory_and_wrong_format_version(tmp_path, small_store):
         load_store(tmp_path / "s")
 
 
-def test_replacing_a_store_swaps_in_the_new_one_and_leaves_no_temporaries(tmp_path, small_store):
-    write_store(small_store, tmp_path / "s")
+def names(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_each_write_publishes_a_new_version_behind_a_link(tmp_path, small_store, monkeypatch):
+    monkeypatch.setattr(atomic, "GRACE_SECONDS", 0)
+    first = write_store(small_store, tmp_path / "s")
+    assert (tmp_path / "s").is_symlink() and (tmp_path / "s").resolve() == first
     newer = make_store(
         {**small_store.tables(), "values": small_store.values.head(10)}, {"source": "newer"}
     )
-    write_store(newer, tmp_path / "s")
+    second = write_store(newer, tmp_path / "s")
     loaded = load_store(tmp_path / "s")
     assert loaded.meta["source"] == "newer" and len(loaded.values) == 10
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
+    assert loaded.path == second and loaded.meta["version"] != load_store(first).meta["version"]
+    third = write_store(small_store, tmp_path / "s")
+    # the current and the previous version are kept (a reader may still be in the previous)
+    assert names(tmp_path) == sorted(["s", second.name, third.name])
+    assert not any(".tmp-" in n or ".link-" in n for n in names(tmp_path))
+
+
+def test_a_reader_keeps_reading_the_version_it_started_with(tmp_path, small_store):
+    write_store(small_store, tmp_path / "s")
+    resolved = (tmp_path / "s").resolve()
+    newer = make_store({**small_store.tables(), "values": small_store.values.head(5)}, {})
+    for _ in range(3):  # even several quick syncs in a row keep a version just replaced
+        write_store(newer, tmp_path / "s")
+    # the old version is still whole for a reader that resolved the link before the switch
+    assert len(load_store(resolved).values) == len(small_store.values)
+
+
+def test_a_plain_directory_is_replaced_in_place_when_asked(tmp_path, small_store):
+    write_store(small_store, tmp_path / "s", versioned=False)
+    write_store(small_store, tmp_path / "s", versioned=False)
+    assert names(tmp_path) == ["s"] and not (tmp_path / "s").is_symlink()
+
+
+def test_a_plain_directory_becomes_versioned_on_the_first_versioned_write(tmp_path, small_store):
+    write_store(small_store, tmp_path / "s", versioned=False)
+    write_store(small_store, tmp_path / "s")
+    assert (tmp_path / "s").is_symlink() and load_store(tmp_path / "s").meta["source"] == "test"
 
 
 def test_failed_write_leaves_the_old_store_untouched(tmp_path, small_store, monkeypatch):
@@ -94,7 +127,7 @@ def test_failed_write_leaves_the_old_store_untouched(tmp_path, small_store, monk
         write_store(small_store, tmp_path / "s")
     after = {p.name: p.read_bytes() for p in (tmp_path / "s").iterdir()}
     assert after == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]  # temporary directory removed
+    assert not any(".tmp-" in n for n in names(tmp_path))  # the temporary directory is removed
 
 
 def test_store_copy_is_loadable_anywhere(tmp_path, snapshot_dir):
