@@ -158,7 +158,7 @@ def explanation(message: str, back: Sequence[tuple[str, str]]) -> html.Section:
 
 
 def source_line(year: int, fetched_at: str | None) -> html.P:
-    fetched = (fetched_at or "okänt datum")[:10]
+    fetched = fetched_at[:10] if fetched_at else "okänt datum"
     return html.P(
         f"Källa: Kolada (RKA), data {year}, hämtad {fetched}; färgsättning: egen bearbetning "
         "(kvartiler bland landets kommuner).",

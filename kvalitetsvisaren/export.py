@@ -26,7 +26,7 @@ from tqdm import tqdm
 from . import charts, figures
 from .atomic import write_directory
 from .charts import Chart
-from .labels import QUARTILES, number
+from .labels import QUARTILES, esc, number
 from .service import IndicatorService, UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
@@ -52,7 +52,7 @@ class ExportError(ValueError):
 
 
 def source_text(year: int, fetched_at: str | None, universe: str = "kommuner") -> str:
-    fetched = (fetched_at or "okänt datum")[:10]
+    fetched = fetched_at[:10] if fetched_at else "okänt datum"
     return (
         f"Källa: Kolada (RKA), data {year}, hämtad {fetched}. Färgsättning: egen bearbetning "
         f"(kvartiler bland landets {universe})."
@@ -63,7 +63,9 @@ def publication_figure(chart: Chart, fetched_at: str | None) -> go.Figure:
     """The chart as it is published: title and subtitle on top; legend and source line at the
     bottom, placed relative to the whole image so they never meet the plot."""
     fig = go.Figure(chart.figure)
-    title = f"<b>{chart.title}</b><br><span style='font-size:15px'>{chart.subtitle}</span>"
+    title = (
+        f"<b>{esc(chart.title)}</b><br><span style='font-size:15px'>{esc(chart.subtitle)}</span>"
+    )
     fig.update_layout(
         title={
             "text": title,
@@ -86,7 +88,7 @@ def publication_figure(chart: Chart, fetched_at: str | None) -> go.Figure:
         },
     )
     fig.add_annotation(  # annotations have no container coordinates: shift in pixels
-        text=source_text(chart.year, fetched_at, chart.universe),
+        text=esc(source_text(chart.year, fetched_at, chart.universe)),
         x=0,
         y=0,
         xref="paper",
@@ -125,7 +127,8 @@ def data_file(chart: Chart, fmt: str, fetched_at: str | None) -> bytes:
     sheet saying what it is), or the alt text with the source line."""
     source = source_text(chart.year, fetched_at, chart.universe)
     if fmt == "csv":
-        return chart.data.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+        data = _inert_text(chart.data)
+        return data.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
     if fmt == "xlsx":
         about = pd.DataFrame(
             {
@@ -134,13 +137,32 @@ def data_file(chart: Chart, fmt: str, fetched_at: str | None) -> bytes:
             }
         )
         buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        # Text stays text: a name like "=HYPERLINK(...)" must not become a formula or link.
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(
+            buffer, engine="xlsxwriter", engine_kwargs={"options": options}
+        ) as writer:
             chart.data.to_excel(writer, sheet_name="Data", index=False)
             about.to_excel(writer, sheet_name="Om diagrammet", index=False, header=False)
         return buffer.getvalue()
     if fmt == "txt":
         return f"{chart.alt_text}\n\n{source}\n".encode()
     raise ExportError(f"Dataformatet {fmt!r} finns inte; välj bland {list(DATA_FORMATS)}.")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (the
+    usual guard against CSV injection); numbers are untouched."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
 
 
 def filename(chart: Chart | str, fmt: str) -> str:

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from .labels import QUARTILES, number, quartile_label
+from .labels import QUARTILES, esc, number, quartile_label
 
 COLOURS = {
     "green": "#1b7a3e",
@@ -29,18 +29,42 @@ RIKET = "#37474f"
 FONT = {"family": "Arial, Liberation Sans, DejaVu Sans, sans-serif", "size": 13}
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        legend={"orientation": "h", "y": -0.2, "x": 0},
-        separators=", ",  # Swedish: decimal comma, space between thousands
+GRID = {"showgrid": True, "gridcolor": "#e6e6e6"}
+
+
+def _figure(
+    traces: list, title: str, height: int, lines: list | None = None, **layout: object
+) -> go.Figure:
+    """The figure in one construction: plotly validates it once, several times faster than
+    adding traces and updating the layout step by step (this runs on every page view).
+    `lines`: (x, line style, annotation) vertical reference lines."""
+    shapes, notes = [], []
+    for x, line, note in lines or []:
+        shapes.append(
+            {"type": "line", "xref": "x", "yref": "y domain", "x0": x, "x1": x, "y0": 0, "y1": 1}
+            | {"line": line}
+        )
+        notes.append({"x": x, "yref": "paper", "showarrow": False, "xanchor": "left", **note})
+    return go.Figure(
+        data=traces,
+        layout={
+            "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 50, "b": 40},
+            "font": FONT,
+            "plot_bgcolor": "white",
+            "paper_bgcolor": "white",
+            "legend": {"orientation": "h", "y": -0.2, "x": 0},
+            "separators": ", ",  # Swedish: decimal comma, space between thousands
+            "shapes": shapes,
+            "annotations": notes,
+            **layout,
+        },
     )
-    return fig
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def strip_figure(
@@ -60,12 +84,12 @@ def strip_figure(
     d = distribution.sort_values("value", ignore_index=True)
     jitter = [((i * 0.618_034) % 1 - 0.5) * 0.8 for i in range(len(d))]
     d = d.assign(y=jitter)
-    fig = go.Figure()
+    traces = []
     for colour in QUARTILES:
         part = d[d["colour"] == colour]
         if part.empty:
             continue
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=part["value"],
                 y=part["y"],
@@ -77,13 +101,14 @@ def strip_figure(
                     "size": 8,
                     "line": {"width": 0.5, "color": "white"},
                 },
-                text=part["title"],
+                text=part["title"].map(esc),
                 hovertemplate="%{text}: %{x}<extra></extra>",
             )
         )
     mine = d[d["municipality_id"] == focus]
+    focus_name = esc(focus_name)
     if not mine.empty:
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=mine["value"],
                 y=mine["y"],
@@ -108,23 +133,28 @@ def strip_figure(
         (mean, f"Ovägt medel {number(mean, unit)}", RIKET, "dot"),
     ]
     # Labels stacked inside the top of the plot, one row each, so they never overlap.
-    for row, (x, text, colour, dash) in enumerate(lines):
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            continue
-        fig.add_vline(x=x, line={"color": colour, "dash": dash, "width": 1.5})
-        fig.add_annotation(
-            x=x,
-            y=1 - 0.075 * row,
-            yref="paper",
-            text=text,
-            showarrow=False,
-            font={"size": 11, "color": colour},
-            xanchor="left",
-            bgcolor="rgba(255,255,255,0.85)",
+    marks = [
+        (
+            x,
+            {"color": colour, "dash": dash, "width": 1.5},
+            {
+                "y": 1 - 0.075 * row,
+                "text": text,
+                "font": {"size": 11, "color": colour},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            },
         )
-    fig.update_yaxes(visible=False, range=[-0.6, 1.6])
-    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6", zeroline=False)
-    return _layout(fig, title, 360)
+        for row, (x, text, colour, dash) in enumerate(lines)
+        if not _missing(x)
+    ]
+    return _figure(
+        traces,
+        title,
+        360,
+        marks,
+        yaxis={"visible": False, "range": [-0.6, 1.6]},
+        xaxis={"title": {"text": unit}, "zeroline": False, **GRID},
+    )
 
 
 def group_figure(
@@ -133,51 +163,49 @@ def group_figure(
     """The comparison group as bars, best first; the chosen municipality outlined and marked."""
     ascending = higher_is_better is not False
     d = members.sort_values("value", ascending=ascending, na_position="first")
-    names = [f"{t} (vald)" if f else t for t, f in zip(d["title"], d["is_focus"], strict=True)]
-    fig = go.Figure(
-        go.Bar(
-            x=d["value"],
-            y=names,
-            orientation="h",
-            marker={
-                "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
-                "line": {
-                    "color": [FOCUS if f else "white" for f in d["is_focus"]],
-                    "width": [3 if f else 0 for f in d["is_focus"]],
-                },
-                "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
+    names = [esc(f"{t} (vald)" if f else t) for t, f in zip(d["title"], d["is_focus"], strict=True)]
+    bars = go.Bar(
+        x=d["value"],
+        y=names,
+        orientation="h",
+        marker={
+            "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+            "line": {
+                "color": [FOCUS if f else "white" for f in d["is_focus"]],
+                "width": [3 if f else 0 for f in d["is_focus"]],
             },
-            text=[
-                f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-                for c, v in zip(d["colour"], d["value"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x}<extra></extra>",
-            showlegend=False,
-        )
+            "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
+        },
+        text=[
+            f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+            for c, v in zip(d["colour"], d["value"], strict=True)
+        ],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x}<extra></extra>",
+        showlegend=False,
     )
-    if not math.isnan(mean):
-        fig.add_vline(x=mean, line={"color": RIKET, "dash": "dot"})
-        text = f"Gruppens medel {number(mean, unit)}"
-        fig.add_annotation(
-            x=mean,
-            y=1.02,
-            yref="paper",
-            showarrow=False,
-            xanchor="left",
-            text=text,
-            font={"size": 11},
+    marks = [
+        (
+            mean,
+            {"color": RIKET, "dash": "dot"},
+            {"y": 1.02, "text": f"Gruppens medel {number(mean, unit)}", "font": {"size": 11}},
         )
-    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
-    return _layout(fig, title, 120 + 34 * len(d))
+    ]
+    return _figure(
+        [bars],
+        title,
+        120 + 34 * len(d),
+        [] if _missing(mean) else marks,
+        xaxis={"title": {"text": unit}, **GRID},
+    )
 
 
 def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go.Figure:
     """The values over the years (marked by quartile) against Riket, when Riket is known."""
-    fig = go.Figure()
+    traces = []
     if trend["riket"].notna().any():
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=trend["year"],
                 y=trend["riket"],
@@ -187,11 +215,11 @@ def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go
                 marker={"symbol": "circle-open"},
             )
         )
-    fig.add_trace(
+    traces.append(
         go.Scatter(
             x=trend["year"],
             y=trend["value"],
-            name=name,
+            name=esc(name),
             mode="lines+markers",
             line={"color": FOCUS, "width": 2.5},
             marker={
@@ -204,9 +232,13 @@ def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go
             hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
         )
     )
-    fig.update_xaxes(dtick=1, tickformat="d")
-    fig.update_yaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
-    return _layout(fig, title, 340)
+    return _figure(
+        traces,
+        title,
+        340,
+        xaxis={"dtick": 1, "tickformat": "d"},
+        yaxis={"title": {"text": unit}, **GRID},
+    )
 
 
 def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
@@ -214,12 +246,12 @@ def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
     words = {"K": "Kvinnor", "M": "Män", "T": "Totalt"}
     patterns = {"K": "", "M": "/", "T": "."}
     shades = {"K": "#5b4b8a", "M": "#2b7bb9", "T": RIKET}
-    fig = go.Figure()
+    traces = []
     for gender in ("K", "M", "T"):
         part = split[split["gender"] == gender]
-        fig.add_trace(
+        traces.append(
             go.Bar(
-                x=part["place"],
+                x=part["place"].map(esc),
                 y=part["value"],
                 name=words[gender],
                 marker={"color": shades[gender], "pattern": {"shape": patterns[gender]}},
@@ -227,9 +259,7 @@ def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
                 textposition="outside",
             )
         )
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
-    return _layout(fig, title, 320)
+    return _figure(traces, title, 320, barmode="group", yaxis={"title": {"text": unit}, **GRID})
 
 
 def units_figure(
@@ -238,39 +268,35 @@ def units_figure(
     """The municipality's units for one KPI as bars (colour: each unit among all units of its
     type nationally), with the municipality's and Riket's values as lines."""
     d = rows.dropna(subset=["value"]).sort_values("value")
-    fig = go.Figure(
-        go.Bar(
-            x=d["value"],
-            y=d["title"],
-            orientation="h",
-            showlegend=False,
-            marker={
-                "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
-                "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
-            },
-            text=[
-                f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-                for c, v in zip(d["colour"], d["value"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x}<extra></extra>",
-        )
+    bars = go.Bar(
+        x=d["value"],
+        y=d["title"].map(esc),
+        orientation="h",
+        showlegend=False,
+        marker={
+            "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+            "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
+        },
+        text=[
+            f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+            for c, v in zip(d["colour"], d["value"], strict=True)
+        ],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x}<extra></extra>",
     )
-    for x, text, dash in ((municipality, name, "dot"), (riket, "Riket", "dash")):
-        if x is not None and not math.isnan(x):
-            fig.add_vline(x=x, line={"color": RIKET, "dash": dash})
-            fig.add_annotation(
-                x=x,
-                y=1.02,
-                yref="paper",
-                showarrow=False,
-                xanchor="left",
-                text=f"{text} {number(x, unit)}",
-                font={"size": 11},
-            )
-    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
-    return _layout(fig, title, 120 + 30 * max(len(d), 1))
+    marks = [
+        (
+            x,
+            {"color": RIKET, "dash": dash},
+            {"y": 1.02, "text": esc(f"{text} {number(x, unit)}"), "font": {"size": 11}},
+        )
+        for x, text, dash in ((municipality, name, "dot"), (riket, "Riket", "dash"))
+        if not _missing(x)
+    ]
+    return _figure(
+        [bars], title, 120 + 30 * max(len(d), 1), marks, xaxis={"title": {"text": unit}, **GRID}
+    )
 
 
 def _pattern(colour: str) -> str:
@@ -282,40 +308,40 @@ def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> g
     """A measure's KPIs: the municipality's value (coloured and patterned by its quartile)
     beside Riket's, one pair of bars per KPI."""
     d = rows.iloc[::-1]  # the first KPI on top
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=d["riket"],
-            y=d["label"],
-            orientation="h",
-            name="Riket",
-            marker={"color": "#cfd8dc", "line": {"color": RIKET, "width": 1}},
-            text=[number(v, unit) for v in d["riket"]],
-            textposition="outside",
-            cliponaxis=False,
-        )
+    riket = go.Bar(
+        x=d["riket"],
+        y=d["label"].map(esc),
+        orientation="h",
+        name="Riket",
+        marker={"color": "#cfd8dc", "line": {"color": RIKET, "width": 1}},
+        text=[number(v, unit) for v in d["riket"]],
+        textposition="outside",
+        cliponaxis=False,
     )
-    fig.add_trace(
-        go.Bar(
-            x=d["value"],
-            y=d["label"],
-            orientation="h",
-            name=name,
-            marker={
-                "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
-                "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
-            },
-            text=[
-                f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-                for c, v in zip(d["colour"], d["value"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-        )
+    mine = go.Bar(
+        x=d["value"],
+        y=d["label"].map(esc),
+        orientation="h",
+        name=esc(name),
+        marker={
+            "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+            "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
+        },
+        text=[
+            f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+            for c, v in zip(d["colour"], d["value"], strict=True)
+        ],
+        textposition="outside",
+        cliponaxis=False,
     )
-    fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#e6e6e6")
-    return _layout(fig, title, 140 + 70 * len(d))
+    return _figure(
+        [riket, mine],
+        title,
+        140 + 70 * len(d),
+        barmode="group",
+        bargap=0.25,
+        xaxis={"title": {"text": unit}, **GRID},
+    )
 
 
 A4 = (794, 1123)  # px at 96 dpi
@@ -353,7 +379,7 @@ def onepager_figure(
             yanchor="top",
             showarrow=False,
             align="left",
-            text=f"<b>{tile.label}</b><br>{icon} {word}<br>{tile.rank_text}",
+            text=f"<b>{esc(tile.label)}</b><br>{icon} {word}<br>{esc(tile.rank_text)}",
             font={"size": 12, "color": "white" if dark else "#1f1f1f"},
         )
     rows_of_tiles = -(-len(tiles) // per_row)
@@ -363,13 +389,13 @@ def onepager_figure(
             domain={"x": [0, 1], "y": [0.05, table_top]},
             columnwidth=[3.2, 1.2, 1.6, 1.6, 1.1, 1.5],
             header={
-                "values": [f"<b>{c}</b>" for c in table.columns],
+                "values": [f"<b>{esc(c)}</b>" for c in table.columns],
                 "fill_color": "#f0f0f0",
                 "align": "left",
                 "font": {"size": 11},
             },
             cells={
-                "values": [table[c] for c in table.columns],
+                "values": [table[c].map(esc) for c in table.columns],
                 "align": "left",
                 "font": {"size": 10},
                 "height": 20,
@@ -386,7 +412,7 @@ def onepager_figure(
         showarrow=False,
         align="left",
         font={"size": 13},
-        text=f"<b style='font-size:22px'>{title}</b><br>{verdict}",
+        text=f"<b style='font-size:22px'>{esc(title)}</b><br>{esc(verdict)}",
     )
     fig.add_annotation(
         x=0,
@@ -396,7 +422,7 @@ def onepager_figure(
         xanchor="left",
         yanchor="bottom",
         showarrow=False,
-        text=source,
+        text=esc(source),
         font={"size": 10, "color": "#4d4d4d"},
     )
     fig.update_layout(

@@ -3,6 +3,7 @@ Shared by the Dash components and the (Dash-free) figures."""
 
 from __future__ import annotations
 
+import html
 import math
 
 QUARTILES: dict[str, tuple[str, str]] = {
@@ -31,3 +32,9 @@ def number(value: float | None, unit: str = "") -> str:
     if unit in ("", "ja/nej"):
         return text
     return f"{text}{NBSP}{unit}"
+
+
+def esc(text: object) -> str:
+    """Text for a plotly label: plotly reads a few HTML tags in labels (<b>, <br>, <a href>),
+    so names from the data are escaped and always show as the text they are."""
+    return html.escape(str(text), quote=False)

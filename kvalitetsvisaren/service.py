@@ -9,6 +9,7 @@ pandas: no Dash, no I/O. Unknown municipalities, areas, KPIs or units raise `Unk
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -102,6 +103,10 @@ class IndicatorService:
         self.kpis = store.kpis.set_index("id")
         self.names = store.municipalities.set_index("id")["title"]
         self.kommuner = store.municipalities[store.municipalities["type"] == "K"]
+        self.kommun_ids = frozenset(self.kommuner["id"])
+        # Level 2 rows are asked for by every chart of an area page: computed once per
+        # (area, municipality, year) while this service (this data version) is served.
+        self._area_kpis = functools.lru_cache(maxsize=2048)(self._build_area_kpis)
         self.riket = riket_values(store.values)
         ranked = quartiles_with_scores(values, store.municipalities, self.directions)
         ranked["municipality_id"] = ranked["municipality_id"].astype(str)
@@ -161,7 +166,7 @@ class IndicatorService:
             raise UnknownError(f"Området {area!r} finns inte.") from None
 
     def check_municipality(self, municipality: str) -> str:
-        if municipality not in set(self.kommuner["id"]):
+        if municipality not in self.kommun_ids:
             raise UnknownError(f"Kommunen {municipality!r} finns inte.")
         return self.names[municipality]
 
@@ -224,6 +229,9 @@ class IndicatorService:
         change, trend ("better"/"worse"/"same"/""), colour_changed and flags."""
         self.area(area)
         self.check_municipality(municipality)
+        return self._area_kpis(area, municipality, year).copy()  # callers may change theirs
+
+    def _build_area_kpis(self, area: str, municipality: str, year: int) -> pd.DataFrame:
         layout = self.layout[self.layout["area"] == area]
         rows = _at(self.kpi_rows, municipality, year)
         out = layout.merge(rows, on="kpi", how="left")
@@ -295,9 +303,7 @@ class IndicatorService:
                 self.store.municipality_groups, self.store.municipalities, municipality
             )
         else:
-            ids = [
-                m for m in dict.fromkeys([municipality, *group]) if m in set(self.kommuner["id"])
-            ]
+            ids = [m for m in dict.fromkeys([municipality, *group]) if m in self.kommun_ids]
             found = (f"{name} och egna jämförelsekommuner", ids)
         if found is None:
             return None
