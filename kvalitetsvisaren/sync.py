@@ -1,25 +1,44 @@
 """Fetch the configured KPIs for all municipalities and their units from Kolada into a store.
 
 All or nothing: every table is fetched completely before anything is written, and the store
-is written to a temporary directory and swapped in only when complete (store.write_store), so
-a failed or interrupted sync leaves the previous store as it was.
+is published only when complete (store.write_store), so a failed or interrupted sync leaves the
+previous store as it was. Each attempt is recorded beside the store (freshness.py), so the app
+can tell its readers when the last update failed.
+
+A full sync fetches every value; an incremental one (`from_date`) fetches only the values Kolada
+changed since that day and merges them into the previous store, dropping deleted ones.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from tqdm import tqdm
 
 from .config import AppConfig
+from .freshness import write_sync_status
 from .kolada import KoladaClient
 from .store import Store, load_store, make_store, write_store
 
 log = logging.getLogger(__name__)
+
+VALUE_KEYS = {
+    "values": ["kpi", "municipality_id", "year", "gender"],
+    "ou_values": ["kpi", "ou_id", "year", "gender"],
+}
+ENDPOINTS = {
+    "kpis": "kpi",
+    "municipalities": "municipality",
+    "municipality_groups": "municipality_groups",
+    "ous": "ou",
+    "values": "data",
+    "ou_values": "oudata",
+}
 
 
 def parse_years(text: str) -> list[int]:
@@ -38,9 +57,15 @@ def parse_years(text: str) -> list[int]:
 
 
 def fetch_store(
-    client: KoladaClient, config: AppConfig, years: Sequence[int], *, progress: bool = True
-) -> Store:
-    """Everything the dashboard needs, as one in-memory Store (nothing written)."""
+    client: KoladaClient,
+    config: AppConfig,
+    years: Sequence[int],
+    *,
+    progress: bool = True,
+    from_date: date | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every table the dashboard needs, fetched in memory (nothing written). With `from_date`,
+    the value tables hold only the changes since then, with a boolean `deleted` column."""
     kpi_ids = config.kpi_ids()
     prefixes = sorted({area.ou_prefix for area in config.areas})
     with tqdm(
@@ -57,44 +82,18 @@ def fetch_store(
             ous = client.get_ous()
             ous = ous[ous["id"].str[:3].isin(prefixes)]
             bar.set_postfix_str("värden per kommun")
-            values = client.get_values(kpi_ids, None, years)
+            values = client.get_values(kpi_ids, None, years, from_date=from_date)
             ou_kpis = [k for k in kpi_ids if k in set(kpis.loc[kpis["has_ou_data"], "id"])]
             bar.set_postfix_str("värden per enhet")
-            ou_values = client.get_ou_values(ou_kpis, None, years) if ou_kpis else None
+            ou_values = (
+                client.get_ou_values(ou_kpis, None, years, from_date=from_date)
+                if ou_kpis
+                else values.iloc[0:0].rename(columns={"municipality_id": "ou_id"})
+            )
         finally:
             client.on_items = None
-    if ou_values is None:
-        ou_values = values.iloc[0:0].rename(columns={"municipality_id": "ou_id"})
     ou_values = ou_values[ou_values["ou_id"].str[:3].isin(prefixes)]
-    fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-    missing = sorted(set(kpi_ids) - set(kpis["id"]))
-    if missing:
-        log.warning("Kolada does not know these configured KPIs (removed?): %s", missing)
-    meta: dict[str, Any] = {
-        "source": "kolada",
-        "description": f"Synced from {client.base_url} by `kvalitetsvisaren sync`",
-        "api_base": client.base_url,
-        "fetched_at": fetched_at,
-        "kpis": kpi_ids,
-        "years": [min(years), max(years)],
-        "ou_prefixes": prefixes,
-        "parts": {
-            name: {"source": f"{client.base_url}/{endpoint}", "api": "v3", "vintage": fetched_at}
-            for name, endpoint in [
-                ("kpis", "kpi"),
-                ("municipalities", "municipality"),
-                ("municipality_groups", "municipality_groups"),
-                ("ous", "ou"),
-                ("values", "data"),
-                ("ou_values", "oudata"),
-            ]
-        },
-        "coverage": {
-            "kpis_without_metadata": missing,
-            "kpis_with_ou_values": sorted(ou_values["kpi"].unique().tolist()),
-        },
-    }
-    tables = {
+    return {
         "kpis": kpis,
         "municipalities": municipalities,
         "municipality_groups": groups,
@@ -102,7 +101,100 @@ def fetch_store(
         "values": values,
         "ou_values": ou_values,
     }
+
+
+def full_store(
+    client: KoladaClient, config: AppConfig, years: Sequence[int], *, progress: bool = True
+) -> Store:
+    tables = fetch_store(client, config, years, progress=progress)
+    meta = _meta(client, config, tables, years)
     return make_store(tables, meta)
+
+
+def updated_store(
+    client: KoladaClient,
+    config: AppConfig,
+    previous: Store,
+    years: Sequence[int],
+    from_date: date,
+    *,
+    progress: bool = True,
+) -> Store:
+    """The previous store with the values Kolada changed since `from_date` merged in and the
+    deleted ones dropped; metadata (KPIs, municipalities, groups, units) fetched anew."""
+    _check_covers(previous, config, years)
+    tables = fetch_store(client, config, years, progress=progress, from_date=from_date)
+    changes = {}
+    for name, keys in VALUE_KEYS.items():
+        changed = tables[name]
+        tables[name] = merge_changes(getattr(previous, name), changed, keys)
+        changes[name] = {
+            "changed": int((~changed["deleted"]).sum()),
+            "deleted": int(changed["deleted"].sum()),
+        }
+    meta = _meta(client, config, tables, years)
+    meta["years"] = previous.meta.get("years", meta["years"])
+    meta["incremental"] = {
+        "from_date": from_date.isoformat(),
+        "previous_fetched_at": previous.meta.get("fetched_at"),
+        "changes": changes,
+    }
+    meta["full_sync_at"] = previous.meta.get("full_sync_at", previous.meta.get("fetched_at"))
+    log.info("Merged changes since %s: %s", from_date, changes)
+    return make_store(tables, meta)
+
+
+def merge_changes(old: pd.DataFrame, changes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """`old` with every value named in `changes` replaced by the new one, or dropped when
+    Kolada deleted it."""
+    old_keys = pd.MultiIndex.from_frame(old[keys])
+    kept = old[~old_keys.isin(pd.MultiIndex.from_frame(changes[keys]))]
+    new = changes.loc[~changes["deleted"], list(old.columns)].astype(old.dtypes)
+    merged = pd.concat([kept, new], ignore_index=True) if len(new) else kept
+    return merged.sort_values(keys, kind="stable", ignore_index=True)
+
+
+def _check_covers(previous: Store, config: AppConfig, years: Sequence[int]) -> None:
+    """Changes can only be merged into a store that already has everything else."""
+    new_kpis = sorted(set(config.kpi_ids()) - set(previous.meta.get("kpis", [])))
+    if new_kpis:
+        raise ValueError(
+            f"Nyckeltal som saknas i den tidigare hämtningen: {', '.join(new_kpis)}. "
+            "Kör en fullständig sync (utan --from-date)."
+        )
+    span = previous.meta.get("years")
+    if not span or min(years) < span[0] or max(years) > span[1]:
+        raise ValueError(
+            f"Åren {min(years)}–{max(years)} går utanför den tidigare hämtningens {span}. "
+            "Kör en fullständig sync (utan --from-date)."
+        )
+
+
+def _meta(
+    client: KoladaClient, config: AppConfig, tables: dict[str, pd.DataFrame], years: Sequence[int]
+) -> dict[str, Any]:
+    kpi_ids = config.kpi_ids()
+    fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+    missing = sorted(set(kpi_ids) - set(tables["kpis"]["id"]))
+    if missing:
+        log.warning("Kolada does not know these configured KPIs (removed?): %s", missing)
+    return {
+        "source": "kolada",
+        "description": f"Synced from {client.base_url} by `kvalitetsvisaren sync`",
+        "api_base": client.base_url,
+        "fetched_at": fetched_at,
+        "kpis": kpi_ids,
+        "years": [min(years), max(years)],
+        "ou_prefixes": sorted({area.ou_prefix for area in config.areas}),
+        "parts": {
+            name: {"source": f"{client.base_url}/{endpoint}", "api": "v3", "vintage": fetched_at}
+            for name, endpoint in ENDPOINTS.items()
+        },
+        "coverage": {
+            "kpis_without_metadata": missing,
+            "kpis_with_ou_values": sorted(tables["ou_values"]["kpi"].unique().tolist()),
+        },
+    }
 
 
 def sync(
@@ -112,6 +204,54 @@ def sync(
     years: Sequence[int],
     *,
     progress: bool = True,
+    from_date: date | str | None = None,
 ) -> Store:
-    """Fetch everything, then swap the new store in at `out`. Raises on any failure."""
-    return load_store(write_store(fetch_store(client, config, years, progress=progress), out))
+    """Fetch everything (or, with `from_date`, the changes since then: "last" means since the
+    previous sync), then publish the new store at `out`. Records the attempt beside `out`
+    either way; raises on any failure, leaving the previous store as it was."""
+    out = Path(out)
+    attempted_at = datetime.now(UTC).isoformat(timespec="seconds")
+    mode = "full" if from_date is None else "incremental"
+
+    def record(ok: bool, **extra: Any) -> None:
+        write_sync_status(out, {"ok": ok, "mode": mode, "attempted_at": attempted_at, **extra})
+
+    try:
+        if from_date is None:
+            store = full_store(client, config, years, progress=progress)
+        else:
+            previous = load_store(out)
+            since = _since(from_date, previous)
+            store = updated_store(client, config, previous, years, since, progress=progress)
+        written = load_store(write_store(store, out))
+    except BaseException as exc:
+        record(False, error=_describe(exc))
+        raise
+    record(True, fetched_at=written.meta["fetched_at"], version=written.meta["version"])
+    return written
+
+
+def _since(from_date: date | str, previous: Store) -> date:
+    if from_date == "last":
+        fetched = str(previous.meta.get("fetched_at") or "")[:10]
+        try:
+            return date.fromisoformat(fetched)
+        except ValueError:
+            raise ValueError(
+                f"Den tidigare hämtningen saknar datum (fetched_at={fetched!r}); ange "
+                "--from-date ÅÅÅÅ-MM-DD eller kör en fullständig sync."
+            ) from None
+    if isinstance(from_date, date):
+        return from_date
+    try:
+        return date.fromisoformat(from_date)
+    except ValueError:
+        raise ValueError(
+            f"Ogiltigt datum för --from-date: {from_date!r} (skriv ÅÅÅÅ-MM-DD eller last)"
+        ) from None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "avbruten"
+    return f"{type(exc).__name__}: {exc}"[:500]

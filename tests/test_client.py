@@ -363,14 +363,12 @@ def test_cache_serves_repeats_without_requests(tmp_path, standin, store):
 
 def test_a_bad_answer_is_never_cached(tmp_path, standin, store):
     standin.faults = [{"kind": "truncated", "times": 1}]
-    with (
-        KoladaClient(standin.base_url, cache_dir=tmp_path) as c,
-        pytest.raises(KoladaResponseError),
-    ):
-        c.get_values(["U21468"], None, [2022])
+    with KoladaClient(standin.base_url, cache_dir=tmp_path) as c:
+        with pytest.raises(KoladaResponseError):
+            c.get_values(["U21468"], None, [2022])
         good = c.get_values(["U21468"], None, [2022])  # asks again, not the cache
-        assert c.stats.cache_hits == 0
-        pd.testing.assert_frame_equal(good, truth(store.values, KEYS, ["U21468"], years=[2022]))
+    assert c.stats.cache_hits == 0 and len(standin.requests) == 2
+    pd.testing.assert_frame_equal(good, truth(store.values, KEYS, ["U21468"], years=[2022]))
 
 
 def test_a_partly_failed_query_caches_nothing_of_it(tmp_path, standin, store):
@@ -404,9 +402,33 @@ def test_expired_and_corrupt_cache_entries_are_refetched(tmp_path, standin, stor
     )
 
 
+def test_from_date_gives_changes_and_deletions_to_merge(client, standin, store):
+    """Synthetic change: a real revised value and a real deleted one, published by the
+    stand-in as Kolada's change feed."""
+    v = store.values
+    mine = v[(v["kpi"] == "U21468") & (v["municipality_id"] == "0883")]
+    revised = mine[mine["year"] == 2022].assign(value=42.0)
+    deleted = mine[mine["year"] == 2020][KEYS]
+    standin.apply_changes("data", revised, deleted, on="2026-11-01")
+    got = client.get_values(["U21468", "U21504"], None, range(2012, 2023), from_date="2026-10-15")
+    assert list(got.columns) == [*KEYS, "value", "status", "count", "deleted"]
+    assert sorted(map(tuple, got.loc[got["deleted"], KEYS].values.tolist())) == sorted(
+        map(tuple, deleted.values.tolist())
+    )
+    kept = got[~got["deleted"]]
+    assert kept[KEYS].values.tolist() == revised.sort_values(KEYS)[KEYS].values.tolist()
+    assert (kept["value"] == 42.0).all()
+    assert all("from_date=2026-10-15" in r.path for r in data_requests(standin))
+    # without from_date the contract columns are unchanged and the deleted values are gone
+    now = client.get_values(["U21468"], ["0883"], [2020, 2022])
+    assert "deleted" not in now and set(now["year"]) == {2022}
+
+
 def test_invalid_arguments_fail_before_any_request(standin):
     with pytest.raises(ValueError, match="per_page"):
         KoladaClient(standin.base_url, per_page=5001)
     with KoladaClient(standin.base_url) as c, pytest.raises(ValueError, match="Invalid Kolada id"):
         c.get_values(["U21468/../x"], None, [2022])
+    with KoladaClient(standin.base_url) as c, pytest.raises(ValueError, match="from_date"):
+        c.get_values(["U21468"], None, [2022], from_date="förra veckan")
     assert standin.requests == []

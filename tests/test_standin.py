@@ -411,10 +411,52 @@ def test_single_dimension_and_unknown_routes_are_404(standin: StandinServer) -> 
         assert "detail" in resp.json()
 
 
-def test_from_date_is_refused_for_now(standin: StandinServer, subject: dict) -> None:
-    resp = get(standin, f"data/kpi/{subject['kpis'][0]}/year/2020", {"from_date": "2024-01-01"})
-    assert resp.status_code == 400
-    assert "from_date" in resp.json()["detail"] and "not supported" in resp.json()["detail"]
+def changed_rows(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A revision of real rows (Västervik's U21468 2022 values, changed) and two deletions
+    (Västervik's 2020 values of the same KPI), as Kolada publishes them."""
+    v = store.values
+    kpi = v[(v["kpi"] == "U21468") & (v["municipality_id"] == "0883")]
+    revised = kpi[kpi["year"] == 2022].assign(value=lambda f: f["value"] + 1.0)
+    deleted = kpi[kpi["year"] == 2020][["kpi", "municipality_id", "year", "gender"]]
+    assert len(revised) and len(deleted)
+    return revised, deleted
+
+
+def test_from_date_returns_only_later_changes_with_deletions_flagged(
+    standin: StandinServer, store: Store
+) -> None:
+    revised, deleted = changed_rows(store)
+    standin.apply_changes("data", revised, deleted, on="2026-11-01")
+    url = standin.url("data/kpi/U21468/year/2020,2021,2022")
+    items, _ = fetch_all(url, {"from_date": "2026-10-01"})
+    got = {
+        (i["municipality"], i["period"], v["gender"]): (v["value"], v["isdeleted"])
+        for i in items
+        for v in i["values"]
+    }
+    want = {
+        (r.municipality_id, r.year, r.gender): (r.value, False) for r in revised.itertuples()
+    } | {(r.municipality_id, r.year, r.gender): (None, True) for r in deleted.itertuples()}
+    assert got == want
+    # nothing changed after the day of the change; the normal query shows the new state
+    assert fetch_all(url, {"from_date": "2026-11-02"})[0] == []
+    now, _ = fetch_all(url)
+    assert not any(i["period"] == 2020 and i["municipality"] == "0883" for i in now)
+    standin.reset()  # undoes the changes
+    assert len(fetch_all(url)[0]) == len(now) + 1
+
+
+def test_from_date_before_the_snapshot_returns_everything(
+    standin: StandinServer, store: Store
+) -> None:
+    url = standin.url("data/kpi/U21468/year/2022")
+    assert fetch_all(url, {"from_date": "2000-01-01"})[0] == fetch_all(url)[0]
+
+
+def test_bad_from_date_is_422(standin: StandinServer) -> None:
+    resp = get(standin, "data/kpi/U21468/year/2022", {"from_date": "igår"})
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["query", "from_date"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,11 +4,14 @@ which must equal the snapshot; a failing or killed sync must leave the old store
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,8 +19,9 @@ import pytest
 
 from kvalitetsvisaren.cli import main
 from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.kolada import KoladaClient, KoladaHTTPError
-from kvalitetsvisaren.store import load_store, make_store, write_store
+from kvalitetsvisaren.freshness import read_sync_status
+from kvalitetsvisaren.kolada import KoladaClient, KoladaError, KoladaHTTPError
+from kvalitetsvisaren.store import StoreError, load_store, make_store, write_store
 from kvalitetsvisaren.sync import parse_years, sync
 
 SORT = {
@@ -63,7 +67,8 @@ def old_store(tmp_path, standin):
         {**s.tables(), "values": s.values.head(100), "ou_values": s.ou_values.head(100)},
         {"source": "kolada", "fetched_at": "2026-01-01T00:00:00+00:00"},
     )
-    return write_store(small, tmp_path / "store")
+    write_store(small, tmp_path / "store")
+    return tmp_path / "store"
 
 
 def test_failed_sync_leaves_the_old_store_untouched(tmp_path, standin, config, old_store):
@@ -73,7 +78,7 @@ def test_failed_sync_leaves_the_old_store_untouched(tmp_path, standin, config, o
     with client, pytest.raises(KoladaHTTPError, match="oudata"):
         sync(client, config, old_store, range(2021, 2023), progress=False)
     assert files(old_store) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # no temporary left
+    assert not any(".tmp-" in p.name for p in tmp_path.iterdir())  # no temporary left
 
 
 def test_sync_under_transient_faults_completes_with_exact_data(tmp_path, standin, config):
@@ -187,6 +192,196 @@ def test_killed_sync_leaves_the_old_store_untouched(tmp_path, snapshot_dir, old_
         sync_proc.wait(timeout=10)
         assert files(old_store) == before
         assert load_store(old_store).meta["fetched_at"] == "2026-01-01T00:00:00+00:00"
+    finally:
+        standin.terminate()
+        standin.wait(timeout=10)
+        standin.stdout.close()
+
+
+# --- incremental sync (Kolada's from_date) --------------------------------------------------
+
+VALUE_KEYS = ["kpi", "municipality_id", "year", "gender"]
+OU_KEYS = ["kpi", "ou_id", "year", "gender"]
+
+
+def publish_synthetic_changes(standin, on):
+    """Kolada revises, adds and deletes values: real rows of the snapshot, changed."""
+    v, ou = standin.store.values, standin.store.ou_values
+    mine = v[(v["kpi"] == "U21468") & (v["municipality_id"] == "0883")]
+    revised = mine[mine["year"] == 2022].assign(value=lambda f: f["value"] - 5.0)
+    added = mine[mine["year"] == 2022].assign(year=2021)  # a year the survey had no value
+    deleted = v[(v["kpi"] == "U21468") & (v["municipality_id"] == "0880")]
+    deleted = deleted[deleted["year"] == 2022][VALUE_KEYS]
+    standin.apply_changes("data", pd.concat([revised, added]), deleted, on=on)
+    unit = ou[(ou["year"] == 2024)].head(2)
+    standin.apply_changes("oudata", unit.assign(value=1.0), unit.iloc[0:0][OU_KEYS], on=on)
+    return {"changed": len(revised) + len(added), "deleted": len(deleted), "ou_changed": 2}
+
+
+def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, standin, config):
+    years = range(2020, 2025)
+    with KoladaClient(standin.base_url) as client:
+        first = sync(client, config, tmp_path / "store", years, progress=False)
+    expected = publish_synthetic_changes(standin, on=date.today())
+    standin.clear_requests()
+    with KoladaClient(standin.base_url) as client:
+        updated = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
+        asked = [r.path for r in standin.requests if re.search("/v3/(ou)?data/", r.path)]
+        full = sync(client, config, tmp_path / "full", years, progress=False)
+    changes = updated.meta["incremental"]["changes"]
+    assert changes["values"] == {"changed": expected["changed"], "deleted": expected["deleted"]}
+    assert changes["ou_values"] == {"changed": expected["ou_changed"], "deleted": 0}
+    for name, frame in sorted_tables(full).items():
+        pd.testing.assert_frame_equal(sorted_tables(updated)[name], frame, obj=name)
+    assert not sorted_tables(first)["values"].equals(sorted_tables(updated)["values"])
+    # the incremental run asked Kolada only for changes, since the day of the previous sync
+    since = first.meta["fetched_at"][:10]
+    assert asked and all(f"from_date={since}" in p for p in asked)
+
+
+def test_incremental_sync_needs_a_previous_store_that_covers_the_request(
+    tmp_path, standin, config, old_store
+):
+    with KoladaClient(standin.base_url) as client:
+        with pytest.raises(StoreError, match="finns inte"):
+            sync(client, config, tmp_path / "none", [2022], progress=False, from_date="last")
+        with pytest.raises(ValueError, match="fullständig sync"):  # old_store has no "kpis" list
+            sync(client, config, old_store, [2022], progress=False, from_date="2026-01-01")
+        with pytest.raises(ValueError, match="Ogiltigt datum"):
+            sync(client, config, old_store, [2022], progress=False, from_date="i går")
+
+
+# --- the status file the app reads ------------------------------------------------------------
+
+
+def test_each_sync_records_its_outcome_beside_the_store(tmp_path, standin, config, old_store):
+    with KoladaClient(standin.base_url) as client:
+        sync(client, config, tmp_path / "s", [2022], progress=False)
+    ok = read_sync_status(tmp_path / "s")
+    assert ok["ok"] is True and ok["version"] == load_store(tmp_path / "s").meta["version"]
+    standin.faults = [{"kind": "status", "status": 503, "retry_after": 0}]
+    with (
+        KoladaClient(standin.base_url, max_retries=1, backoff_factor=0) as client,
+        pytest.raises(KoladaHTTPError),
+    ):
+        sync(client, config, tmp_path / "s", [2022], progress=False)
+    failed = read_sync_status(tmp_path / "s")
+    assert failed["ok"] is False and "HTTP 503" in failed["error"]
+    assert failed["attempted_at"] >= ok["attempted_at"]
+    assert load_store(tmp_path / "s").meta["version"] == ok["version"]  # the data is unchanged
+
+
+# --- every kind of fault: exact data or nothing changed, and a clean cache -------------------
+
+FAULTS = [
+    {"kind": "status", "status": 429, "retry_after": 0},
+    {"kind": "status", "status": 500},
+    {"kind": "status", "status": 502},
+    {"kind": "status", "status": 503, "retry_after": 0},
+    {"kind": "status", "status": 504},
+    {"kind": "timeout", "seconds": 2},
+    {"kind": "drop", "variant": "close"},
+    {"kind": "drop", "variant": "partial"},
+    {"kind": "malformed", "variant": "html"},
+    {"kind": "malformed", "variant": "garbage"},
+    {"kind": "truncated"},
+    {"kind": "error_body"},
+    {"kind": "wrong_shape", "variant": "items_missing_keys"},
+    {"kind": "cycle", "to_page": 1},
+]
+
+
+@pytest.mark.parametrize(
+    "fault", FAULTS, ids=lambda f: f"{f['kind']}-{f.get('status', f.get('variant', ''))}"
+)
+def test_sync_under_a_fault_is_exact_or_changes_nothing(tmp_path, standin, config, fault):
+    """Once (retried: exact data) and always (typed error, old store and cache clean); then
+    the same cache gives exact data when Kolada is well again."""
+    years, cache = [2022], tmp_path / "cache"
+    with KoladaClient(standin.base_url, cache_dir=cache, timeout=1, backoff_factor=0) as client:
+        base = sync(client, config, tmp_path / "s", years, progress=False)
+    for path in cache.iterdir():  # start the fault runs with an empty cache
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    before = files(tmp_path / "s")
+    # paged queries (per_page 1000) so that a cycle can occur; the fault hits the value pages
+    standin.faults = [{**fault, "match": "/v3/(ou)?data/", "after": 2}]
+
+    def client():
+        return KoladaClient(
+            standin.base_url,
+            cache_dir=cache,
+            timeout=1,
+            max_retries=2,
+            per_page=1000,
+            backoff_factor=0,
+            rate_limit=500,  # the loopback stand-in needs no politeness
+        )
+
+    with client() as c, pytest.raises(KoladaError) as failure:
+        sync(c, config, tmp_path / "s", years, progress=False)
+    assert files(tmp_path / "s") == before and not read_sync_status(tmp_path / "s")["ok"]
+    assert standin.base_url in str(failure.value)
+    standin.faults = []
+    with client() as c:
+        again = sync(c, config, tmp_path / "s", years, progress=False)
+    for name, frame in sorted_tables(base).items():
+        pd.testing.assert_frame_equal(sorted_tables(again)[name], frame, obj=name)
+    if fault["kind"] in ("status", "timeout", "drop"):  # transient: retried to exact data
+        standin.faults = [{**fault, "match": "/v3/(ou)?data/", "times": 1}]
+        with client() as c:
+            c._cache.clear()
+            once = sync(c, config, tmp_path / "s", years, progress=False)
+        pd.testing.assert_frame_equal(sorted_tables(once)["values"], sorted_tables(base)["values"])
+
+
+def test_sigterm_interrupts_a_sync_cleanly(tmp_path, snapshot_dir, old_store):
+    """A cron job's kill (SIGTERM): exit 130, recorded as interrupted, old store untouched."""
+    port = free_port()
+    standin = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kvalitetsvisaren.testing.standin",
+            "--data",
+            str(snapshot_dir),
+            "--port",
+            str(port),
+            "--latency",
+            "0.3",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        standin.stdout.readline()
+        before = files(old_store)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kvalitetsvisaren.cli",
+                "sync",
+                "--quiet",
+                "--out",
+                str(old_store),
+                "--base-url",
+                f"http://127.0.0.1:{port}/v3",
+            ],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        time.sleep(2.0)
+        assert proc.poll() is None, "the sync ended before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130 and "avbruten" in err
+        assert files(old_store) == before
+        assert read_sync_status(old_store) == {
+            **read_sync_status(old_store),
+            "ok": False,
+            "error": "avbruten",
+        }
     finally:
         standin.terminate()
         standin.wait(timeout=10)

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +63,8 @@ ItemsHook = Callable[[int], None]
 Parser = Callable[[bytes, str], Page]
 _MUNICIPALITY_VALUES: Parser = functools.partial(values_page, where="municipality")
 _OU_VALUES: Parser = functools.partial(values_page, where="ou")
+_MUNICIPALITY_CHANGES: Parser = functools.partial(values_page, where="municipality", changes=True)
+_OU_CHANGES: Parser = functools.partial(values_page, where="ou", changes=True)
 
 
 class _CappedRetry(Retry):
@@ -241,25 +243,36 @@ class KoladaClient:
         kpis: Iterable[str] | str,
         municipalities: Iterable[str] | str | None = None,
         years: Iterable[int | str] | int | str | None = None,
+        *,
+        from_date: date | str | None = None,
     ) -> pd.DataFrame:
         """Municipality-level values: kpi, municipality_id, year, gender, value, status, count.
 
         municipalities=None means every municipality, region and Riket; years=None all years.
+        from_date: only the values changed since that day (Kolada's `from_date`), including
+        those Kolada deleted, marked in an extra boolean column `deleted`.
         """
-        chunks = self._value_chunks(kpis, municipalities, years, ou=False)
-        parts = self._fetch(chunks, self.data_ttl, _MUNICIPALITY_VALUES)
-        return _checked_values(parts, frames.VALUE_COLUMNS, "municipality_id", self.base_url)
+        chunks = self._value_chunks(kpis, municipalities, years, ou=False, from_date=from_date)
+        parser = _MUNICIPALITY_CHANGES if from_date else _MUNICIPALITY_VALUES
+        parts = self._fetch(chunks, self.data_ttl, parser)
+        columns = _with_deleted(frames.VALUE_COLUMNS, from_date)
+        return _checked_values(parts, columns, "municipality_id", self.base_url)
 
     def get_ou_values(
         self,
         kpis: Iterable[str] | str,
         ous: Iterable[str] | str | None = None,
         years: Iterable[int | str] | int | str | None = None,
+        *,
+        from_date: date | str | None = None,
     ) -> pd.DataFrame:
-        """Unit-level values: kpi, ou_id, year, gender, value, status, count."""
-        chunks = self._value_chunks(kpis, ous, years, ou=True)
-        parts = self._fetch(chunks, self.data_ttl, _OU_VALUES)
-        return _checked_values(parts, frames.OU_VALUE_COLUMNS, "ou_id", self.base_url)
+        """Unit-level values: kpi, ou_id, year, gender, value, status, count (from_date: as
+        get_values)."""
+        chunks = self._value_chunks(kpis, ous, years, ou=True, from_date=from_date)
+        parser = _OU_CHANGES if from_date else _OU_VALUES
+        parts = self._fetch(chunks, self.data_ttl, parser)
+        columns = _with_deleted(frames.OU_VALUE_COLUMNS, from_date)
+        return _checked_values(parts, columns, "ou_id", self.base_url)
 
     def _value_chunks(
         self,
@@ -268,6 +281,7 @@ class KoladaClient:
         years: Iterable[int | str] | int | str | None,
         *,
         ou: bool,
+        from_date: date | str | None = None,
     ) -> list[Chunk]:
         kpi_ids = unique_ids(kpis)
         if not kpi_ids:
@@ -276,12 +290,17 @@ class KoladaClient:
         year_ids = unique_ids(years) if years is not None else None
         if where_ids == [] or year_ids == []:
             return []
-        estimate = True
+        # Changes since a date are few and their number unknown: one page, then next_url.
+        estimate = from_date is None
         if where_ids is None and year_ids is None:
             # Kolada needs two dimensions: ask for every year instead, size unknown.
             year_ids = [str(y) for y in range(FIRST_YEAR, date.today().year + 1)]
             estimate = False
-        return plan_value_chunks(kpi_ids, where_ids, year_ids, ou=ou, estimate=estimate)
+        chunks = plan_value_chunks(kpi_ids, where_ids, year_ids, ou=ou, estimate=estimate)
+        if from_date is None:
+            return chunks
+        params = (("from_date", parse_date(from_date).isoformat()),)
+        return [replace(c, params=c.params + params) for c in chunks]
 
     def _metadata_chunks(self, entity: str, ids: Iterable[str] | str | None) -> list[Chunk]:
         if ids is None:
@@ -544,6 +563,19 @@ def _checked_values(
             url,
         )
     return _sorted(frame, keys)
+
+
+def parse_date(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"from_date must be a date like 2026-01-31, got {value!r}") from None
+
+
+def _with_deleted(columns: dict[str, str], from_date: date | str | None) -> dict[str, str]:
+    return {**columns, "deleted": "bool"} if from_date else columns
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -85,9 +85,10 @@ _SCHEMAS = {"municipality": _schema("municipality"), "ou": _schema("ou")}
 _COLUMNS = {"municipality": VALUE_COLUMNS, "ou": OU_VALUE_COLUMNS}
 
 
-def values_page(body: bytes, url: str, *, where: str) -> Page:
-    """A data page as a contract frame: one row per (item, gender), rows Kolada flags
-    `isdeleted` dropped, null values kept. `where` is "municipality" (/data) or "ou" (/oudata)."""
+def values_page(body: bytes, url: str, *, where: str, changes: bool = False) -> Page:
+    """A data page as a contract frame: one row per (item, gender), null values kept. `where` is
+    "municipality" (/data) or "ou" (/oudata). Rows Kolada flags `isdeleted` are dropped, unless
+    `changes` (a from_date query): then they are kept, marked in a boolean `deleted` column."""
     try:
         table = pj.read_json(
             pa.BufferReader(body),
@@ -112,13 +113,12 @@ def values_page(body: bytes, url: str, *, where: str) -> Page:
             f"Unexpected response shape from {url}: 'values' is not a list", url
         )
     items = lists.flatten()
-    frame = _flatten(items, where, url)
-    return Page(
-        typed_frame(frame, _COLUMNS[where]), len(items), table.column("next_url")[0].as_py()
-    )
+    frame = _flatten(items, where, url, changes)
+    columns = {**_COLUMNS[where], "deleted": "bool"} if changes else _COLUMNS[where]
+    return Page(typed_frame(frame, columns), len(items), table.column("next_url")[0].as_py())
 
 
-def _flatten(items: pa.StructArray, where: str, url: str) -> pd.DataFrame:
+def _flatten(items: pa.StructArray, where: str, url: str, changes: bool) -> pd.DataFrame:
     for key in ("kpi", where, "period", "values"):
         if items.field(key).null_count:
             raise KoladaResponseError(f"Unexpected data item from {url}: {key!r} missing", url)
@@ -133,5 +133,7 @@ def _flatten(items: pa.StructArray, where: str, url: str) -> pd.DataFrame:
         "year": pc.take(items.field("period"), parent),
         **{name: entries.field(name) for name in ("gender", "value", "status", "count")},
     }
-    kept = pc.invert(pc.fill_null(entries.field("isdeleted"), False))
-    return pa.table(columns).filter(kept).to_pandas()
+    deleted = pc.fill_null(entries.field("isdeleted"), False)
+    if changes:
+        return pa.table({**columns, "deleted": deleted}).to_pandas()
+    return pa.table(columns).filter(pc.invert(deleted)).to_pandas()

@@ -85,9 +85,14 @@ class DataIndex:
             "null" if c is None else str(int(c))
             for c in f["count"].astype(object).where(f["count"].notna(), None).tolist()
         ]
+        deleted = (
+            ["true" if d else "false" for d in f["isdeleted"].tolist()]
+            if "isdeleted" in f  # a change feed (from_date) flags deletions
+            else ["false"] * len(f)
+        )
         entries = [
-            f'{{"gender":{g},"count":{c},"status":{s},"value":{v},"isdeleted":false}}'
-            for g, c, s, v in zip(genders, counts, statuses, values, strict=True)
+            f'{{"gender":{g},"count":{c},"status":{s},"value":{v},"isdeleted":{d}}}'
+            for g, c, s, v, d in zip(genders, counts, statuses, values, deleted, strict=True)
         ]
         # Rows of one item (kpi, location, year) are adjacent; find where each item starts.
         kpi_arr = f["kpi"].to_numpy(dtype=object)

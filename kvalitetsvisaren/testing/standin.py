@@ -21,6 +21,10 @@ or in the foreground from a shell::
 Admin endpoints (not logged, never faulted): ``GET|DELETE /_standin/requests``,
 ``GET|POST|DELETE /_standin/faults``, ``GET|POST /_standin/latency`` (``{"seconds": x}``),
 ``POST /_standin/reset`` and ``GET /_standin/status``.
+
+Kolada's change feed: ``server.apply_changes("data", upserts, deletes, on="2026-11-01")``
+publishes revised and deleted values dated `on`; a query with ``from_date`` then returns what
+changed since that day, deletions flagged ``isdeleted`` (see `changes.py`).
 """
 
 from __future__ import annotations
@@ -36,17 +40,20 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlencode
 
+import pandas as pd
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.test import run_wsgi_app
 
 from ..store import Store, load_store
+from .changes import ChangeLog
 from .encoded import DataIndex, catalogs, js_literal
 from .faults import FaultPlan, FaultRule, as_plan
 
@@ -192,6 +199,28 @@ def _id_list(dim: str, values: list[str], where: str, issues: list) -> list[str]
     return years
 
 
+def _from_date(issues: list) -> date | None:
+    raw = request.args.get("from_date")
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        issues.append(
+            _issue("query", "from_date", "Input should be a valid date", "date_from_string", raw)
+        )
+        return None
+
+
+def _base_date(store: Store) -> date:
+    """The day the served data was taken (its values count as changed then)."""
+    raw = str(store.meta.get("fetched_at") or "")[:10]
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return date(2000, 1, 1)
+
+
 def _page_url(page: int, per_page: int) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
     args += [("page", str(page)), ("per_page", str(per_page))]
@@ -223,8 +252,15 @@ class StandinApp:
         self.store = store
         self.values = DataIndex(store.values, "municipality_id", "municipality")
         self.ou_values = DataIndex(store.ou_values, "ou_id", "ou")
+        base = _base_date(store)
+        self.changes = {
+            "data": ChangeLog(store.values, "municipality_id", base),
+            "oudata": ChangeLog(store.ou_values, "ou_id", base),
+        }
         self.catalogs = catalogs(store)
         self.build_seconds = time.perf_counter() - started
+        self._feeds: dict[tuple[str, date], DataIndex] = {}
+        self._feeds_lock = threading.Lock()
         self.faults = as_plan(faults)
         self.latency = float(latency)
         self.stopping = threading.Event()
@@ -252,6 +288,44 @@ class StandinApp:
         self.clear_requests()
         self.faults = FaultPlan()
         self.latency = 0.0
+        for level, log in self.changes.items():
+            if log.changed:
+                log.reset()
+                self._reindex(level)
+
+    # -- published changes (Kolada revising or deleting values) ---------------------------
+    def apply_changes(
+        self,
+        level: str,
+        upserts: pd.DataFrame | None = None,
+        deletes: pd.DataFrame | None = None,
+        on: date | str | None = None,
+    ) -> None:
+        """Publish changes dated `on` (default today) to "data" or "oudata": `upserts` are
+        contract rows that replace or add values, `deletes` the keys of values to delete."""
+        log = self.changes[level]
+        empty = log.original.iloc[0:0]
+        day = date.fromisoformat(on) if isinstance(on, str) else (on or date.today())
+        log.apply(empty if upserts is None else upserts, empty if deletes is None else deletes, day)
+        self._reindex(level)
+
+    def _feed(self, level: str, from_date: date, loc_key: str) -> DataIndex:
+        """The changes since `from_date`, encoded once for all pages of a query."""
+        key = (level, from_date)
+        with self._feeds_lock:
+            if key not in self._feeds:
+                log = self.changes[level]
+                self._feeds[key] = DataIndex(log.since(from_date), log.loc_col, loc_key)
+            return self._feeds[key]
+
+    def _reindex(self, level: str) -> None:
+        with self._feeds_lock:
+            self._feeds.clear()
+        current = self.changes[level].current
+        if level == "data":
+            self.values = DataIndex(current, "municipality_id", "municipality")
+        else:
+            self.ou_values = DataIndex(current, "ou_id", "ou")
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -456,8 +530,7 @@ class StandinApp:
 
     def data(self, level: str, tail: list[str]) -> Response:
         page, per_page, issues = _paging()
-        if "from_date" in request.args:
-            raise ApiError(400, "from_date is not supported by the Kolada stand-in yet")
+        from_date = _from_date(issues)
         if tail:
             if len(tail) % 2 or any(not p for p in tail):
                 raise ApiError(404, "Not Found")
@@ -481,6 +554,8 @@ class StandinApp:
         if not wanted:  # query form without any recognised dimension: Kolada answers empty
             return self.page([], page, per_page)
         index = self.values if level == "data" else self.ou_values
+        if from_date is not None:
+            index = self._feed(level, from_date, index.loc_key)
         loc = "municipality" if level == "data" else "ou"
         items = index.select(wanted.get("kpi"), wanted.get(loc), wanted.get("year"))
         return self.page(items, page, per_page)
@@ -685,8 +760,12 @@ class StandinServer:
         self.app.latency = float(seconds)
 
     def reset(self) -> None:
-        """Clear the request log and the faults, and set latency to 0."""
+        """Clear the request log and the faults, set latency to 0, and undo applied changes."""
         self.app.reset()
+
+    def apply_changes(self, level: str, upserts=None, deletes=None, on=None) -> None:
+        """Publish revised or deleted values, as Kolada does (see StandinApp.apply_changes)."""
+        self.app.apply_changes(level, upserts, deletes, on)
 
 
 # ---------------------------------------------------------------------------------------------
