@@ -1,6 +1,7 @@
-"""Command line: `kvalitetsvisaren serve | sync | info`.
+"""Command line: `kvalitetsvisaren serve | sync | export | info`.
 
-Exit codes: 0 ok, 1 Kolada failed (nothing changed), 2 bad input (config, data dir, arguments).
+Exit codes: 0 ok, 1 Kolada failed (nothing changed), 2 bad input (config, data dir, arguments),
+130 interrupted (Ctrl-C or SIGTERM; nothing changed).
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .freshness import DEFAULT_MAX_AGE_DAYS
 from .paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
+from .wsgi import DEFAULT_RELOAD_SECONDS, Settings
 
 DATA_ENV = "KVALITETSVISAREN_DATA"
 DEFAULT_SYNC_OUT = ROOT / "data" / "kolada"
@@ -39,6 +43,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     serve.add_argument("--debug", action="store_true", help="Dash debug mode (development only)")
+    serve.add_argument(
+        "--prod", action="store_true", help="production: gunicorn with several workers"
+    )
+    serve.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="with --prod")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker, with --prod")
+    serve.add_argument(
+        "--max-age-days",
+        type=float,
+        default=DEFAULT_MAX_AGE_DAYS,
+        help="data older than this gets a banner on every page",
+    )
+    serve.add_argument(
+        "--reload-check",
+        type=float,
+        default=DEFAULT_RELOAD_SECONDS,
+        help="seconds between looks for newly synced data",
+    )
+    serve.add_argument(
+        "--frame-ancestors",
+        default="'self'",
+        help="sites allowed to embed the pages, e.g. \"'self' https://www.kommunen.se\"",
+    )
 
     sync = sub.add_parser("sync", help="fetch the configured KPIs from Kolada into a store")
     sync.add_argument("--base-url", default="https://api.kolada.se/v3")
@@ -46,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help=f"store directory to replace (default: ${DATA_ENV} or {DEFAULT_SYNC_OUT})"
     )
     sync.add_argument("--years", default="2010-2024", help="e.g. 2010-2024 or 2021,2022")
+    sync.add_argument(
+        "--from-date",
+        help="only values changed since YYYY-MM-DD, or 'last' (since the previous sync), "
+        "merged into the existing store",
+    )
     sync.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sync.add_argument("--cache-dir", help="HTTP cache directory (default: no cache)")
     sync.add_argument("--concurrency", type=int, default=4)
@@ -92,15 +123,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KoladaError as exc:
         print(f"kvalitetsvisaren: hämtningen misslyckades, inget ändrades: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("kvalitetsvisaren: avbruten; inget ändrades", file=sys.stderr)
+        return 130
 
 
 def _serve(args: argparse.Namespace) -> int:
     from .config import load_config
     from .factory import create_app
+    from .security import check_frame_ancestors
     from .store import load_store
 
-    config = load_config(args.config)
-    store = load_store(_data_dir(args.data))
+    settings = Settings(
+        data=_data_dir(args.data),
+        config=args.config,
+        max_age_days=args.max_age_days,
+        frame_ancestors=check_frame_ancestors(args.frame_ancestors),
+        reload_seconds=args.reload_check,
+    )
+    # Load both here first, so that a bad store or config is one clear message, also in
+    # production before any worker starts.
+    config = load_config(settings.config)
+    store = load_store(settings.data)
     summary = store.summary()
     log.info(
         "Data: %s (%s, hämtad %s): %d nyckeltal, %d kommuner, %d enheter",
@@ -111,9 +155,51 @@ def _serve(args: argparse.Namespace) -> int:
         summary["municipalities"],
         summary["units"],
     )
-    app = create_app(store, config)
+    if args.prod:
+        if args.debug:
+            raise ValueError("--debug går inte med --prod (felsökningsläge visar källkod)")
+        return _exec_gunicorn(args, settings)
+    app = create_app(
+        store,
+        config,
+        store_path=settings.data,
+        max_age_days=settings.max_age_days,
+        frame_ancestors=settings.frame_ancestors,
+        reload_every=settings.reload_seconds,
+    )
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
+
+
+def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """gunicorn loading the app once (--preload) and forking workers that share it."""
+    if workers < 1 or threads < 1:
+        raise ValueError("--workers och --threads ska vara minst 1")
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--preload",
+        "--worker-class",
+        "gthread",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        f"--bind={bind}",
+        "--no-control-socket",
+        "--keep-alive=30",  # readers pause between clicks; keep their connections open
+        "--access-logfile=-",
+        "kvalitetsvisaren.wsgi:create()",
+    ]
+
+
+def _exec_gunicorn(args: argparse.Namespace, settings: Settings) -> int:
+    command = gunicorn_command(args.host, args.port, args.workers, args.threads)
+    log.info("Startar: %s", " ".join(command))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, {**os.environ, **settings.to_env()})
+    return 0  # not reached: exec replaces this process
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -126,18 +212,29 @@ def _sync(args: argparse.Namespace) -> int:
     out = Path(args.out or os.environ.get(DATA_ENV) or DEFAULT_SYNC_OUT)
     if out.resolve() == BUNDLED_SNAPSHOT.resolve():
         raise ValueError(f"{out} is the bundled snapshot; sync into another directory")
-    with KoladaClient(
-        args.base_url,
-        cache_dir=args.cache_dir,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        concurrency=args.concurrency,
-        rate_limit=args.rate_limit,
-    ) as client:
-        store = sync(client, config, out, years, progress=not args.quiet)
-        log.info("%d requests, %d cache hits", client.stats.requests, client.stats.cache_hits)
+    # A cron job's kill (SIGTERM) ends the sync like Ctrl-C: recorded as interrupted, old data kept
+    previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with KoladaClient(
+            args.base_url,
+            cache_dir=args.cache_dir,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+            concurrency=args.concurrency,
+            rate_limit=args.rate_limit,
+        ) as client:
+            store = sync(
+                client, config, out, years, progress=not args.quiet, from_date=args.from_date
+            )
+            log.info("%d requests, %d cache hits", client.stats.requests, client.stats.cache_hits)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     print(json.dumps(store.summary(), ensure_ascii=False, indent=2))
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _export(args: argparse.Namespace) -> int:

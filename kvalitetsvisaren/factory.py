@@ -1,27 +1,51 @@
-"""create_app(store, config) -> Dash: the four levels as Dash Pages over one IndicatorService."""
+"""create_app(store, config) -> Dash: the four levels as Dash Pages over one IndicatorService,
+plus /healthz, the /export downloads and the security headers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from dash import Dash
-from flask import Response, redirect, request
+from flask import Response, jsonify, redirect, request
 
-from . import download, shell
+from . import download, response_cache, security, shell
 from .config import AppConfig
+from .freshness import DEFAULT_MAX_AGE_DAYS
 from .paths import ASSETS
-from .runtime import get_service, set_service
+from .runtime import Runtime, get_runtime, get_service, install
 from .service import IndicatorService
 from .store import Store
 from .urls import Params, overview_url
 
 PAGES = Path(__file__).parent / "pages"
+CACHE = response_cache.ResponseCache()  # per process (each gunicorn worker has its own)
 
 
-def create_app(store: Store, config: AppConfig, service: IndicatorService | None = None) -> Dash:
+def create_app(
+    store: Store,
+    config: AppConfig,
+    service: IndicatorService | None = None,
+    *,
+    store_path: str | Path | None = None,
+    max_age_days: float = DEFAULT_MAX_AGE_DAYS,
+    frame_ancestors: str = "'self'",
+    reload_every: float = 10.0,
+) -> Dash:
     """Build the service (all rankings, once) and the app. Call once per process: Dash keeps
-    page and callback registrations in module globals."""
-    set_service(service or IndicatorService(store, config))
+    page and callback registrations in module globals.
+
+    `store_path` is the data directory as configured (a link a sync may switch); when given,
+    the app picks up newly synced data without restart. `frame_ancestors` are the origins
+    allowed to embed the pages (CSP syntax, e.g. "'self' https://www.vastervik.se")."""
+    install(
+        Runtime(
+            service or IndicatorService(store, config),
+            config,
+            store_path,
+            max_age_days=max_age_days,
+            check_every=reload_every,
+        )
+    )
     app = Dash(
         "kvalitetsvisaren",  # the package name: pages import as kvalitetsvisaren.pages.*
         use_pages=True,
@@ -29,12 +53,36 @@ def create_app(store: Store, config: AppConfig, service: IndicatorService | None
         assets_folder=str(ASSETS),
         title="Kvalitetsvisaren",
         update_title=None,
+        serve_locally=True,  # every script from our origin: the CSP allows nothing else
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="sv">', 1)
     app.layout = shell.layout
-    app.server.before_request(_home_to_overview)
-    app.server.add_url_rule("/export/<kind>", "export", download.serve)
+    server = app.server
+    server.before_request(_pick_up_new_data)
+    server.before_request(_home_to_overview)
+    response_cache.install(server, CACHE, _answer_depends_on)
+    server.add_url_rule("/export/<kind>", "export", download.serve)
+    server.add_url_rule("/healthz", "healthz", _healthz)
+    frame_ancestors = security.check_frame_ancestors(frame_ancestors)
+    csp: list[str] = []  # the policy, known once Dash is set up (below)
+    server.after_request(lambda response: security.add_headers(response, *csp))
+    # Let Dash finish setting itself up now, in one thread (and, under gunicorn --preload,
+    # once before the workers fork) rather than racing on the first concurrent requests.
+    # Only then are all its inline scripts (the pages' clientside callbacks) known.
+    with server.test_client() as client:
+        client.get("/_dash-dependencies")
+    csp.append(security.policy(app.csp_hashes(), frame_ancestors))
     return app
+
+
+def _answer_depends_on() -> str:
+    """Besides the request: the data version and the banner (a failed sync shows at once)."""
+    runtime = get_runtime()
+    return f"{runtime.version}|{runtime.freshness().banner()}"
+
+
+def _pick_up_new_data() -> None:
+    get_runtime().maybe_reload()
 
 
 def _home_to_overview() -> Response | None:
@@ -44,3 +92,18 @@ def _home_to_overview() -> Response | None:
         return None
     svc = get_service()
     return redirect(overview_url(Params(svc.config.default_municipality, svc.years()[0])))
+
+
+def _healthz() -> Response:
+    """For monitoring: what is served and whether it is fresh. 200 while the app serves; the
+    status field says "stale" when the data is old or the last sync failed."""
+    runtime = get_runtime()
+    summary = runtime.service.store.summary()
+    del summary["path"]  # the server's file layout is nobody else's business
+    body = {
+        **summary,
+        **runtime.freshness().health(),
+        "version": runtime.version,
+        "response_cache": CACHE.stats(),
+    }
+    return jsonify(body)

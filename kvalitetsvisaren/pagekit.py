@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from dash import dcc, html
 
 from . import views
 from .components import explanation, source_line
-from .runtime import get_service
+from .response_cache import dont_cache
+from .runtime import get_runtime, get_service
 from .service import IndicatorService, UnknownError
 from .urls import BadParameter, Params, overview_url, parse_params
 
@@ -54,6 +56,9 @@ def skeleton(
     """The page: header, a main region whose content the page's callback fills, and the
     checked parameters in a Store. A bad URL gets the explanation page instead."""
     svc = get_service()
+    # Dash Pages passes path segments as they came, percent-encoded: name them as typed
+    area = unquote(area) if area else area
+    kpi = unquote(kpi) if kpi else kpi
     try:
         if area is not None:
             svc.area(area)
@@ -81,6 +86,7 @@ def skeleton(
                 unit_title=unit_title,
                 years=years,
             ),
+            *stale_banner(),
             html.Main(
                 [*content, source_line(p.ar, svc.store.meta.get("fetched_at"))],
                 id="main",
@@ -97,12 +103,21 @@ def bad_url_page(svc: IndicatorService, message: str) -> html.Div:
     return html.Div(
         [
             views.header(svc, p, level="", path="/oversikt"),
+            *stale_banner(),
             html.Main(
                 explanation(message, [(f"Översikten för {name} {p.ar}", overview_url(p))]),
                 id="main",
             ),
         ]
     )
+
+
+def stale_banner() -> list[html.P]:
+    """The line every page shows when the data may be out of date (nothing when fresh)."""
+    text = get_runtime().freshness().banner()
+    if text is None:
+        return []
+    return [html.P(["⚠ ", text], className="stale-banner", role="status", id="stale-banner")]
 
 
 def render(build: Callable[[IndicatorService, Params], Any], data: dict[str, Any] | None) -> Any:
@@ -117,6 +132,7 @@ def render(build: Callable[[IndicatorService, Params], Any], data: dict[str, Any
         return explanation(str(exc), [("Till översikten", overview_url(p))])
     except Exception:  # a bug must cost the reader one view, not the page: log it whole
         log.exception("Failed to render %s", p)
+        dont_cache()
         return explanation(
             "Ett fel uppstod när sidan skulle visas. Felet är loggat; försök igen eller välj en "
             "annan vy.",

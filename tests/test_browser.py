@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
@@ -27,6 +32,9 @@ ARGS = [
     "--no-first-run",
 ]
 VASTERVIK = "0883"
+# Rendering a page of plotly charts can take the browser seconds on a busy 2-core CI machine;
+# these tests check what appears, not how fast (benchmarks/ measure speed).
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +58,12 @@ def no_console_errors(page: Page):
     page.on("pageerror", lambda e: errors.append(str(e)))
     yield
     assert errors == []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def overview(page: Page, live_server: str, municipality: str = VASTERVIK) -> None:
@@ -180,3 +194,85 @@ def test_a_chart_downloads_as_a_named_publication_png(page, live_server):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[16:24] == (1200).to_bytes(4) + (675).to_bytes(
         4
     )
+
+
+# --- hostile input is text, never markup ---------------------------------------------------
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        (f"/oversikt?kommun={XSS}&ar=2022", f"Kommunkoden '{XSS}' är inte fyra siffror."),
+        ("/oversikt?kommun=0883&ar=<script>alert(1)</script>", "<script>alert(1)</script>"),
+        ("/nyckeltal/<svg onload=alert(1)>?kommun=0883&ar=2022", "<svg onload=alert(1)>"),
+        (f"/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst&grupp={XSS}", XSS),
+        (f"/enheter/hemtjanst?kommun=0883&ar=2024&enhet=\"'>{XSS}", XSS),
+        (f"/oversikt?kommun=0883&ar=2022&{XSS}=1&utm_source=x", "Kvalitet i Västervik 2022"),
+    ],
+)
+def test_markup_in_the_url_is_shown_as_text(page, live_server, path, shown):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(live_server + path.replace("#", "%23"))
+    expect(page.locator("#main")).to_contain_text(shown)
+    assert page.locator("img[src='x'], svg[onload], main script").count() == 0
+    assert dialogs == []
+
+
+@pytest.fixture(scope="module")
+def hostile_names_server(tmp_path_factory, snapshot_dir):
+    """Synthetic: the real snapshot with markup in a unit's and the municipality's names, as
+    if Kolada returned them, served by `kvalitetsvisaren serve` in its own process."""
+    from kvalitetsvisaren.store import load_store, make_store, write_store
+
+    store = load_store(snapshot_dir)
+    ous = store.ous.copy()
+    ous.loc[ous["id"] == "V21E12398", "title"] = f"{XSS}Gunnebo <b>Hemtjänst</b>"
+    municipalities = store.municipalities.copy()
+    municipalities.loc[municipalities["id"] == VASTERVIK, "title"] = "Västervik <b>fet</b>"
+    hostile = make_store({**store.tables(), "ous": ous, "municipalities": municipalities}, {})
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    write_store(hostile, data)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kvalitetsvisaren.cli",
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    origin = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            requests.get(origin + "/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield origin
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_names_with_markup_from_the_data_stay_text_in_pages_and_charts_synthetic(
+    page, hostile_names_server
+):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{hostile_names_server}/enheter/hemtjanst?kommun=0883&ar=2024&enhet=V21E12398")
+    expect(page.locator("h1")).to_have_text(f"{XSS}Gunnebo <b>Hemtjänst</b>")
+    page.goto(f"{hostile_names_server}/enheter/hemtjanst?kommun=0883&ar=2024")
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart).to_contain_text("<b>Hemtjänst</b>")  # the tick label shows the text as is
+    page.goto(f"{hostile_names_server}/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst")
+    expect(page.locator(".js-plotly-plot").first).to_contain_text("Västervik <b>fet</b>")
+    assert page.locator("img[src='x']").count() == 0
+    assert dialogs == []

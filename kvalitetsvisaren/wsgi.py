@@ -1,0 +1,93 @@
+"""The WSGI entry point for production servers, configured by environment variables:
+
+    gunicorn --preload --worker-class gthread --workers 2 --threads 4 \
+        --bind 127.0.0.1:8050 "kvalitetsvisaren.wsgi:create()"
+
+KVALITETSVISAREN_DATA             the store directory (default: the bundled snapshot)
+KVALITETSVISAREN_CONFIG           indicators.yaml (default: config/indicators.yaml)
+KVALITETSVISAREN_MAX_AGE_DAYS     data older than this gets the banner (default 45)
+KVALITETSVISAREN_FRAME_ANCESTORS  who may embed the pages, CSP syntax (default 'self')
+KVALITETSVISAREN_RELOAD_SECONDS   how often a worker looks for newly synced data (default 10)
+
+`kvalitetsvisaren serve --prod` sets these and starts gunicorn for you.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .freshness import DEFAULT_MAX_AGE_DAYS
+from .paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
+
+ENV_DATA = "KVALITETSVISAREN_DATA"
+ENV_CONFIG = "KVALITETSVISAREN_CONFIG"
+ENV_MAX_AGE = "KVALITETSVISAREN_MAX_AGE_DAYS"
+ENV_FRAME_ANCESTORS = "KVALITETSVISAREN_FRAME_ANCESTORS"
+ENV_RELOAD = "KVALITETSVISAREN_RELOAD_SECONDS"
+DEFAULT_RELOAD_SECONDS = 10.0
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger("kvalitetsvisaren")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data: Path
+    config: Path
+    max_age_days: float
+    frame_ancestors: str
+    reload_seconds: float = DEFAULT_RELOAD_SECONDS
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            data=Path(os.environ.get(ENV_DATA) or BUNDLED_SNAPSHOT),
+            config=Path(os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG),
+            max_age_days=_number(ENV_MAX_AGE, DEFAULT_MAX_AGE_DAYS),
+            frame_ancestors=os.environ.get(ENV_FRAME_ANCESTORS) or "'self'",
+            reload_seconds=_number(ENV_RELOAD, DEFAULT_RELOAD_SECONDS),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        return {
+            ENV_DATA: str(self.data),
+            ENV_CONFIG: str(self.config),
+            ENV_MAX_AGE: str(self.max_age_days),
+            ENV_FRAME_ANCESTORS: self.frame_ancestors,
+            ENV_RELOAD: str(self.reload_seconds),
+        }
+
+
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} ska vara ett tal, inte {raw!r}") from None
+
+
+def create() -> Flask:
+    """Load the store and the config and build the app; the Flask server is the WSGI app."""
+    from .config import load_config
+    from .factory import create_app
+    from .store import load_store
+
+    settings = Settings.from_env()
+    app = create_app(
+        load_store(settings.data),
+        load_config(settings.config),
+        store_path=settings.data,
+        max_age_days=settings.max_age_days,
+        frame_ancestors=settings.frame_ancestors,
+        reload_every=settings.reload_seconds,
+    )
+    log.info("Serving %s", settings.data)
+    return app.server
