@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import flags
+from . import flags, learning
 from .comparison import (
     RIKET,
     county_group,
@@ -77,6 +77,15 @@ class GroupComparison:
     mean: float
     place: float
     n: int
+
+
+@dataclass(frozen=True)
+class LearnFrom:
+    """Peers to learn from for a red or worsening KPI (level 2:2, "Lär av andra")."""
+
+    scope: str  # where they were found, Swedish: "liknande kommuner inom …" or "alla kommuner"
+    reason: str  # why the panel is shown: "röd" (worst 25 %) or "sämre" (worse than before)
+    peers: pd.DataFrame  # municipality_id, title, value, colour, base_year, base_value, improvement
 
 
 @dataclass(frozen=True)
@@ -325,6 +334,37 @@ class IndicatorService:
             place=float(focus.iloc[0]) if len(focus) else np.nan,
             n=int(frame["value"].notna().sum()),
         )
+
+    def learn_from(self, kpi: str, municipality: str, year: int) -> LearnFrom | None:
+        """For a KPI where the municipality is red or got worse: up to three municipalities of
+        its Liknande kommuner group that are green or improved most over three years, or, if
+        none of the group is, from all municipalities. None for a result that is not weak, a
+        context KPI, or when nobody qualifies."""
+        self.check_kpi(kpi)
+        self.check_municipality(municipality)
+        direction = self.directions[kpi]
+        rows = _at(self.kpi_rows, municipality, year)
+        mine = rows[rows["kpi"] == kpi]
+        if direction is None or mine.empty or pd.isna(mine["value"].iloc[0]):
+            return None
+        colour, trend, value = mine[["colour", "trend", "value"]].iloc[0]
+        if colour != "red" and trend != "worse":
+            return None
+        r = self.ranked
+        kpi_rows = r[(r["kpi"] == kpi) & (r["year"] <= year)]
+        area = self.area_of(kpi).peer_group_area
+        group = liknande_group(self.peers, municipality, area, year)
+        others = [m for m in self.kommuner["id"] if m != municipality]
+        national = "alla kommuner" + (
+            ", eftersom ingen av de liknande kommunerna gör bättre" if group else ""
+        )
+        scopes = [(f"liknande kommuner inom {area} (Kolada)", group[1][1:])] if group else []
+        for scope, candidates in [*scopes, (national, others)]:
+            peers = learning.best_peers(kpi_rows, candidates, year, direction, value)
+            if len(peers):
+                peers.insert(1, "title", peers["municipality_id"].map(self.names))
+                return LearnFrom(scope, "röd" if colour == "red" else "sämre", peers)
+        return None
 
     def trend(
         self, kpi: str, municipality: str, year: int, span: int = TREND_YEARS

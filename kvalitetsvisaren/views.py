@@ -311,6 +311,7 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params) -> html.Table:
         "Riket",
         "Förändring",
         "Observera",
+        "Lär av andra",
     ]
     body = [
         html.Tr(
@@ -322,6 +323,7 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params) -> html.Table:
                 html.Td(number(r.riket, r.unit), className="num"),
                 html.Td(trend_mark(r.trend, r.change, r.unit)),
                 html.Td(flag_marks(r.flags)),
+                html.Td(_learn_link(r, area, p)),
             ],
             **{"data-kpi": r.kpi, "data-quartile": r.colour},
         )
@@ -331,6 +333,14 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params) -> html.Table:
         [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(body)],
         className="kpi-table",
     )
+
+
+def _learn_link(row: Any, area: Area, p: Params) -> Any:
+    """Where the result is red or got worse, a way to the peers who do better."""
+    weak = row.higher_is_better is not None and (row.colour == "red" or row.trend == "worse")
+    if not weak or pd.isna(row.value):
+        return ""
+    return dcc.Link("Vem gör bättre?", href=kpi_url(row.kpi, p, area.id) + "#lar-av-andra")
 
 
 # --- level 2:2 -------------------------------------------------------------------------
@@ -346,6 +356,7 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
         html.H1([html.Span(kpi, className="kpi-id"), " ", s.label]),
         html.P(s.title, className="kolada-title"),
         _summary_card(s, name),
+        *_learn_from(svc, s, p, name),
         html.Details(
             [html.Summary("Definition (Kolada)"), html.P(s.description)],
             className="definition",
@@ -395,6 +406,50 @@ def _summary_card(s: Any, name: str) -> html.Div:
         className="summary-card",
         **{"data-kpi": s.kpi, "data-quartile": s.colour},
     )
+
+
+def _learn_from(svc: IndicatorService, s: Any, p: Params, name: str) -> list:
+    """ "Lär av andra": for a red or worsening result, who among similar municipalities (or
+    nationally) is among the best or improved most, each linked to its own level 2:2 view."""
+    found = svc.learn_from(s.kpi, p.kommun, s.year)
+    if found is None:
+        return []
+    why = (
+        f"{name} är bland de 25 % sämsta"
+        if found.reason == "röd"
+        else f"{name} har blivit sämre sedan förra mätningen"
+    )
+    items = []
+    for peer in found.peers.itertuples():
+        facts = [" ", number(peer.value, s.unit), " ", badge(peer.colour, small=True)]
+        if pd.notna(peer.improvement):
+            change = trend_mark(
+                "better" if peer.improvement > 0 else "worse" if peer.improvement < 0 else "same",
+                peer.value - peer.base_value,
+                s.unit,
+            )
+            facts += [" ", change, f" sedan {int(peer.base_year)}"]
+        link = kpi_url(s.kpi, p.with_(kommun=peer.municipality_id))
+        items.append(
+            html.Li(
+                [dcc.Link(peer.title, href=link), *facts],
+                **{"data-municipality": peer.municipality_id, "data-quartile": peer.colour},
+            )
+        )
+    return [
+        html.Section(
+            [
+                html.H2("Lär av andra"),
+                html.P(
+                    f"{why}. Bland {found.scope} ligger de här bland de 25 % bästa "
+                    "eller har förbättrat sig mest de senaste tre åren:"
+                ),
+                html.Ul(items, className="learn-list"),
+            ],
+            id="lar-av-andra",
+            className="learn-from",
+        )
+    ]
 
 
 def group_controls(svc: IndicatorService, p: Params) -> html.Div:
