@@ -1,0 +1,646 @@
+"""Own measures (lokala mått): reading, validating, storing an administrator's file.
+
+The config, the municipalities and the units are the real ones (bundled snapshot). The
+own-measure values themselves cannot be real data (Kolada does not have them), so every test
+that reads such values is marked "_synthetic"; so are those that change the real unit list.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.own_measures import (
+    MAX_BYTES,
+    MAX_PROBLEMS,
+    OWN_COLUMNS,
+    REQUIRED_COLUMNS,
+    RESULT_COLUMNS,
+    OwnMeasuresError,
+    load_folder,
+    read_own_measures,
+    safe_filename,
+    save_upload,
+    template_csv,
+)
+from kvalitetsvisaren.store import load_store
+
+HEADER = "matt_id;namn;omrade;kommun;enhet;ar;varde;hogre_ar_battre;svarande;matt_enhet"
+# Real units of the bundled snapshot.
+GUNNEBO = "V21E12398"  # Gunnebo Hemtjänst, Västervik (0883)
+JOHANNESDAL = "V21E12399"  # Johannesdal hemtjänst, Västervik
+STOCKHOLM_UNIT = "V21E0109"  # Rinkeby-Kista Hemtjänst, Stockholm (0180)
+VASTERVIK_SCHOOL = "V15E088300107"  # Himalajaskolan, Västervik
+
+
+@pytest.fixture(scope="module")
+def lookups(config_path, snapshot_dir):
+    store = load_store(snapshot_dir)
+    return {
+        "config": load_config(config_path),
+        "ous": store.ous,
+        "municipalities": store.municipalities,
+    }
+
+
+def read(content: bytes | str, lookups, filename: str = "matt.csv") -> pd.DataFrame:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return read_own_measures(data, filename, **lookups)
+
+
+def problems(content: bytes | str, lookups, filename: str = "matt.csv") -> list:
+    with pytest.raises(OwnMeasuresError) as caught:
+        read(content, lookups, filename)
+    assert caught.value.filename == filename
+    return caught.value.problems
+
+
+def csv(*rows: str, header: str = HEADER) -> str:
+    return "\n".join((header, *rows)) + "\n"
+
+
+def lines(found: list) -> list:
+    return [line for line, _ in found]
+
+
+def assert_problem(found: list, line: int | None, *fragments: str) -> None:
+    """Some problem on `line` mentions every fragment."""
+    on_line = [message for at, message in found if at == line]
+    assert any(all(f in message for f in fragments) for message in on_line), (line, found)
+
+
+# A good row of the own measure "familj-nojd" for Västervik's home care, year by year.
+def row(year: int = 2024, **cells: str) -> str:
+    values = {
+        "matt_id": "familj-nojd",
+        "namn": "Nöjd med familjeenhetens stöd",
+        "omrade": "hemtjanst",
+        "kommun": "0883",
+        "enhet": "",
+        "ar": str(year),
+        "varde": "85,5",
+        "hogre_ar_battre": "ja",
+        "svarande": "120",
+        "matt_enhet": "%",
+    }
+    values.update(cells)
+    return ";".join(values[c] for c in OWN_COLUMNS)
+
+
+# --- good files ----------------------------------------------------------------------------
+
+
+def test_the_module_is_pure():
+    """No Dash and nothing read at import: the upload page and the CLI can both use it."""
+    code = "import sys, kvalitetsvisaren.own_measures; assert 'dash' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_columns_in_documented_order():
+    assert OWN_COLUMNS[:2] == ("matt_id", "namn")
+    assert set(OWN_COLUMNS) - REQUIRED_COLUMNS == {"enhet", "svarande", "matt_enhet"}
+    assert ";".join(OWN_COLUMNS) == HEADER
+
+
+def test_good_csv_with_semicolons_and_decimal_comma_synthetic(lookups):
+    frame = read(
+        csv(
+            row(2023, varde="85,5"),
+            row(2024, varde="1\u00a0234,5", svarande=""),  # non-breaking thousands space
+            row(2024, enhet=GUNNEBO, varde="-2,25", svarande="35"),
+            row(2024, enhet="  johannesdal   HEMTJÄNST ", varde="1 000"),  # by title
+            row(2024, matt_id="vantetid_dagar", namn="Väntetid", hogre_ar_battre="nej")
+            .replace(";%", ";dagar")
+            .replace("85,5", "12"),
+        ),
+        lookups,
+    )
+    assert list(frame.columns) == list(RESULT_COLUMNS)
+    assert {c: str(t) for c, t in frame.dtypes.items()} == RESULT_COLUMNS
+    assert frame["value"].tolist() == [85.5, 1234.5, -2.25, 1000.0, 12.0]
+    assert frame["line"].tolist() == [2, 3, 4, 5, 6]
+    assert frame["ou_id"].isna().tolist() == [True, True, False, False, True]
+    assert frame["ou_id"].iloc[2:4].tolist() == [GUNNEBO, JOHANNESDAL]
+    assert frame["respondents"].iloc[:3].tolist() == [120, pd.NA, 35]
+    assert frame["higher_is_better"].tolist() == [True] * 4 + [False]
+    assert frame["unit"].tolist() == ["%"] * 4 + ["dagar"]
+    assert set(frame["municipality_id"]) == {"0883"}
+    assert set(frame["source"]) == {"matt.csv"}
+    assert frame["year"].tolist() == [2023, 2024, 2024, 2024, 2024]
+
+
+def test_good_csv_with_commas_synthetic(lookups):
+    header = HEADER.replace(";", ",")
+    frame = read(
+        csv(
+            "familj-nojd,Nöjd med stödet,hemtjanst,0883,,2023,85.5,true,120,%",
+            'familj-nojd,Nöjd med stödet,hemtjanst,0883,,2024,"86,5",TRUE,,%',
+            header=header,
+        ),
+        lookups,
+    )
+    assert frame["value"].tolist() == [85.5, 86.5]
+    assert frame["higher_is_better"].all()
+    assert frame["respondents"].isna().tolist() == [False, True]
+
+
+def test_bom_crlf_header_case_spaces_and_any_column_order_synthetic(lookups):
+    content = (
+        "\ufeff VARDE ;Matt_ID;AR;kommun;Omrade;namn;Hogre_ar_battre\r\n"
+        "3,5;index-x;2024;0883;hemtjanst;Index X;1\r\n"
+    ).encode()
+    frame = read(content, lookups)
+    assert frame.loc[0, "measure_id"] == "index-x"
+    assert frame.loc[0, "value"] == 3.5
+    assert frame.loc[0, "unit"] == ""
+    assert pd.isna(frame.loc[0, "respondents"])
+    assert pd.isna(frame.loc[0, "ou_id"])
+
+
+def test_good_xlsx_synthetic(lookups):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(OWN_COLUMNS))
+    sheet.append(["familj-nojd", "Nöjd", "hemtjanst", "0883", None, 2023, 85.5, "ja", 120, "%"])
+    sheet.append(["familj-nojd", "Nöjd", "hemtjanst", "0883", GUNNEBO, 2024, 90, True, None, "%"])
+    sheet.append([])  # an empty row is skipped, the line numbers stay the sheet's
+    sheet.append(["familj-nojd", "Nöjd", "hemtjanst", "0883", "", 2024, "77,5", "JA", 30, "%"])
+    book.create_sheet("Anteckningar").append(["bara första bladet läses"])
+    frame = read(xlsx_bytes(book), lookups, "matt.xlsx")
+    assert frame["value"].tolist() == [85.5, 90.0, 77.5]
+    assert frame["year"].tolist() == [2023, 2024, 2024]
+    assert frame["line"].tolist() == [2, 3, 5]
+    assert frame["ou_id"].iloc[1] == GUNNEBO
+    assert frame["respondents"].tolist() == [120, pd.NA, 30]
+
+
+def xlsx_bytes(book: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_blank_lines_are_skipped_and_keep_the_line_numbers_synthetic(lookups):
+    content = "\n" + csv(row(2022), "", ";;;;;;;;;", row(2023, varde="x"), "")
+    found = problems(content, lookups)
+    assert lines(found) == [6]
+    assert_problem(found, 6, 'varde "x"', "inte ett tal")
+
+
+def test_trailing_empty_fields_are_ignored_synthetic(lookups):
+    frame = read(csv(row(2024) + ";;", header=HEADER + ";;"), lookups)
+    assert len(frame) == 1
+
+
+def test_template_is_a_valid_file(lookups):
+    content = template_csv()
+    assert content.startswith(b"\xef\xbb\xbf")
+    text = content.decode("utf-8-sig")
+    assert text.splitlines()[0] == HEADER
+    frame = read(content, lookups, "mall.csv")
+    assert len(frame) == 2
+    assert set(frame["municipality_id"]) == {"0883"}
+    assert set(frame["area"]) == {"hemtjanst"}
+    assert frame["ou_id"].isna().tolist() == [True, False]
+    ous = lookups["ous"].set_index("id")
+    unit = frame["ou_id"].iloc[1]
+    assert unit.startswith("V21") and ous.loc[unit, "municipality_id"] == "0883"
+    assert frame["label"].str.startswith("Exempel").all()
+
+
+# --- one bad cell, reported on its line ----------------------------------------------------
+
+BAD_CELLS = [
+    ("varde", "hög", ['varde "hög"', "inte ett tal"]),
+    ("varde", "", ["varde saknas"]),
+    ("varde", "nan", ['varde "nan"', "inte ett tal"]),
+    ("varde", "inf", ['varde "inf"', "inte ett tal"]),
+    ("varde", "1e999", ['varde "1e999"']),
+    ("varde", "85 %", ['varde "85 %"', "matt_enhet"]),
+    ("varde", "1,234.5", ['varde "1,234.5"']),
+    ("enhet", "Ingen sådan enhet", ['enhet "Ingen sådan enhet"', "Hemtjänst", "Västervik (0883)"]),
+    ("enhet", STOCKHOLM_UNIT, [f'enhet "{STOCKHOLM_UNIT}"', "Stockholm (0180)", "Västervik"]),
+    ("enhet", VASTERVIK_SCHOOL, [f'enhet "{VASTERVIK_SCHOOL}"', "Hemtjänst"]),
+    ("omrade", "hemtjänst", ['omrade "hemtjänst"', "hemtjanst, sarskilt-boende"]),
+    ("omrade", "", ["omrade saknas"]),
+    ("kommun", "9999", ['kommun "9999"', "finns inte"]),
+    ("kommun", "883", ['kommun "883"', "4 siffror", '"0883"']),
+    ("kommun", "Västervik", ['kommun "Västervik"', '"0883"']),
+    ("kommun", "0001", ['kommun "0001"', "ingen kommun", "Region Stockholm"]),
+    ("ar", "24", ['ar "24"', "1990–2100"]),
+    ("ar", "1989", ['ar "1989"']),
+    ("ar", "2101", ['ar "2101"']),
+    ("ar", "2024,5", ['ar "2024,5"']),
+    ("hogre_ar_battre", "kanske", ['hogre_ar_battre "kanske"', "ja eller nej"]),
+    ("hogre_ar_battre", "", ["hogre_ar_battre saknas"]),
+    ("svarande", "-3", ['svarande "-3"', "heltal"]),
+    ("svarande", "12,5", ['svarande "12,5"', "heltal"]),
+    ("svarande", "9" * 20, ['svarande "99999', "orimligt"]),
+    ("matt_id", "N21468", ['matt_id "N21468"', "Kolada"]),
+    ("matt_id", "u21468", ['matt_id "u21468"', "Kolada"]),
+    ("matt_id", "nöjd", ['matt_id "nöjd"', "a–z"]),
+    ("matt_id", "Nojd", ['matt_id "Nojd"', "a–z"]),
+    ("matt_id", "1-nojd", ['matt_id "1-nojd"', "bokstav"]),
+    ("matt_id", "a" * 41, ["matt_id", "40 tecken"]),
+    ("matt_id", "trygghet", ['matt_id "trygghet"', "konfigurationen"]),
+    ("namn", "", ["namn saknas"]),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "fragments"), BAD_CELLS)
+def test_a_bad_cell_is_reported_on_its_line_synthetic(lookups, column, value, fragments):
+    found = problems(csv(row(2022), row(2023), row(2024, **{column: value})), lookups)
+    assert len(found) == 1, found
+    assert_problem(found, 4, *fragments)
+
+
+def test_bad_cells_in_xlsx_are_reported_on_their_sheet_row_synthetic(lookups):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(OWN_COLUMNS))
+    sheet.append(["familj-nojd", "Nöjd", "hemtjanst", 883, None, 2024, 85.5, "ja", None, "%"])
+    sheet.append(["familj-nojd", "Nöjd", "hemtjanst", "0883", None, 2023, "hög", "ja", None, "%"])
+    found = problems(xlsx_bytes(book), lookups, "matt.xlsx")
+    assert_problem(found, 2, 'kommun "883"', "4 siffror")
+    assert_problem(found, 3, 'varde "hög"')
+    assert len(found) == 2
+
+
+def test_a_title_of_several_units_asks_for_the_ou_id_synthetic(lookups):
+    """The real unit list has no such pair in Västervik: a second "Gunnebo Hemtjänst" is added."""
+    twin = {"id": "V21E99999", "municipality_id": "0883", "title": "Gunnebo  hemtjänst"}
+    ous = pd.concat([lookups["ous"], pd.DataFrame([twin])], ignore_index=True)
+    found = problems(csv(row(2024, enhet="Gunnebo Hemtjänst")), {**lookups, "ous": ous})
+    assert_problem(found, 2, 'enhet "Gunnebo Hemtjänst"', GUNNEBO, "V21E99999", "Kolada-id")
+    frame = read(csv(row(2024, enhet="V21E99999")), {**lookups, "ous": ous})
+    assert frame["ou_id"].tolist() == ["V21E99999"]
+
+
+def test_a_measure_keeps_its_name_area_direction_and_unit_synthetic(lookups):
+    found = problems(
+        csv(
+            row(2020),
+            row(2021, namn="Nöjd med stödet"),
+            row(2022, omrade="sarskilt-boende"),
+            row(2023, hogre_ar_battre="nej"),
+            row(2024, matt_enhet="andel"),
+            row(2019, namn="Nöjd med familjeenhetens stöd"),
+        ),
+        lookups,
+    )
+    assert_problem(found, 3, 'namn "Nöjd med stödet"', '"Nöjd med familjeenhetens stöd"', "rad 2")
+    assert_problem(found, 4, 'omrade "sarskilt-boende"', '"hemtjanst"', "rad 2")
+    assert_problem(found, 5, 'hogre_ar_battre "nej"', '"ja"', "rad 2")
+    assert_problem(found, 6, 'matt_enhet "andel"', '"%"', "rad 2")
+    assert lines(found) == [3, 4, 5, 6]
+
+
+def test_duplicate_rows_name_the_earlier_line_synthetic(lookups):
+    found = problems(
+        csv(
+            row(2024),
+            row(2024, enhet=GUNNEBO),
+            row(2024, varde="90"),  # the whole municipality again
+            row(2024, enhet="Gunnebo Hemtjänst"),  # the same unit, by its title
+            row(2023),
+        ),
+        lookups,
+    )
+    assert lines(found) == [4, 5]
+    assert_problem(found, 4, "samma matt_id, kommun, enhet och ar", "rad 2")
+    assert_problem(found, 5, "samma matt_id, kommun, enhet och ar", "rad 3")
+
+
+def test_every_problem_of_the_file_is_reported_synthetic(lookups):
+    found = problems(
+        csv(
+            row(2020, varde="hög", kommun="883"),
+            row(2021),
+            row(2022, ar="tjugo"),
+            row(2023, enhet="Okänd", hogre_ar_battre="kanske"),
+        ),
+        lookups,
+    )
+    assert_problem(found, 2, 'varde "hög"')
+    assert_problem(found, 2, 'kommun "883"')
+    assert_problem(found, 4, 'ar "tjugo"')
+    assert_problem(found, 5, 'enhet "Okänd"')
+    assert_problem(found, 5, 'hogre_ar_battre "kanske"')
+    assert len(found) == 5
+
+
+def test_the_list_of_problems_is_capped_synthetic(lookups):
+    rows = [row(2024, matt_id=f"m{i}", varde=f"fel{i}") for i in range(MAX_PROBLEMS + 50)]
+    with pytest.raises(OwnMeasuresError) as caught:
+        read(csv(*rows), lookups)
+    found = caught.value.problems
+    assert len(found) == MAX_PROBLEMS + 1
+    assert_problem(found[-1:], None, "och 50 fel till")
+    assert_problem(found[:1], 2, 'varde "fel0"')
+    assert lines(found[:-1]) == list(range(2, MAX_PROBLEMS + 2))
+
+
+def test_message_text_names_file_and_line_synthetic(lookups):
+    with pytest.raises(OwnMeasuresError) as caught:
+        read(csv(row(2024, varde="hög")), lookups, "familj.csv")
+    assert str(caught.value).startswith('familj.csv: rad 2: varde "hög" ')
+    assert "\n" not in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(OwnMeasuresError) as caught:
+        read(b"", lookups, "familj.csv")
+    assert str(caught.value).startswith("familj.csv: filen ")
+    assert caught.value.problems[0][0] is None
+
+
+# --- the header ----------------------------------------------------------------------------
+
+
+def test_missing_columns_are_named_in_one_problem(lookups):
+    header = "matt_id;namn;omrade;kommun;enhet;hogre_ar_battre"
+    found = problems(csv("a;b;hemtjanst;0883;;ja", header=header), lookups)
+    assert lines(found) == [1]
+    assert_problem(found, 1, "saknas", '"ar", "varde"')
+
+
+def test_wrong_columns_synthetic(lookups):
+    found = problems(csv("N21468;0883;85", header="kpi;kommun;värde"), lookups)
+    assert_problem(found, 1, 'okänd kolumn "kpi"', "kolumn A", "tillåtna kolumner: matt_id")
+    assert_problem(found, 1, 'okänd kolumn "värde"', "kolumn C")
+    assert_problem(found, 1, "saknas", '"matt_id"', '"namn"', '"varde"', '"hogre_ar_battre"')
+
+
+def test_unknown_extra_column_suggests_the_optional_one_synthetic(lookups):
+    header = HEADER.replace("svarande", "svarnde")
+    found = problems(csv(row(2024), header=header), lookups)
+    assert lines(found) == [1]
+    assert_problem(found, 1, '"svarnde"', "kolumn I", '"svarande"?', ", ".join(OWN_COLUMNS))
+
+
+def test_repeated_column_and_values_without_a_header_synthetic(lookups):
+    found = problems(csv(row(2024), header=HEADER.replace("matt_enhet", "varde")), lookups)
+    assert_problem(found, 1, 'kolumnen "varde"', "G", "J")
+    found = problems(csv(row(2024) + ";;extra"), lookups)
+    assert lines(found) == [2]
+    assert_problem(found, 2, '"extra"', "kolumn L", "rubrik")
+
+
+def test_unquoted_decimal_comma_in_a_comma_separated_file_synthetic(lookups):
+    header = HEADER.replace(";", ",")
+    found = problems(
+        csv(
+            "familj-nojd,Nöjd,hemtjanst,0883,,2023,85.5,ja,120,%",
+            "familj-nojd,Nöjd,hemtjanst,0883,,2024,85,5,ja,120,%",
+            "familj-nojd,Nöjd,hemtjanst,0883,,2025,hög,ja,120,%",
+            header=header,
+        ),
+        lookups,
+    )
+    assert_problem(found, 3, 'värdet "%" i kolumn K', "decimaltal", "citattecken")
+    assert_problem(found, 4, 'varde "hög"')
+    assert len(found) == 2
+
+
+def test_header_only_and_empty_files(lookups):
+    for header_only in (HEADER + "\n", csv(";;;;", "")):
+        found = problems(header_only, lookups)
+        assert lines(found) == [None]
+        assert_problem(found, None, "bara en rubrikrad")
+    for empty in (b"", b"\xef\xbb\xbf", b" \r\n\n", b";;;\n;;\n"):
+        found = problems(empty, lookups)
+        assert lines(found) == [None]
+        assert_problem(found, None, "tom")
+
+
+# --- what is not a usable file -------------------------------------------------------------
+
+
+def test_not_utf8_with_old_mac_line_ends_names_the_line_synthetic(lookups):
+    content = csv(row(2023, namn="Nojd", matt_enhet="procent"), row(2024)).replace("\n", "\r")
+    found = problems(content.encode("cp1252"), lookups)
+    assert lines(found) == [3]
+
+
+def test_not_utf8_names_the_line_of_the_first_bad_byte_synthetic(lookups):
+    ascii_only = row(2023, namn="Nojd", matt_enhet="procent")
+    content = csv(ascii_only, row(2024, namn="Nöjd med stödet på Åby")).encode("cp1252")
+    found = problems(content, lookups)
+    assert len(found) == 1
+    assert_problem(found, 3, "UTF-8", '"CSV UTF-8 (kommaavgränsad)"')
+
+
+def test_utf16_text_is_refused(lookups):
+    found = problems(csv(row(2024)).encode("utf-16"), lookups)
+    assert_problem(found, None, "UTF-16", "CSV UTF-8")
+
+
+def test_xlsx_renamed_to_csv_is_refused(lookups):
+    book = openpyxl.Workbook()
+    book.active.append(list(OWN_COLUMNS))
+    found = problems(xlsx_bytes(book), lookups, "matt.csv")
+    assert_problem(found, None, "Excel-fil (.xlsx)", "heter .csv", "byt filändelsen till .xlsx")
+
+
+def test_garbage_is_refused(lookups):
+    garbage = random.Random(1).randbytes(3000)
+    assert_problem(problems(garbage, lookups, "matt.csv"), None, "varken")
+    assert_problem(problems(garbage, lookups, "matt.xlsx"), None, "ingen Excel-fil")
+    broken_zip = b"PK\x03\x04" + garbage
+    assert_problem(problems(broken_zip, lookups, "matt.xlsx"), None, "Excel")
+
+
+def test_other_file_types_are_refused(lookups):
+    assert_problem(problems(b"%PDF-1.4", lookups, "matt.pdf"), None, '".pdf"', ".csv", ".xlsx")
+    assert_problem(problems(b"x", lookups, "matt"), None, "(ingen)")
+    old_excel = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(100)
+    assert_problem(problems(old_excel, lookups, "matt.xls"), None, ".xls", ".xlsx")
+    assert_problem(problems(old_excel, lookups, "matt.csv"), None, ".xls")
+
+
+def test_too_large_file_is_refused(lookups):
+    found = problems(csv(row(2024)) + " " * MAX_BYTES, lookups)
+    assert_problem(found, None, "för stor", "5 MB")
+
+
+def test_unclosed_quote_is_reported_with_its_line_synthetic(lookups):
+    found = problems(csv(row(2023), row(2024, namn='"Nöjd')), lookups)
+    assert lines(found) == [3]
+    assert_problem(found, 3, "CSV", "citattecken")
+
+
+PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,  # never write a .hypothesis directory into the checkout
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+CELL = st.sampled_from(["", "0883", "883", "2024", "85,5", "1 234", "ja", "hemtjanst", GUNNEBO])
+CELL = CELL | st.text(alphabet='a;,"\n å\r\t0-', max_size=6)
+
+
+@PROPERTY
+@given(st.lists(st.lists(CELL, max_size=12), max_size=6), st.sampled_from([";", ","]))
+def test_any_text_is_read_or_refused_with_lines_in_the_file_synthetic(lookups, rows, sep):
+    text = "\n".join([sep.join(OWN_COLUMNS), *(sep.join(r) for r in rows)])
+    try:
+        frame = read(text, lookups)
+    except OwnMeasuresError as exc:
+        assert exc.problems
+        n_lines = len(re.split(r"\r\n|\r|\n", text))
+        assert all(line is None or 1 <= line <= n_lines for line, _ in exc.problems)
+    else:
+        assert list(frame.columns) == list(RESULT_COLUMNS)
+
+
+@PROPERTY
+@given(st.binary(max_size=300), st.sampled_from(["m.csv", "m.xlsx", "m.txt", "m"]))
+def test_any_bytes_are_read_or_refused(lookups, content, filename):
+    try:
+        read(content, lookups, filename)
+    except OwnMeasuresError as exc:
+        assert exc.problems
+
+
+# --- the folder ----------------------------------------------------------------------------
+
+
+def write(folder: Path, name: str, content: str | bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(content.encode() if isinstance(content, str) else content)
+
+
+def test_a_missing_folder_has_nothing(lookups, tmp_path):
+    frame, errors = load_folder(tmp_path / "saknas", **lookups)
+    assert frame.empty and list(frame.columns) == list(RESULT_COLUMNS)
+    assert errors == {}
+
+
+def test_load_folder_rejects_a_bad_file_whole_and_keeps_a_good_one_synthetic(lookups, tmp_path):
+    write(tmp_path, "a.csv", csv(row(2023), row(2024)))
+    write(tmp_path, "b.csv", csv(row(2020, matt_id="annat"), row(2021, matt_id="annat", ar="x")))
+    book = openpyxl.Workbook()
+    book.active.append(list(OWN_COLUMNS))
+    book.active.append(["fran-excel", "Från Excel", "hemtjanst", "0883", "", 2024, 1, "ja"])
+    write(tmp_path, "c.xlsx", xlsx_bytes(book))
+    write(tmp_path, "anteckningar.txt", "inte en måttfil")
+    write(tmp_path, ".c.csv.tmp-abc", "halvskriven")
+    write(tmp_path, ".dold.csv", "dold")
+    frame, errors = load_folder(tmp_path, **lookups)
+    assert set(errors) == {"b.csv"}
+    assert_problem(errors["b.csv"].problems, 3, 'ar "x"')
+    assert frame["source"].tolist() == ["a.csv", "a.csv", "c.xlsx"]
+    assert frame["measure_id"].tolist() == ["familj-nojd", "familj-nojd", "fran-excel"]
+    assert {c: str(t) for c, t in frame.dtypes.items()} == RESULT_COLUMNS
+
+
+def test_load_folder_rejects_a_later_file_repeating_a_value_synthetic(lookups, tmp_path):
+    write(tmp_path, "2023.csv", csv(row(2023), row(2024, enhet=GUNNEBO)))
+    write(tmp_path, "2024.csv", csv(row(2022), row(2024, enhet="Gunnebo Hemtjänst")))
+    frame, errors = load_folder(tmp_path, **lookups)
+    assert set(errors) == {"2024.csv"}
+    assert lines(errors["2024.csv"].problems) == [3]
+    assert_problem(errors["2024.csv"].problems, 3, "finns redan", "2023.csv", "rad 3")
+    assert set(frame["source"]) == {"2023.csv"}
+
+
+def test_load_folder_rejects_a_later_file_renaming_a_measure_synthetic(lookups, tmp_path):
+    write(tmp_path, "a.csv", csv(row(2023)))
+    write(tmp_path, "b.csv", csv(row(2024, namn="Annat namn", hogre_ar_battre="nej")))
+    frame, errors = load_folder(tmp_path, **lookups)
+    assert set(errors) == {"b.csv"}
+    assert_problem(errors["b.csv"].problems, 2, '"Annat namn"', "a.csv", "namn")
+    assert_problem(errors["b.csv"].problems, 2, "hogre_ar_battre nej men ja", "a.csv")
+    assert len(frame) == 1
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "stored"),
+    [
+        ("../../etc/passwd.csv", "passwd.csv"),
+        ("Familjeenheten 2024 (slutlig).CSV", "Familjeenheten_2024_slutlig.csv"),
+        ("C:\\Users\\åsa\\Mått för Äldreomsorg.xlsx", "Matt_for_Aldreomsorg.xlsx"),
+        ("enkät.txt", "enkat.csv"),
+        (".dold.csv", "dold.csv"),
+        ("..", "egna-matt.csv"),
+        ("???.csv", "egna-matt.csv"),
+    ],
+)
+def test_safe_filename(uploaded, stored):
+    assert safe_filename(uploaded) == stored
+
+
+def test_save_upload_writes_under_a_safe_name_inside_the_folder_synthetic(lookups, tmp_path):
+    folder = tmp_path / "egna" / "matt"  # created when needed
+    path = save_upload(folder, "../../etc/passwd.csv", csv(row(2024)).encode(), **lookups)
+    assert path == folder / "passwd.csv"
+    path = save_upload(
+        folder, "Familjeenheten 2024 (slutlig).CSV", csv(row(2023)).encode(), **lookups
+    )
+    assert path == folder / "Familjeenheten_2024_slutlig.csv"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Familjeenheten_2024_slutlig.csv",
+        "passwd.csv",
+    ]
+    assert not (tmp_path / "etc").exists()
+    frame, errors = load_folder(folder, **lookups)
+    assert errors == {} and sorted(frame["year"]) == [2023, 2024]
+
+
+def test_save_upload_writes_nothing_for_a_bad_file_synthetic(lookups, tmp_path):
+    folder = tmp_path / "matt"
+    with pytest.raises(OwnMeasuresError) as caught:
+        save_upload(folder, "familj.csv", csv(row(2024, varde="hög")).encode(), **lookups)
+    assert lines(caught.value.problems) == [2]
+    assert_problem(caught.value.problems, 2, 'varde "hög"')
+    assert not folder.exists()
+    write(folder, "a.csv", csv(row(2023)))
+    with pytest.raises(OwnMeasuresError):
+        save_upload(folder, "a.csv", b"garbage\0", **lookups)
+    assert [p.name for p in folder.iterdir()] == ["a.csv"]
+    assert (folder / "a.csv").read_text() == csv(row(2023))
+
+
+def test_save_upload_refuses_a_clash_with_another_file_synthetic(lookups, tmp_path):
+    write(tmp_path, "a.csv", csv(row(2023), row(2024)))
+    with pytest.raises(OwnMeasuresError) as caught:
+        save_upload(tmp_path, "b.csv", csv(row(2022), row(2024)).encode(), **lookups)
+    assert caught.value.filename == "b.csv"
+    assert lines(caught.value.problems) == [3]
+    assert_problem(caught.value.problems, 3, "finns redan", "a.csv", "rad 3")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
+
+
+def test_save_upload_replaces_a_file_of_the_same_name_synthetic(lookups, tmp_path):
+    write(tmp_path, "a.csv", csv(row(2023), row(2024)))
+    write(tmp_path, "b.csv", csv(row(2020, namn="Gammalt namn")))  # rejected beside a.csv
+    new = csv(row(2023, namn="Gammalt namn", varde="90"), row(2024, namn="Gammalt namn"))
+    path = save_upload(tmp_path, "a.csv", new.encode(), **lookups)
+    assert path.read_text() == new
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]  # no temp files
+    frame, errors = load_folder(tmp_path, **lookups)
+    assert errors == {}
+    assert frame.set_index("year")["value"].to_dict() == {2023: 90.0, 2024: 85.5, 2020: 85.5}
+
+
+def test_save_upload_keeps_the_xlsx_extension_synthetic(lookups, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(list(OWN_COLUMNS))
+    book.active.append(["familj-nojd", "Nöjd", "hemtjanst", "0883", "", 2024, 1, "ja"])
+    path = save_upload(tmp_path, "Enkät 2024.XLSX", xlsx_bytes(book), **lookups)
+    assert path.name == "Enkat_2024.xlsx"
+    frame, errors = load_folder(tmp_path, **lookups)
+    assert errors == {} and frame["source"].tolist() == ["Enkat_2024.xlsx"]
