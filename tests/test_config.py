@@ -114,14 +114,18 @@ def real(config_path: Path) -> AppConfig:
 # --- the real configuration ----------------------------------------------------------------
 
 
-def test_real_config_has_the_three_areas(real: AppConfig) -> None:
+def test_real_config_has_the_five_areas(real: AppConfig) -> None:
     assert real.default_municipality == "0883"
     got = {a.id: (a.ou_prefix, a.peer_group_area, a.unit_noun) for a in real.areas}
     assert got == {
         "hemtjanst": ("V21", "äldreomsorg", "utförare"),
         "sarskilt-boende": ("V23", "äldreomsorg", "äldreboende"),
+        "forskola": ("V11", "förskola", "förskola"),
         "grundskola": ("V15", "grundskola", "skola"),
+        "gymnasieskola": ("V17", "gymnasieskola", "gymnasieskola"),
     }
+    # the school areas in the order of the school path
+    assert [a.id for a in real.areas][2:] == ["forskola", "grundskola", "gymnasieskola"]
 
 
 @pytest.mark.parametrize("area_id", sorted(SEED_MEASURES))
@@ -179,38 +183,41 @@ def test_real_config_kpis_are_in_the_v3_kpi_list(real: AppConfig) -> None:
 
 
 def test_new_area_needs_only_yaml(config_path: Path, tmp_path: Path) -> None:
+    # An area the real config does not have yet (LSS bostad med särskild service, V25).
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    configured = [a["id"] for a in data["areas"]]
+    assert "lss-bostad" not in configured
     data["kpis"].append(
         {
-            "id": "N11102",
-            "label": "Barn per årsarbetare",
-            "unit": "antal",
-            "higher_is_better": False,
+            "id": "N28140",
+            "label": "Personal med adekvat utbildning",
+            "unit": "%",
+            "higher_is_better": True,
             "has_ou_data": True,
         }
     )
     data["areas"].append(
         {
-            "id": "forskola",
-            "label": "Förskola",
-            "ou_prefix": "V11",
-            "unit_noun": "förskola",
-            "peer_group_area": "förskola",
+            "id": "lss-bostad",
+            "label": "LSS bostad med särskild service",
+            "ou_prefix": "V25",
+            "unit_noun": "bostad",
+            "peer_group_area": "LSS",
             "measures": [
                 {
-                    "id": "personaltathet",
-                    "label": "Personaltäthet",
+                    "id": "utbildning",
+                    "label": "Personalens utbildning",
                     "kind": "quality",
-                    "kpis": ["N11102"],
+                    "kpis": ["N28140"],
                 }
             ],
         }
     )
     cfg = load_config(write(tmp_path, data))
-    assert [a.id for a in cfg.areas] == ["hemtjanst", "sarskilt-boende", "grundskola", "forskola"]
-    assert cfg.area("forskola").ou_prefix == "V11"
-    assert cfg.ou_kpi_ids("forskola") == ("N11102",)
-    assert cfg.higher_is_better()["N11102"] is False
+    assert [a.id for a in cfg.areas] == [*configured, "lss-bostad"]
+    assert cfg.area("lss-bostad").ou_prefix == "V25"
+    assert cfg.ou_kpi_ids("lss-bostad") == ("N28140",)
+    assert cfg.higher_is_better()["N28140"] is True
 
 
 def test_same_measure_id_and_kpi_in_two_areas_is_allowed(tmp_path: Path) -> None:

@@ -160,7 +160,7 @@ def test_unit_page_and_its_checks(pages):
         ("overview", {"kommun": "0883", "ar": "1999"}, "Det finns inga uppgifter för år 1999."),
         ("overview", {"kommun": "0883", "ar": "tjugo"}, "Året 'tjugo' är inte ett årtal."),
         ("overview", {"kommun": "<script>", "ar": "2022"}, "är inte fyra siffror"),
-        ("area", {"area": "forskola", "kommun": "0883"}, "Området 'forskola' finns inte."),
+        ("area", {"area": "fritidshem", "kommun": "0883"}, "Området 'fritidshem' finns inte."),
         ("kpi", {"kpi": "N99999", "kommun": "0883"}, "Nyckeltalet 'N99999' ingår inte"),
         ("units", {"area": "hemtjanst", "enhet": "V21E0"}, "Enheten 'V21E0' finns inte."),
         ("kpi", {"kpi": "U21468", "grupp": "alla"}, "Jämförelsegruppen 'alla'"),
