@@ -11,6 +11,8 @@ Kinds and their parameters (all take kommun and ar):
     kon         kpi             women and men (level 2:2)
     enheter     area, kpi       the municipality's units (level 2:3)
     enhet       area, kpi, enhet  one unit over the years (level 2:3)
+    lokal-utveckling  matt (enhet)  an own measure over the years, with its targets
+    lokal-enheter     matt          an own measure, the municipality's units compared
 """
 
 from __future__ import annotations
@@ -28,7 +30,17 @@ from . import figures
 from .labels import QUARTILES, number
 from .service import IndicatorService, UnknownError, rank_text
 
-KINDS = ("matt", "spridning", "grupp", "utveckling", "kon", "enheter", "enhet")
+KINDS = (
+    "matt",
+    "spridning",
+    "grupp",
+    "utveckling",
+    "kon",
+    "enheter",
+    "enhet",
+    "lokal-utveckling",
+    "lokal-enheter",
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,12 @@ def build(svc: IndicatorService, kind: str, params: dict[str, Any]) -> Chart | N
         "kon": lambda: gender(svc, params["kpi"], **_mp(params)),
         "enheter": lambda: units(svc, params["area"], params["kpi"], **_mp(params)),
         "enhet": lambda: unit(svc, params["area"], params["enhet"], params["kpi"], **_mp(params)),
+        "lokal-utveckling": lambda: own_trend(
+            svc, params["matt"], ou=params.get("enhet") or None, **_mp(params)
+        ),
+        "lokal-enheter": lambda: own_units(
+            svc, params["matt"], ou=params.get("enhet") or None, **_mp(params)
+        ),
     }
     if kind not in builders:
         raise UnknownError(f"Diagramtypen {kind!r} finns inte.")
@@ -242,6 +260,8 @@ def trend(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> C
             "Färg": t["colour"].map(_word),
         }
     )
+    if t["target"].notna().any():
+        data[_unit_col(f"Mål för {name}", s.unit)] = t["target"]
     known = t.dropna(subset=["value"])
     if known.empty:
         alt = f"{s.label} för {name}: inga värden {t['year'].min()}–{year}."
@@ -398,6 +418,108 @@ def unit(
         int(last["year"]),
         universe="enheter",
         params=(("area", area), ("enhet", ou), ("kpi", kpi)),
+    )
+
+
+# --- own measures (lokala uppgifter) ------------------------------------------------------
+
+
+def own_trend(
+    svc: IndicatorService, measure_id: str, *, municipality: str, year: int, ou: str | None = None
+) -> Chart | None:
+    """The own measure over the years for the municipality, or for one unit beside the
+    municipality as a whole; the targets as a dotted line."""
+    name, slug, _ = _names(svc, municipality)
+    info = svc.own_measure(measure_id)
+    whole = svc.own_values(measure_id, municipality).assign(name=name)
+    place, series = name, whole
+    if ou is not None:
+        place = svc.unit(ou)["title"]
+        mine = svc.own_values(measure_id, municipality, ou).assign(name=place)
+        both = [mine, whole.assign(target=float("nan"))]
+        series = pd.concat([f for f in both if len(f)] or [mine], ignore_index=True)
+    if series[series["name"] == place].empty:
+        return None
+    title = f"{info['label']}, {place}"
+    fig = figures.own_trend_figure(series, unit=info["unit"], title=title)
+    data = series.pivot_table(index="year", columns="name", values="value", sort=False)
+    data = data.rename(columns=lambda c: _unit_col(c, info["unit"])).rename_axis(None, axis=1)
+    data = data.rename_axis("År").reset_index()
+    goals = series.dropna(subset=["target"]).drop_duplicates("year").set_index("year")["target"]
+    if len(goals):
+        data[_unit_col("Mål", info["unit"])] = data["År"].map(goals)
+    focus = series[series["name"] == place]
+    first, last = focus.iloc[0], focus.iloc[-1]
+    alt = (
+        f"Linjediagram (lokal uppgift, jämförs inte med landet): {info['label']} för {place} "
+        f"{int(first['year'])}–{int(last['year'])}, från {number(first['value'], info['unit'])} "
+        f"till {number(last['value'], info['unit'])}."
+    )
+    stem = slugify(place) if ou else info["area"]
+    return Chart(
+        "lokal-utveckling",
+        f"{slug}_{int(last['year'])}_{stem}_{slugify(measure_id)}_lokal",
+        title,
+        f"{place}, {name}" if ou else name,
+        fig,
+        data,
+        alt,
+        int(last["year"]),
+        universe="lokal",
+        params=(("matt", measure_id), *((("enhet", ou),) if ou else ())),
+    )
+
+
+def own_units(
+    svc: IndicatorService, measure_id: str, *, municipality: str, year: int, ou: str | None = None
+) -> Chart | None:
+    """The municipality's units on the own measure in `year` (or its latest year before),
+    compared with each other."""
+    name, slug, _ = _names(svc, municipality)
+    info = svc.own_measure(measure_id)
+    every = svc.own_years(measure_id, municipality)  # newest first
+    for at in [y for y in every if y <= year] + [y for y in every if y > year][::-1]:
+        rows = svc.own_units(measure_id, municipality, at)
+        if len(rows):
+            break
+    else:
+        return None
+    whole = svc.own_values(measure_id, municipality)
+    own = whole.loc[whole["year"] == at, "value"]
+    title = f"{info['label']}, enheterna i {name}"
+    fig = figures.own_units_figure(
+        rows,
+        unit=info["unit"],
+        title=title,
+        focus=ou,
+        municipality=float(own.iloc[0]) if len(own) else float("nan"),
+        name=name,
+    )
+    data = pd.DataFrame(
+        {
+            "Enhet": rows["title"],
+            _unit_col("Värde", info["unit"]): rows["value"],
+            "Svarande": rows["respondents"],
+            "Placering i kommunen": rows["place"],
+        }
+    )
+    best, worst = rows.iloc[0], rows.iloc[-1]
+    alt = (
+        f"Stapeldiagram (lokal uppgift): {info['label']} {at} för {len(rows)} enheter i {name}, "
+        f"bäst {best['title']} {number(best['value'], info['unit'])}, "
+        f"lägst placerad {worst['title']} {number(worst['value'], info['unit'])}."
+    )
+    return Chart(
+        "lokal-enheter",
+        f"{slug}_{at}_{slugify(measure_id)}_lokal_enheter",
+        title,
+        f"{name} {at}",
+        fig,
+        data,
+        alt,
+        at,
+        universe="lokal",
+        params=(("matt", measure_id), *((("enhet", ou),) if ou else ())),
     )
 
 

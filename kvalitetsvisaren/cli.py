@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .freshness import DEFAULT_MAX_AGE_DAYS
 from .paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
-from .wsgi import DEFAULT_RELOAD_SECONDS, Settings
+from .wsgi import DEFAULT_RELOAD_SECONDS, ENV_LOCAL, ENV_UPLOAD_KEY, Settings
 
 DATA_ENV = "KVALITETSVISAREN_DATA"
 DEFAULT_SYNC_OUT = ROOT / "data" / "kolada"
@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", help=f"store directory (default: ${DATA_ENV} or the bundled snapshot)"
     )
     serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    serve.add_argument(
+        "--local",
+        type=Path,
+        help="folder of own measures and targets (default: $KVALITETSVISAREN_LOCAL or "
+        "'local' beside the data directory)",
+    )
     serve.add_argument("--debug", action="store_true", help="Dash debug mode (development only)")
     serve.add_argument(
         "--prod", action="store_true", help="production: gunicorn with several workers"
@@ -140,6 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_age_days=args.max_age_days,
         frame_ancestors=check_frame_ancestors(args.frame_ancestors),
         reload_seconds=args.reload_check,
+        local=args.local or (Path(os.environ[ENV_LOCAL]) if os.environ.get(ENV_LOCAL) else None),
     )
     # Load both here first, so that a bad store or config is one clear message, also in
     # production before any worker starts.
@@ -166,6 +173,10 @@ def _serve(args: argparse.Namespace) -> int:
         max_age_days=settings.max_age_days,
         frame_ancestors=settings.frame_ancestors,
         reload_every=settings.reload_seconds,
+        local_path=settings.local_folder,
+        upload_key=os.environ.get(ENV_UPLOAD_KEY) or None,
+        # on this computer only, the person at it may save uploads without a key
+        open_upload=args.host in ("127.0.0.1", "localhost", "::1"),
     )
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

@@ -16,7 +16,8 @@ from dash import dcc, html
 from . import flags
 from .charts import Chart
 from .download import FORMATS, LABELS, export_url
-from .labels import QUARTILES, TRENDS, number
+from .labels import LOCAL, QUARTILES, TRENDS, number
+from .targets import STATUS_TEXT
 
 DROPDOWN_LABELS = {
     "search": "Sök",
@@ -42,6 +43,34 @@ def badge(colour: str, *, small: bool = False) -> html.Span:
         className=f"badge badge-{colour}" + (" badge-small" if small else ""),
         **{"data-quartile": colour},
     )
+
+
+def local_badge() -> html.Span:
+    """An own measure: never a quartile colour, since there is no national comparison."""
+    icon, word = LOCAL
+    return html.Span(
+        [html.Span(icon, className="badge-icon", **{"aria-hidden": "true"}), word],
+        className="badge badge-local badge-small",
+        title="Kommunens egen uppgift; jämförs inte med landets kommuner",
+        **{"data-local": "true"},
+    )
+
+
+def target_mark(status: str, target: float, unit: str) -> html.Span | str:
+    """The local target and whether it is met, as icon + word (never colour alone)."""
+    if target is None or (isinstance(target, float) and math.isnan(target)):
+        return ""
+    text = f"Mål {number(target, unit)}"
+    if status:
+        text += f": {STATUS_TEXT[status]}"
+    return html.Span(text, className=f"target target-{status or 'none'}", **{"data-target": status})
+
+
+def analysis(comment: str) -> html.Div | None:
+    """The municipality's own analysis of a result ("Vår analys"), as plain text."""
+    if not comment:
+        return None
+    return html.Div([html.H3("Vår analys"), html.P(comment)], className="our-analysis")
 
 
 def trend_mark(trend: str, change: float | None, unit: str) -> html.Span:

@@ -52,6 +52,8 @@ class ExportError(ValueError):
 
 
 def source_text(year: int, fetched_at: str | None, universe: str = "kommuner") -> str:
+    if universe == "lokal":  # an own measure: the municipality's data, no ranking
+        return f"Källa: kommunens egen uppgift, {year}. Jämförs inte med landets kommuner."
     fetched = fetched_at[:10] if fetched_at else "okänt datum"
     return (
         f"Källa: Kolada (RKA), data {year}, hämtad {fetched}. Färgsättning: egen bearbetning "

@@ -3,6 +3,7 @@ plus /healthz, the /export downloads and the security headers."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from dash import Dash
@@ -11,6 +12,8 @@ from flask import Response, jsonify, redirect, request
 from . import download, response_cache, security, shell
 from .config import AppConfig
 from .freshness import DEFAULT_MAX_AGE_DAYS
+from .local import load_local
+from .own_measures import template_csv
 from .paths import ASSETS
 from .runtime import Runtime, get_runtime, get_service, install
 from .service import IndicatorService
@@ -18,6 +21,7 @@ from .store import Store
 from .urls import Params, overview_url
 
 PAGES = Path(__file__).parent / "pages"
+log = logging.getLogger("kvalitetsvisaren")
 CACHE = response_cache.ResponseCache()  # per process (each gunicorn worker has its own)
 
 
@@ -30,22 +34,36 @@ def create_app(
     max_age_days: float = DEFAULT_MAX_AGE_DAYS,
     frame_ancestors: str = "'self'",
     reload_every: float = 10.0,
+    local_path: str | Path | None = None,
+    upload_key: str | None = None,
+    open_upload: bool = False,
 ) -> Dash:
     """Build the service (all rankings, once) and the app. Call once per process: Dash keeps
     page and callback registrations in module globals.
 
     `store_path` is the data directory as configured (a link a sync may switch); when given,
     the app picks up newly synced data without restart. `frame_ancestors` are the origins
-    allowed to embed the pages (CSP syntax, e.g. "'self' https://www.vastervik.se")."""
+    allowed to embed the pages (CSP syntax, e.g. "'self' https://www.vastervik.se").
+
+    `local_path` is the folder of the municipality's own measures and targets (local.py);
+    an upload is saved there with `upload_key`, or without one if `open_upload` (only for
+    an app that listens on loopback)."""
+    if service is None:
+        service = IndicatorService(store, config, local=load_local(local_path, config, store))
     install(
         Runtime(
-            service or IndicatorService(store, config),
+            service,
             config,
             store_path,
             max_age_days=max_age_days,
             check_every=reload_every,
+            local_path=local_path,
+            upload_key=upload_key,
+            open_upload=open_upload,
         )
     )
+    for name, why in service.local.rejected.items():
+        log.warning("Local file %s was left out: %s", name, why)
     app = Dash(
         "kvalitetsvisaren",  # the package name: pages import as kvalitetsvisaren.pages.*
         use_pages=True,
@@ -63,6 +81,7 @@ def create_app(
     response_cache.install(server, CACHE, _answer_depends_on)
     server.add_url_rule("/export/<kind>", "export", download.serve)
     server.add_url_rule("/healthz", "healthz", _healthz)
+    server.add_url_rule("/ladda-upp/mall.csv", "template", _template)
     frame_ancestors = security.check_frame_ancestors(frame_ancestors)
     csp: list[str] = []  # the policy, known once Dash is set up (below)
     server.after_request(lambda response: security.add_headers(response, *csp))
@@ -78,7 +97,7 @@ def create_app(
 def _answer_depends_on() -> str:
     """Besides the request: the data version and the banner (a failed sync shows at once)."""
     runtime = get_runtime()
-    return f"{runtime.version}|{runtime.freshness().banner()}"
+    return f"{runtime.state()}|{runtime.freshness().banner()}"
 
 
 def _pick_up_new_data() -> None:
@@ -94,6 +113,15 @@ def _home_to_overview() -> Response | None:
     return redirect(overview_url(Params(svc.config.default_municipality, svc.years()[0])))
 
 
+def _template() -> Response:
+    """The example file for own measures, to fill in (Excel opens it with å, ä, ö right)."""
+    return Response(
+        template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="egna-matt-mall.csv"'},
+    )
+
+
 def _healthz() -> Response:
     """For monitoring: what is served and whether it is fresh. 200 while the app serves; the
     status field says "stale" when the data is old or the last sync failed."""
@@ -104,6 +132,11 @@ def _healthz() -> Response:
         **summary,
         **runtime.freshness().health(),
         "version": runtime.version,
+        "local": {
+            "own_measures": int(runtime.service.local.measures["measure_id"].nunique()),
+            "targets": len(runtime.service.local.targets),
+            "rejected_files": sorted(runtime.service.local.rejected),
+        },
         "response_cache": CACHE.stats(),
     }
     return jsonify(body)

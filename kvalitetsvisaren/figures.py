@@ -26,6 +26,8 @@ SYMBOLS = {
 }
 FOCUS = "#111111"
 RIKET = "#37474f"
+TARGET = "#6a1b9a"  # the municipality's own target: a colour no quartile uses, and dotted
+LOCAL = "#5c6f7e"  # own measures: one neutral colour, they have no national quartile
 FONT = {"family": "Arial, Liberation Sans, DejaVu Sans, sans-serif", "size": 13}
 
 
@@ -232,12 +234,90 @@ def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go
             hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
         )
     )
+    traces += _target_trace(trend)
     return _figure(
         traces,
         title,
         340,
         xaxis={"dtick": 1, "tickformat": "d"},
         yaxis={"title": {"text": unit}, **GRID},
+    )
+
+
+def _target_trace(frame: pd.DataFrame) -> list[go.Scatter]:
+    """The municipality's own targets (målvärde) per year as a dotted line, if it set any."""
+    if "target" not in frame or frame["target"].isna().all():
+        return []
+    known = frame.dropna(subset=["target"])
+    return [
+        go.Scatter(
+            x=known["year"],
+            y=known["target"],
+            name="Mål",
+            mode="lines+markers",
+            line={"color": TARGET, "dash": "dot", "width": 2},
+            marker={"symbol": "x-thin-open", "size": 10, "color": TARGET},
+            hovertemplate="Mål %{x}: %{y}<extra></extra>",
+        )
+    ]
+
+
+def own_trend_figure(series: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
+    """An own measure over the years: one line per place (column `name`: the municipality
+    and/or units), plus the target line. No quartile colours: there is no national
+    comparison for a local measure."""
+    traces = []
+    for i, (name, part) in enumerate(series.groupby("name", sort=False)):
+        traces.append(
+            go.Scatter(
+                x=part["year"],
+                y=part["value"],
+                name=esc(str(name)),
+                mode="lines+markers",
+                line={"color": FOCUS if i == 0 else LOCAL, "width": 2.5 if i == 0 else 1.5},
+                marker={"symbol": "diamond", "size": 9},
+                hovertemplate="%{x}: %{y}<extra></extra>",
+            )
+        )
+    targets = series.dropna(subset=["target"]).drop_duplicates("year")
+    traces += _target_trace(targets)
+    return _figure(
+        traces,
+        title,
+        340,
+        xaxis={"dtick": 1, "tickformat": "d"},
+        yaxis={"title": {"text": unit}, **GRID},
+    )
+
+
+def own_units_figure(
+    rows: pd.DataFrame, *, unit: str, title: str, focus: str | None, municipality: float, name: str
+) -> go.Figure:
+    """The municipality's units on an own measure as bars, the chosen unit darker and
+    marked; the municipality's own value as a line."""
+    d = rows.sort_values("value")
+    is_focus = d["ou_id"] == focus
+    bars = go.Bar(
+        x=d["value"],
+        y=[esc(t) + (" ◀" if f else "") for t, f in zip(d["title"], is_focus, strict=True)],
+        orientation="h",
+        showlegend=False,
+        marker={"color": [FOCUS if f else LOCAL for f in is_focus]},
+        text=[number(v, unit) for v in d["value"]],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x}<extra></extra>",
+    )
+    marks = []
+    if not _missing(municipality):
+        note = {
+            "y": 1.02,
+            "text": esc(f"{name} {number(municipality, unit)}"),
+            "font": {"size": 11},
+        }
+        marks.append((municipality, {"color": RIKET, "dash": "dot"}, note))
+    return _figure(
+        [bars], title, 120 + 30 * max(len(d), 1), marks, xaxis={"title": {"text": unit}, **GRID}
     )
 
 

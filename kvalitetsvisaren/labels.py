@@ -13,6 +13,7 @@ QUARTILES: dict[str, tuple[str, str]] = {
     "grey": ("○", "Saknas"),
     "neutral": ("◇", "Sammanhang"),
 }
+LOCAL = ("⌂", "Lokal uppgift")  # own measures: no national quartile
 TRENDS = {"better": "bättre", "worse": "sämre", "same": "oförändrat"}
 NBSP, THIN = "\u00a0", "\u202f"
 

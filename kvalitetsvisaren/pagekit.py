@@ -21,10 +21,16 @@ log = logging.getLogger("kvalitetsvisaren.pages")
 
 
 def read(
-    svc: IndicatorService, raw: dict[str, Any], *, unit_level: bool = False, area: str | None = None
+    svc: IndicatorService,
+    raw: dict[str, Any],
+    *,
+    unit_level: bool = False,
+    area: str | None = None,
+    extra_years: list[int] | None = None,
 ) -> Params:
-    """Parse the query and check that it names things the data has. Raises BadParameter or
-    UnknownError with a Swedish message."""
+    """Parse the query and check that it names things the data has (`extra_years`: years of
+    an own measure, besides the national ones). Raises BadParameter or UnknownError with a
+    Swedish message."""
     fields = ("kommun", "ar", "grupp", "enhet", "omrade")
     p = parse_params(
         svc.config.default_municipality, svc.years()[0], **{k: raw.get(k) for k in fields}
@@ -33,6 +39,7 @@ def read(
     allowed = set(svc.years())
     if unit_level and area:
         allowed |= set(svc.unit_years(area))
+    allowed |= set(extra_years or ())
     if p.ar not in allowed:
         raise BadParameter(
             f"Det finns inga uppgifter för år {p.ar}. Välj ett år mellan {min(allowed)} och "
@@ -52,6 +59,7 @@ def skeleton(
     area: str | None = None,
     kpi: str | None = None,
     check: Callable[[IndicatorService, Params], str | None] | None = None,
+    extra_years: list[int] | None = None,
 ) -> html.Div:
     """The page: header, a main region whose content the page's callback fills, and the
     checked parameters in a Store. A bad URL gets the explanation page instead."""
@@ -64,16 +72,15 @@ def skeleton(
             svc.area(area)
         if kpi is not None:
             svc.check_kpi(kpi)
-        p = read(svc, raw, unit_level=unit_level, area=area)
+        p = read(svc, raw, unit_level=unit_level, area=area, extra_years=extra_years)
         unit_title = check(svc, p) if check else None
     except (BadParameter, UnknownError) as exc:
         log.warning("Bad URL %s %s: %s", path, raw, exc)
         return bad_url_page(svc, str(exc))
-    years = (
-        sorted(set(svc.years()) | set(svc.unit_years(area)), reverse=True)
-        if (unit_level and area)
-        else None
-    )
+    years = None
+    if (unit_level and area) or extra_years:
+        more = set(svc.unit_years(area)) if (unit_level and area) else set()
+        years = sorted(set(svc.years()) | more | set(extra_years or ()), reverse=True)
     return html.Div(
         [
             views.header(

@@ -9,6 +9,7 @@ pandas: no Dash, no I/O. Unknown municipalities, areas, KPIs or units raise `Unk
 
 from __future__ import annotations
 
+import copy
 import functools
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import flags, learning
+from . import flags, learning, targets
 from .comparison import (
     RIKET,
     county_group,
@@ -28,10 +29,23 @@ from .comparison import (
     riket_values,
 )
 from .config import AppConfig, Area
+from .local import LocalData, empty_local
 from .ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
 from .store import Store
 
 TREND_YEARS = 10
+_OWN_SUMMARY_COLUMNS = [
+    "measure_id",
+    "label",
+    "unit",
+    "higher_is_better",
+    "kpi",
+    "year",
+    "value",
+    "previous_year",
+    "previous_value",
+    "units",
+]
 COLOURS = ("green", "yellow", "red", "grey", "neutral")
 
 
@@ -62,6 +76,9 @@ class KpiSummary:
     green_cut: float
     red_cut: float
     flags: list[str] = field(default_factory=list)
+    target: float = np.nan  # the municipality's own target for the year (målvärde)
+    target_status: str = ""  # "met", "not_met" or ""
+    comment: str = ""  # the municipality's own analysis ("Vår analys")
 
     @property
     def rank_text(self) -> str:
@@ -103,10 +120,17 @@ def rank_text(rank: float, n: int) -> str:
 
 
 class IndicatorService:
-    def __init__(self, store: Store, config: AppConfig, today: date | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: AppConfig,
+        today: date | None = None,
+        local: LocalData | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.today = today or date.today()
+        self.local = local or empty_local()
         self.directions = config.higher_is_better()
         values = store.values[store.values["gender"] == "T"]
         self.kpis = store.kpis.set_index("id")
@@ -131,6 +155,14 @@ class IndicatorService:
         self.units = unit_quartiles(store.ou_values, store.ous, self.directions)
         self.units["colour"] = self.units["colour"].astype(str)
         self.peers = peer_groups(store.municipality_groups, store.municipalities)
+
+    def with_local(self, local: LocalData) -> IndicatorService:
+        """This service with another local layer (own measures, targets): the national
+        rankings are shared, only what depends on the local layer is recomputed."""
+        other = copy.copy(self)
+        other.local = local
+        other._area_kpis = functools.lru_cache(maxsize=2048)(other._build_area_kpis)
+        return other
 
     # --- what exists ----------------------------------------------------------------------
 
@@ -192,7 +224,9 @@ class IndicatorService:
     def area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
         """Each measure of the area in config order: colour, rank, n, trend against the
         previous year with a value, the count of its KPIs per colour, its headline (the first
-        KPI with a value); and a verdict. Built from plain records: called per request."""
+        KPI with a value), how many of its KPIs have a local target for the year and how many
+        of those with a value met it; and a verdict. Built from plain records: called per
+        request."""
         config_area = self.area(area)
         self.check_municipality(municipality)
         measures = {
@@ -200,6 +234,8 @@ class IndicatorService:
             for r in _at(self.measure_rows, municipality, year).to_dict("records")
         }
         kpis = {r["kpi"]: r for r in _at(self.kpi_rows, municipality, year).to_dict("records")}
+        mine = targets.for_municipality(self.local.targets, municipality)
+        goals = mine[mine["year"] == year].set_index("kpi")["target"].to_dict()
         rows = []
         for order, measure in enumerate(config_area.measures):
             ranked = measures.get((area, measure.id), {})
@@ -207,6 +243,11 @@ class IndicatorService:
             colours = [kpis.get(k, {}).get("colour", "grey") for k in measure.kpis]
             shown = [k for k in measure.kpis if pd.notna(kpis.get(k, {}).get("value"))]
             headline = shown[0] if shown else measure.kpis[0]
+            status = [
+                targets.target_status(kpis.get(k, {}).get("value"), goals[k], self.directions[k])
+                for k in measure.kpis
+                if k in goals
+            ]
             rows.append(
                 {
                     "order": order,
@@ -224,6 +265,9 @@ class IndicatorService:
                     "headline_label": self.config.kpi(headline).label,
                     "headline_unit": self.config.kpi(headline).unit,
                     "headline_value": kpis.get(headline, {}).get("value", np.nan),
+                    "targets_set": len(status),
+                    "targets_met": status.count("met"),
+                    "targets_judged": sum(1 for t in status if t),
                 }
             )
         frame = pd.DataFrame(rows)
@@ -256,7 +300,19 @@ class IndicatorService:
         out["colour_changed"] = out["colour_changed"].fillna(False).astype(bool)
         out["rank_text"] = [rank_text(r, n) for r, n in zip(out["rank"], out["n"], strict=True)]
         out["year"] = year
+        out = self._with_targets(out, municipality)
         return out.drop(columns=["area", "measure_order"])
+
+    def _with_targets(self, rows: pd.DataFrame, municipality: str) -> pd.DataFrame:
+        """Add target, target_status and comment to rows with kpi, year, value and
+        higher_is_better (the municipality's own entries of the local layer)."""
+        mine = targets.for_municipality(self.local.targets, municipality)
+        out = rows.merge(mine, on=["kpi", "year"], how="left")
+        out["comment"] = out["comment"].fillna("").astype(str)
+        out["target"] = out["target"].astype(float)
+        direction = out["kpi"].map(self.directions)
+        out["target_status"] = targets.target_statuses(out["value"], out["target"], direction)
+        return out
 
     # --- level 2:2 ------------------------------------------------------------------------
 
@@ -268,6 +324,8 @@ class IndicatorService:
         row = hit.iloc[0] if len(hit) else pd.Series(dtype=object)
         meta = self.kpis.loc[kpi] if kpi in self.kpis.index else None
         stats = self.stats.loc[(kpi, year)] if (kpi, year) in self.stats.index else None
+        value = row.get("value", np.nan)
+        target, comment = targets.lookup(self.local.targets, municipality, kpi, year)
         return KpiSummary(
             kpi=kpi,
             label=self.config.kpi(kpi).label,
@@ -276,7 +334,7 @@ class IndicatorService:
             unit=self.config.kpi(kpi).unit,
             higher_is_better=self.directions[kpi],
             year=year,
-            value=row.get("value", np.nan),
+            value=value,
             colour=row.get("colour", "grey"),
             rank=row.get("rank", np.nan),
             n=int(row.get("n", 0)),
@@ -285,6 +343,9 @@ class IndicatorService:
             green_cut=np.nan if stats is None else stats["green_cut"],
             red_cut=np.nan if stats is None else stats["red_cut"],
             flags=list(row.get("flags", ())),
+            target=target,
+            target_status=targets.target_status(value, target, self.directions[kpi]),
+            comment=comment,
         )
 
     def distribution(self, kpi: str, year: int) -> pd.DataFrame:
@@ -369,7 +430,8 @@ class IndicatorService:
     def trend(
         self, kpi: str, municipality: str, year: int, span: int = TREND_YEARS
     ) -> pd.DataFrame:
-        """The last `span` years up to `year`: year, value, colour, rank, n, riket, change."""
+        """The last `span` years up to `year`: year, value, colour, rank, n, riket, change and
+        the municipality's own target (NaN where it set none)."""
         self.check_kpi(kpi)
         self.check_municipality(municipality)
         r = self.ranked
@@ -382,6 +444,8 @@ class IndicatorService:
         out["colour"] = out["colour"].fillna("grey")
         out["riket"] = [self.riket.get((kpi, y), np.nan) for y in out["year"]]
         out["change"] = out["value"] - out["value"].ffill().shift()
+        mine = targets.for_municipality(self.local.targets, municipality)
+        out["target"] = out["year"].map(mine[mine["kpi"] == kpi].set_index("year")["target"])
         return out
 
     def gender_split(self, kpi: str, municipality: str, year: int) -> pd.DataFrame:
@@ -462,6 +526,120 @@ class IndicatorService:
             "municipality_id": row["municipality_id"],
             "area": areas[0] if areas else None,
         }
+
+    # --- own measures (the local layer; never coloured by national quartile) ---------------
+
+    def own_measures(self, area: str, municipality: str, year: int) -> pd.DataFrame:
+        """The area's own measures that the municipality has, in file order, each at its
+        latest year up to `year` (or its latest year, if all are later): measure_id, label,
+        unit, higher_is_better, year, value (the whole municipality; NaN if only units have
+        one), previous_year, previous_value, trend, units (how many units have a value that
+        year), target, target_status, comment."""
+        self.area(area)
+        self.check_municipality(municipality)
+        m = self.local.measures
+        mine = m[(m["area"] == area) & (m["municipality_id"] == municipality)]
+        rows = []
+        for measure_id, part in mine.groupby("measure_id", sort=False):
+            shown = part[part["year"] <= year] if (part["year"] <= year).any() else part
+            at = int(shown["year"].max())
+            whole = part[part["ou_id"].isna()].set_index("year")["value"].sort_index()
+            earlier = whole[whole.index < at]
+            first = part.iloc[0]
+            rows.append(
+                {
+                    "measure_id": measure_id,
+                    "label": first["label"],
+                    "unit": first["unit"],
+                    "higher_is_better": bool(first["higher_is_better"]),
+                    "kpi": measure_id,
+                    "year": at,
+                    "value": whole.get(at, np.nan),
+                    "previous_year": earlier.index[-1] if len(earlier) else np.nan,
+                    "previous_value": earlier.iloc[-1] if len(earlier) else np.nan,
+                    "units": int((part["ou_id"].notna() & (part["year"] == at)).sum()),
+                }
+            )
+        out = pd.DataFrame(rows, columns=_OWN_SUMMARY_COLUMNS)
+        change = out["value"] - out["previous_value"]
+        out["trend"] = [  # each own measure has its own direction
+            _trend(pd.Series([c]), h)[0]
+            for c, h in zip(change, out["higher_is_better"], strict=True)
+        ]
+        mine_targets = targets.for_municipality(self.local.targets, municipality)
+        out = out.merge(mine_targets, on=["kpi", "year"], how="left")
+        out["target"] = out["target"].astype(float)
+        out["comment"] = out["comment"].fillna("").astype(str)
+        out["target_status"] = targets.target_statuses(
+            out["value"], out["target"], out["higher_is_better"]
+        )
+        return out.drop(columns="kpi")
+
+    def own_measure(self, measure_id: str) -> dict[str, Any]:
+        """label, area, unit, higher_is_better and the source files of an own measure."""
+        m = self.local.measures
+        part = m[m["measure_id"] == measure_id]
+        if part.empty:
+            raise UnknownError(f"Det lokala måttet {measure_id!r} finns inte.")
+        first = part.iloc[0]
+        return {
+            "id": measure_id,
+            "label": first["label"],
+            "area": first["area"],
+            "unit": first["unit"],
+            "higher_is_better": bool(first["higher_is_better"]),
+            "sources": sorted(set(part["source"])),
+        }
+
+    def own_values(
+        self, measure_id: str, municipality: str, ou_id: str | None = None
+    ) -> pd.DataFrame:
+        """One own measure over the years for the whole municipality (or one unit): year,
+        value, respondents, target (the local target of that year, NaN if none)."""
+        self.own_measure(measure_id)
+        self.check_municipality(municipality)
+        m = self.local.measures
+        part = m[(m["measure_id"] == measure_id) & (m["municipality_id"] == municipality)]
+        part = part[part["ou_id"].isna() if ou_id is None else part["ou_id"] == ou_id]
+        out = part[["year", "value", "respondents"]].sort_values("year", ignore_index=True)
+        t = self.local.targets
+        goals = t[
+            (t["municipality_id"] == municipality)
+            & (t["kpi"] == measure_id)
+            & (t["ou_id"].isna() if ou_id is None else t["ou_id"] == ou_id)
+        ].set_index("year")["target"]
+        out["target"] = out["year"].map(goals).astype(float)
+        return out
+
+    def own_units(self, measure_id: str, municipality: str, year: int) -> pd.DataFrame:
+        """The municipality's units with a value of the own measure in `year`, best first:
+        ou_id, title, value, respondents, place (1 = best among them; ties share), n."""
+        info = self.own_measure(measure_id)
+        self.check_municipality(municipality)
+        m = self.local.measures
+        part = m[
+            (m["measure_id"] == measure_id)
+            & (m["municipality_id"] == municipality)
+            & m["ou_id"].notna()
+            & (m["year"] == year)
+        ]
+        out = part[["ou_id", "value", "respondents"]].reset_index(drop=True)
+        out.insert(1, "title", out["ou_id"].map(self.store.ous.set_index("id")["title"]))
+        ascending = not info["higher_is_better"]
+        out["place"] = out["value"].rank(method="min", ascending=ascending).astype(int)
+        out["n"] = len(out)
+        return out.sort_values(["place", "title"], ignore_index=True)
+
+    def own_years(self, measure_id: str, municipality: str) -> list[int]:
+        """Years with any value of the own measure for the municipality, newest first."""
+        m = self.local.measures
+        part = m[(m["measure_id"] == measure_id) & (m["municipality_id"] == municipality)]
+        return sorted(part["year"].unique().tolist(), reverse=True)
+
+    def own_measures_of_unit(self, ou_id: str) -> list[str]:
+        """Own measure ids with values for the unit, in file order."""
+        m = self.local.measures
+        return list(dict.fromkeys(m.loc[m["ou_id"] == ou_id, "measure_id"]))
 
     # --- internals ------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@
 /omrade/<area>?kommun=&ar=                          level 2
 /nyckeltal/<kpi>?kommun=&ar=&grupp=&omrade=         level 2:2 (grupp: liknande, lan or ids)
 /enheter/<area>?kommun=&ar=&enhet=                  level 2:3 (enhet: one unit's page)
+/lokalt/<matt>?kommun=&ar=&enhet=                   an own measure (lokal uppgift)
+/lokalt/ladda-upp                                   add own measures (upload)
 """
 
 from __future__ import annotations
@@ -82,3 +84,7 @@ def kpi_url(kpi: str, p: Params, area: str | None = None) -> str:
 
 def units_url(area: str, p: Params, unit: str | None = None) -> str:
     return f"/enheter/{area}?{p.with_(enhet=unit).query(keep=('enhet',))}"
+
+
+def own_url(measure: str, p: Params) -> str:
+    return f"/lokalt/{measure}?{p.query(keep=('enhet',))}"

@@ -11,8 +11,17 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from . import charts, ids
-from .components import DROPDOWN_LABELS, badge, chart, flag_marks, legend, trend_mark
+from . import charts, ids, local_views
+from .components import (
+    DROPDOWN_LABELS,
+    analysis,
+    badge,
+    chart,
+    flag_marks,
+    legend,
+    target_mark,
+    trend_mark,
+)
 from .config import Area
 from .download import export_url
 from .flags import EXPLANATIONS, LABELS
@@ -182,6 +191,7 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                         [_context_tile(row, area, p) for row in context.itertuples()],
                         className="tiles tiles-context",
                     ),
+                    *local_views.own_tiles(svc, area.id, p),
                     dcc.Link(
                         f"Se varje {area.unit_noun} (nivå 2:3)",
                         href=units_url(area.id, p),
@@ -203,6 +213,10 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
         ),
         legend(),
         *sections,
+        html.P(
+            dcc.Link("Lägg till kommunens egna mått (lokala uppgifter)", href="/ladda-upp"),
+            className="units-link",
+        ),
     ]
 
 
@@ -230,6 +244,7 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
             ),
             html.P(trend and f"{trend} än förra mätningen", className="tile-trend"),
             html.P(counts, className="tile-counts", **{"aria-label": "Nyckeltal per färg"}),
+            html.P(local_views.targets_summary(row), className="tile-targets"),
         ],
         className=f"tile tile-{row.colour}",
         **{"data-measure": row.measure, "data-quartile": row.colour},
@@ -264,6 +279,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     area = svc.area(area_id)
     summary = svc.area_summary(area_id, p.kommun, p.ar)
     kpis = svc.area_kpis(area_id, p.kommun, p.ar)
+    local = bool(kpis["target"].notna().any() or kpis["comment"].ne("").any())
     sections = []
     for measure in summary.measures.itertuples():
         rows = kpis[kpis["measure"] == measure.measure]
@@ -280,7 +296,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
             html.Section(
                 [
                     html.H2([measure.label, " ", badge(measure.colour, small=True)]),
-                    html.Div(_kpi_table(rows, area, p), className="table-scroll"),
+                    html.Div(_kpi_table(rows, area, p, local), className="table-scroll"),
                     *graph,
                 ],
                 id=measure.measure,
@@ -294,6 +310,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
         onepager_link(area, p),
         legend(),
         *sections,
+        *local_views.own_section(svc, area_id, p),
         dcc.Link(
             f"Se varje {area.unit_noun} (nivå 2:3)",
             href=units_url(area_id, p),
@@ -302,7 +319,8 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     ]
 
 
-def _kpi_table(rows: pd.DataFrame, area: Area, p: Params) -> html.Table:
+def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.Table:
+    """The measure's KPIs; with `local`, the municipality's targets and analysis too."""
     head = [
         "Nyckeltal",
         "Värde",
@@ -312,6 +330,7 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params) -> html.Table:
         "Förändring",
         "Observera",
         "Lär av andra",
+        *(["Mål", "Vår analys"] if local else []),
     ]
     body = [
         html.Tr(
@@ -324,6 +343,11 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params) -> html.Table:
                 html.Td(trend_mark(r.trend, r.change, r.unit)),
                 html.Td(flag_marks(r.flags)),
                 html.Td(_learn_link(r, area, p)),
+                *(
+                    [html.Td(target_mark(r.target_status, r.target, r.unit)), html.Td(r.comment)]
+                    if local
+                    else []
+                ),
             ],
             **{"data-kpi": r.kpi, "data-quartile": r.colour},
         )
@@ -393,6 +417,8 @@ def _summary_card(s: Any, name: str) -> html.Div:
         [
             html.P([f"{name} {s.year}: ", badge(s.colour)], className="summary-head"),
             html.Dl([item for k, v in facts for item in (html.Dt(k), html.Dd(v))]),
+            html.P(target_mark(s.target_status, s.target, s.unit), className="summary-target"),
+            analysis(s.comment),
             html.Ul(notes, className="flag-notes") if notes else None,
             html.P(
                 "Lägre värde är bättre."
@@ -537,6 +563,7 @@ def units_content(svc: IndicatorService, area_id: str, p: Params) -> list:
         parts.append(_unit_kpi_section(svc, kpi, table_rows, area, p, name))
     if not svc.unit_kpis(area_id):
         parts.append(html.P("Kolada har inga uppgifter per enhet för områdets nyckeltal."))
+    parts += local_views.units_own_sections(svc, area_id, p)
     return parts
 
 
@@ -565,7 +592,8 @@ def _unit_kpi_section(
         )
     else:
         body.append(chart(f"enheter-{kpi}", spec, p.kommun))
-    body.append(html.Div(_unit_table(mine, area, p, definition.unit), className="table-scroll"))
+    table = _unit_table(mine, area, p, definition.unit, definition.higher_is_better is not False)
+    body.append(html.Div(table, className="table-scroll"))
     return html.Section(
         [html.H2([html.Span(kpi, className="kpi-id"), " ", definition.label]), *body],
         className="unit-kpi",
@@ -573,10 +601,13 @@ def _unit_kpi_section(
     )
 
 
-def _unit_table(rows: pd.DataFrame, area: Area, p: Params, unit: str) -> html.Table:
+def _unit_table(
+    rows: pd.DataFrame, area: Area, p: Params, unit: str, high_first: bool
+) -> html.Table:
+    """The units best first (by the KPI's direction), those without a value last."""
     head = ["Enhet", "Värde", "Bland landets enheter", "Placering"]
     body = []
-    for r in rows.sort_values(["value", "title"], ascending=[False, True]).itertuples():
+    for r in rows.sort_values(["value", "title"], ascending=[not high_first, True]).itertuples():
         if pd.isna(r.value):
             why = (
                 f"Ingen uppgift för {p.ar}"
@@ -645,5 +676,6 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
                 **{"data-kpi": kpi, "data-quartile": latest["colour"]},
             )
         )
+    parts += local_views.unit_own_sections(svc, area.id, unit["id"], p)
     parts.append(dcc.Link(f"Alla enheter i {name}", href=units_url(area.id, p.with_(enhet=None))))
     return parts

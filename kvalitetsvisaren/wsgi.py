@@ -8,6 +8,10 @@ KVALITETSVISAREN_CONFIG           indicators.yaml (default: config/indicators.ya
 KVALITETSVISAREN_MAX_AGE_DAYS     data older than this gets the banner (default 45)
 KVALITETSVISAREN_FRAME_ANCESTORS  who may embed the pages, CSP syntax (default 'self')
 KVALITETSVISAREN_RELOAD_SECONDS   how often a worker looks for newly synced data (default 10)
+KVALITETSVISAREN_LOCAL            folder of own measures and targets (default: "local" beside
+                                  the store directory, e.g. data/local)
+KVALITETSVISAREN_UPLOAD_KEY       the key that saving an upload on /ladda-upp needs (unset:
+                                  uploads can be checked but not saved)
 
 `kvalitetsvisaren serve --prod` sets these and starts gunicorn for you.
 """
@@ -28,6 +32,8 @@ ENV_CONFIG = "KVALITETSVISAREN_CONFIG"
 ENV_MAX_AGE = "KVALITETSVISAREN_MAX_AGE_DAYS"
 ENV_FRAME_ANCESTORS = "KVALITETSVISAREN_FRAME_ANCESTORS"
 ENV_RELOAD = "KVALITETSVISAREN_RELOAD_SECONDS"
+ENV_LOCAL = "KVALITETSVISAREN_LOCAL"
+ENV_UPLOAD_KEY = "KVALITETSVISAREN_UPLOAD_KEY"
 DEFAULT_RELOAD_SECONDS = 10.0
 
 if TYPE_CHECKING:
@@ -43,10 +49,17 @@ class Settings:
     max_age_days: float
     frame_ancestors: str
     reload_seconds: float = DEFAULT_RELOAD_SECONDS
+    local: Path | None = None  # None: "local" beside the store directory
+
+    @property
+    def local_folder(self) -> Path:
+        return self.local or Path(self.data).parent / "local"
 
     @classmethod
     def from_env(cls) -> Settings:
+        local = os.environ.get(ENV_LOCAL)
         return cls(
+            local=Path(local) if local else None,
             data=Path(os.environ.get(ENV_DATA) or BUNDLED_SNAPSHOT),
             config=Path(os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG),
             max_age_days=_number(ENV_MAX_AGE, DEFAULT_MAX_AGE_DAYS),
@@ -61,6 +74,7 @@ class Settings:
             ENV_MAX_AGE: str(self.max_age_days),
             ENV_FRAME_ANCESTORS: self.frame_ancestors,
             ENV_RELOAD: str(self.reload_seconds),
+            ENV_LOCAL: str(self.local_folder),
         }
 
 
@@ -88,6 +102,8 @@ def create() -> Flask:
         max_age_days=settings.max_age_days,
         frame_ancestors=settings.frame_ancestors,
         reload_every=settings.reload_seconds,
+        local_path=settings.local_folder,
+        upload_key=os.environ.get(ENV_UPLOAD_KEY) or None,
     )
-    log.info("Serving %s", settings.data)
+    log.info("Serving %s (own measures and targets: %s)", settings.data, settings.local_folder)
     return app.server

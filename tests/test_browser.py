@@ -276,3 +276,42 @@ def test_names_with_markup_from_the_data_stay_text_in_pages_and_charts_synthetic
     expect(page.locator(".js-plotly-plot").first).to_contain_text("Västervik <b>fet</b>")
     assert page.locator("img[src='x']").count() == 0
     assert dialogs == []
+
+
+def test_unit_manager_uploads_a_survey_and_sees_it_by_the_kolada_figures_synthetic(
+    page, live_server, service, tmp_path
+):
+    """The own-measures upload end to end: a bad file is refused line by line, a good one is
+    saved and shows on the unit's page. The survey values are synthetic (local data)."""
+    from test_local import GUNNEBO, OWN_FILE
+
+    from kvalitetsvisaren import runtime
+
+    original = runtime.get_runtime()
+    folder = tmp_path / "local"
+    runtime.install(runtime.Runtime(service, service.config, local_path=folder, open_upload=True))
+    try:
+        page.goto(f"{live_server}/ladda-upp")
+        chooser = page.locator("#ladda-upp-fil input[type=file]")
+        bad = OWN_FILE.replace(";85,5;", ";mycket;")
+        chooser.set_input_files(
+            {"name": "enkat.csv", "mimeType": "text/csv", "buffer": bad.encode()}
+        )
+        expect(page.locator(".upload-failed")).to_contain_text("rad 3")
+        expect(page.locator(".upload-failed")).to_contain_text("mycket")
+        chooser.set_input_files(
+            {"name": "enkat.csv", "mimeType": "text/csv", "buffer": OWN_FILE.encode()}
+        )
+        expect(page.locator(".upload-ok")).to_contain_text("Filen är godkänd")
+        assert not folder.exists() or not any(folder.iterdir())  # checked, not saved
+        page.get_by_role("button", name="Spara filen").click()
+        expect(page.locator(".upload-ok")).to_contain_text("Filen är sparad")
+        assert (folder / "enkat.csv").exists()
+
+        page.goto(f"{live_server}/enheter/hemtjanst?kommun={VASTERVIK}&ar=2022&enhet={GUNNEBO}")
+        own = page.locator("[data-own-measure=egen-nojd]")
+        expect(own).to_contain_text("Lokal uppgift")
+        expect(own).to_contain_text("plats 1 av 3 i kommunen")
+        expect(page.locator("[data-kpi]").first).to_be_visible()  # Kolada's results beside
+    finally:
+        runtime.install(original)

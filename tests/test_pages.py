@@ -13,6 +13,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from kvalitetsvisaren.ranking import national_quartiles, unit_quartiles
 from kvalitetsvisaren.shell import href_for, navigate
+from kvalitetsvisaren.testing.dash_session import walk
 from kvalitetsvisaren.urls import Params
 
 VASTERVIK = "0883"
@@ -201,3 +202,15 @@ def test_choosing_a_comparison_group_puts_it_in_the_url(pages):
     assert "grupp=0180%2C1480" in choose("egen", ["0180", "1480"], here, "U21468")
     assert is_no_update(choose("liknande", [], here, "U21468"))
     assert is_no_update(choose("egen", [], here, "U21468"))  # waits for a choice
+
+
+def test_unit_rows_are_best_first_whatever_the_direction(pages, service):
+    content = pages["units"].update_units(params(ar=2023), "forskola")
+    section = next(
+        s for s in find(content, "data-kpi") if s["data-kpi"] == "N11701"
+    )  # lower better
+    order = [c["props"]["data-ou"] for c in walk(section["children"]) if "data-ou" in c["props"]]
+    ov = service.store.ou_values
+    values = ov[(ov["kpi"] == "N11701") & (ov["year"] == 2023) & (ov["gender"] == "T")]
+    values = values.set_index("ou_id")["value"].reindex(order).dropna()
+    assert len(values) > 5 and values.is_monotonic_increasing

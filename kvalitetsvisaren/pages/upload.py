@@ -1,0 +1,233 @@
+"""/ladda-upp: an administrator adds own measures (lokala mått) from a CSV or Excel file.
+
+The file is checked first and every problem shown with its line; nothing of a bad file is
+used. Saving writes it into the local folder (all workers pick it up) and needs the upload
+key the server was started with, unless the app only listens on this computer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import logging
+
+import dash
+from dash import Input, Output, State, callback, ctx, dcc, html
+
+from .. import ids, pagekit
+from ..own_measures import MAX_BYTES, OWN_COLUMNS, OwnMeasuresError, read_own_measures, save_upload
+from ..runtime import Runtime, get_runtime, get_service
+from ..urls import Params, own_url
+
+TEMPLATE_URL = "/ladda-upp/mall.csv"
+log = logging.getLogger("kvalitetsvisaren.pages")
+COLUMNS_HELP = {
+    "matt_id": "måttets id, t.ex. familj-nojd (a–z, 0–9, - och _)",
+    "namn": "namnet som visas",
+    "omrade": "område, t.ex. hemtjanst",
+    "kommun": "kommunkod med fyra siffror, t.ex. 0883",
+    "enhet": "enhetens Kolada-id eller namn; tomt = hela kommunen",
+    "ar": "år",
+    "varde": "ett tal, t.ex. 85,5",
+    "hogre_ar_battre": "ja eller nej",
+    "svarande": "antal svarande (frivilligt)",
+    "matt_enhet": "t.ex. % eller antal (frivilligt)",
+}
+
+dash.register_page(
+    __name__, path="/ladda-upp", name="Egna mått", order=6, title="Egna mått – Kvalitetsvisaren"
+)
+
+
+def layout(kommun: str | None = None, ar: str | None = None, **_: str) -> html.Div:
+    runtime = get_runtime()
+    content = [
+        html.H1("Lägg till egna mått"),
+        html.P(
+            "Kommunens egna mätningar, t.ex. en enhets årliga brukarenkät, visas bredvid "
+            "Koladas nyckeltal, märkta ”Lokal uppgift”. De jämförs inte med landet och "
+            "färgsätts inte. Filen kontrolleras först; innehåller den fel används ingenting ur "
+            "den och varje fel visas med sitt radnummer.",
+            className="intro",
+        ),
+        html.P(
+            [
+                "En rad per värde, CSV (UTF-8) eller Excel (.xlsx), högst ",
+                f"{MAX_BYTES // (1024 * 1024)} MB. ",
+                html.A("Ladda ner en mall", href=TEMPLATE_URL, download=""),
+                " med exempelrader.",
+            ]
+        ),
+        html.Details(
+            [
+                html.Summary("Kolumner"),
+                html.Table(
+                    [
+                        html.Thead(html.Tr([html.Th("Kolumn"), html.Th("Innehåll")])),
+                        html.Tbody(
+                            [
+                                html.Tr([html.Td(html.Code(c)), html.Td(COLUMNS_HELP[c])])
+                                for c in OWN_COLUMNS
+                            ]
+                        ),
+                    ],
+                    className="data-table",
+                ),
+            ],
+            className="definition",
+        ),
+        dcc.Upload(
+            id=ids.UPLOAD,
+            children=html.Div(["Dra hit en fil eller ", html.U("välj en fil")]),
+            className="upload-zone",
+            max_size=MAX_BYTES,
+            multiple=False,
+        ),
+        html.Div(id=ids.UPLOAD_RESULT, role="status"),
+        *_save_controls(runtime),
+        _folder_status(runtime),
+    ]
+    return pagekit.skeleton(
+        level="",
+        path="/ladda-upp",
+        raw={"kommun": kommun, "ar": ar},
+        params_id="ladda-upp-params",
+        content=content,
+    )
+
+
+def _save_controls(runtime: Runtime) -> list:
+    if runtime.local_path is None or not (runtime.upload_key or runtime.open_upload):
+        return [
+            html.P(
+                "Att spara filer är avstängt på den här servern. Du kan kontrollera en fil här; "
+                "administratören lägger den sedan i mappen för lokala uppgifter.",
+                className="notice",
+            ),
+            dcc.Input(id=ids.UPLOAD_KEY, type="hidden", value=""),
+            html.Button("Spara filen", id=ids.UPLOAD_SAVE, disabled=True),
+        ]
+    key = (
+        [
+            html.Label("Uppladdningsnyckel", htmlFor=ids.UPLOAD_KEY),
+            dcc.Input(id=ids.UPLOAD_KEY, type="password", autoComplete="off"),
+        ]
+        if runtime.upload_key
+        else [dcc.Input(id=ids.UPLOAD_KEY, type="hidden", value="")]
+    )
+    return [html.Div([*key, html.Button("Spara filen", id=ids.UPLOAD_SAVE)], className="save")]
+
+
+def _folder_status(runtime: Runtime) -> html.Section:
+    local = runtime.service.local
+    files = sorted(set(local.measures["source"]))
+    items = [html.Li(f"{name}: används") for name in files]
+    items += [
+        html.Li([f"{name}: används inte:", html.Pre(why)]) for name, why in local.rejected.items()
+    ]
+    return html.Section(
+        [
+            html.H2("Filer i mappen för lokala uppgifter"),
+            html.Ul(items) if items else html.P("Inga filer ännu."),
+        ],
+        className="local-files",
+    )
+
+
+def _decode(contents: str) -> bytes:
+    """A dcc.Upload value ("data:<type>;base64,<data>") to the file's bytes."""
+    _, _, data = (contents or "").partition(",")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise OwnMeasuresError(
+            "uppladdningen", [(None, "filen kom inte fram hel; försök igen")]
+        ) from None
+
+
+def _may_save(runtime: Runtime, key: str | None) -> str | None:
+    """None if saving is allowed, else why not (Swedish)."""
+    if runtime.local_path is None:
+        return "Servern har ingen mapp för lokala uppgifter."
+    if runtime.upload_key:
+        if hmac.compare_digest((key or "").encode(), runtime.upload_key.encode()):
+            return None
+        return "Fel uppladdningsnyckel; filen sparades inte."
+    return None if runtime.open_upload else "Att spara filer är avstängt på den här servern."
+
+
+def _problems(exc: OwnMeasuresError) -> html.Div:
+    return html.Div(
+        [
+            html.P(f"Filen {exc.filename} används inte. Rätta felen och ladda upp den igen:"),
+            html.Ul([html.Li(line) for line in str(exc).splitlines()], className="upload-errors"),
+        ],
+        className="upload-failed",
+    )
+
+
+def _accepted(rows, p: Params, saved: bool) -> html.Div:
+    measures = rows.drop_duplicates("measure_id")
+    years = f"{rows['year'].min()}–{rows['year'].max()}"
+    units = int(rows["ou_id"].notna().sum())
+    head = "Filen är sparad och visas nu." if saved else "Filen är godkänd. Tryck på Spara filen."
+    links = [
+        html.Li(dcc.Link(m.label, href=own_url(m.measure_id, p.with_(kommun=m.municipality_id))))
+        if saved
+        else html.Li(m.label)
+        for m in measures.itertuples()
+    ]
+    return html.Div(
+        [
+            html.P(head),
+            html.P(f"{len(rows)} värden ({units} för enheter), år {years}, mått:"),
+            html.Ul(links),
+        ],
+        className="upload-ok",
+    )
+
+
+@callback(
+    Output(ids.UPLOAD_RESULT, "children"),
+    Input(ids.UPLOAD, "contents"),
+    Input(ids.UPLOAD_SAVE, "n_clicks"),
+    State(ids.UPLOAD, "filename"),
+    State(ids.UPLOAD_KEY, "value"),
+    prevent_initial_call=True,
+)
+def check_or_save(contents: str | None, _clicks: int | None, filename: str | None, key=None):
+    if not contents:
+        return html.P("Välj en fil först.", className="notice")
+    runtime = get_runtime()
+    svc = get_service()
+    store, name = svc.store, filename or "fil.csv"
+    saving = ctx.triggered_id == ids.UPLOAD_SAVE
+    p = Params(svc.config.default_municipality, svc.years()[0])
+    try:
+        content = _decode(contents)
+        rows = read_own_measures(
+            content, name, config=svc.config, ous=store.ous, municipalities=store.municipalities
+        )
+        if not saving:
+            return _accepted(rows, p, saved=False)
+        refused = _may_save(runtime, key)
+        if refused:
+            return html.P(refused, className="upload-failed")
+        save_upload(
+            runtime.local_path,
+            name,
+            content,
+            config=svc.config,
+            ous=store.ous,
+            municipalities=store.municipalities,
+        )
+    except OwnMeasuresError as exc:
+        return _problems(exc)
+    except OSError:
+        log.exception("Could not save an upload into %s", runtime.local_path)
+        return html.P(
+            "Filen kunde inte sparas på servern; felet är loggat.", className="upload-failed"
+        )
+    runtime.reload_local()
+    return _accepted(rows, p, saved=True)
