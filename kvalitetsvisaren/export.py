@@ -26,7 +26,7 @@ from tqdm import tqdm
 from . import charts, figures
 from .atomic import write_directory
 from .charts import Chart
-from .labels import QUARTILES, esc, number
+from .labels import LOCAL, QUARTILES, esc, number
 from .service import IndicatorService, UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
@@ -201,15 +201,58 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
             ],
         }
     )
+    if kpis["target"].notna().any():
+        table["Mål"] = [
+            _target_cell(t, s, u)
+            for t, u, s in zip(kpis["target"], kpis["unit"], kpis["target_status"], strict=True)
+        ]
+    own = _own_rows(svc, area, municipality, year, table.columns)
+    if len(own):
+        table = pd.concat([table, own], ignore_index=True)
+    mine = svc.own_measures(area, municipality, year)
+    notes = [
+        f"Vår analys, {label}: {comment}"
+        for label, comment in [
+            *zip(kpis["label"], kpis["comment"], strict=True),
+            *zip(mine["label"], mine["comment"], strict=True),
+        ]
+        if comment
+    ]
     fig = figures.onepager_figure(
         f"{summary.label} i {name} {year}",
         summary.verdict,
         quality,
         table,
         source_text(year, svc.store.meta.get("fetched_at")),
+        notes,
     )
     pdf = _to_image(fig, "pdf", *figures.A4, 1)
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
+
+
+def _target_cell(target: float, status: str, unit: str) -> str:
+    """ "✓ 90 %" (met), "✗ 90 %" (not met), "90 %" (not judged), "" without a target."""
+    if pd.isna(target):
+        return ""
+    icon = {"met": "✓ ", "not_met": "✗ "}.get(status, "")
+    return f"{icon}{number(target, unit)}"
+
+
+def _own_rows(
+    svc: IndicatorService, area: str, municipality: str, year: int, columns: pd.Index
+) -> pd.DataFrame:
+    """The area's own measures as rows of the one-pager's table, marked as local."""
+    own = svc.own_measures(area, municipality, year)
+    rows = [
+        {
+            "Nyckeltal": f"{LOCAL[0]} Lokal uppgift: {r.label} ({r.year})",
+            "Värde": number(r.value, r.unit),
+            "Jämfört med landet": "jämförs inte",
+            "Mål": _target_cell(r.target, r.target_status, r.unit),
+        }
+        for r in own.itertuples()
+    ]
+    return pd.DataFrame(rows, dtype=object).reindex(columns=columns, fill_value="")
 
 
 # --- batch --------------------------------------------------------------------------------

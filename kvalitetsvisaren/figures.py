@@ -4,6 +4,7 @@ also has its own marker symbol and a legend word, and the charts have table alte
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -379,6 +380,13 @@ def units_figure(
     )
 
 
+def _wrapped(notes: list[str], width: int = 120, most: int = 10) -> list[str]:
+    """Escaped lines of at most `width` characters, at most `most` of them (plotly does not
+    wrap annotations)."""
+    lines = [esc(line) for note in notes for line in textwrap.wrap(note, width)]
+    return lines if len(lines) <= most else [*lines[: most - 1], "…"]
+
+
 def _pattern(colour: str) -> str:
     """A fill pattern per quartile, so the bars differ in print and for colour-blind readers."""
     return {"green": "", "yellow": ".", "red": "x", "grey": "-", "neutral": "/"}.get(colour, "")
@@ -428,10 +436,16 @@ A4 = (794, 1123)  # px at 96 dpi
 
 
 def onepager_figure(
-    title: str, verdict: str, tiles: pd.DataFrame, table: pd.DataFrame, source: str
+    title: str,
+    verdict: str,
+    tiles: pd.DataFrame,
+    table: pd.DataFrame,
+    source: str,
+    notes: list[str] = (),
 ) -> go.Figure:
     """One A4 page for the council: the area's level-1 tiles (colour, icon, word, place) and
-    its KPI table. tiles: label, colour, rank_text; table: Swedish columns, one row per KPI."""
+    its KPI table. tiles: label, colour, rank_text; table: Swedish columns, one row per KPI.
+    `notes`: the municipality's analyses ("Vår analys"), under the table."""
     fig = go.Figure()
     per_row, top, height = 4, 0.9, 0.075
     for i, tile in enumerate(tiles.itertuples()):
@@ -462,12 +476,29 @@ def onepager_figure(
             text=f"<b>{esc(tile.label)}</b><br>{icon} {word}<br>{esc(tile.rank_text)}",
             font={"size": 12, "color": "white" if dark else "#1f1f1f"},
         )
+    lines = _wrapped(notes)
+    if lines:
+        fig.add_annotation(
+            x=0,
+            y=0.04,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            align="left",
+            text="<br>".join(lines),
+            font={"size": 10},
+        )
     rows_of_tiles = -(-len(tiles) // per_row)
     table_top = top - rows_of_tiles * (height + 0.012) - 0.02
     fig.add_trace(
         go.Table(
-            domain={"x": [0, 1], "y": [0.05, table_top]},
-            columnwidth=[3.2, 1.2, 1.6, 1.6, 1.1, 1.5],
+            domain={"x": [0, 1], "y": [0.05 + 0.018 * len(lines), table_top]},
+            # a target column takes its width from the KPI names' neighbours, not from them
+            columnwidth=[3.2, 1.2, 1.6, 1.6, 1.1, 1.5]
+            if len(table.columns) == 6
+            else [3.6, 1.0, 1.4, 1.5, 0.9, 1.1, 0.9],
             header={
                 "values": [f"<b>{esc(c)}</b>" for c in table.columns],
                 "fill_color": "#f0f0f0",

@@ -297,3 +297,35 @@ def test_template_download_is_a_valid_file(dash_app, service):
         municipalities=service.store.municipalities,
     )
     assert len(rows) >= 2
+
+
+def test_council_one_pager_carries_targets_analysis_and_own_measures_synthetic(
+    local_app, monkeypatch
+):
+    drawn = []
+    monkeypatch.setattr(export, "_to_image", lambda fig, *args: drawn.append(fig) or b"%PDF")
+    export.onepager(local_app.service, "hemtjanst", VASTERVIK, 2022)
+    fig = drawn[0]
+    table = fig.data[0]
+    columns = [h.replace("<b>", "").replace("</b>", "") for h in table.header["values"]]
+    rows = pd.DataFrame({c: list(v) for c, v in zip(columns, table.cells["values"], strict=True)})
+    by_kpi = rows.set_index("Nyckeltal")["Mål"]
+    assert by_kpi["Nöjdhet (helhetssyn): Nöjd med hemtjänsten"] == "✗ 90\u00a0%"
+    assert by_kpi["Bemötande: Bra bemötande"] == "✓ 80\u00a0%"
+    own = rows[rows["Nyckeltal"].str.contains("Lokal uppgift")]
+    assert own["Jämfört med landet"].tolist() == ["jämförs inte"]
+    notes = " ".join(a.text for a in fig.layout.annotations)
+    assert "Nöjdheten sjönk efter omorganisationen" in notes
+
+
+def test_hostile_own_measure_names_stay_text_synthetic(tmp_path, service):
+    hostile = "<img src=x onerror=alert(1)>"
+    local = tmp_path / "local"
+    local.mkdir()
+    text = OWN_FILE.replace("Nöjd med hemtjänsten (egen enkät)", hostile)
+    (local / "fil.csv").write_text(text, encoding="utf-8")
+    svc = service.with_local(load_local(local, service.config, service.store))
+    for kind in ("lokal-utveckling", "lokal-enheter"):
+        spec = charts.build(svc, kind, {"matt": "egen-nojd", "kommun": VASTERVIK, "ar": "2022"})
+        title = spec.figure.layout.title.text
+        assert "<img" not in title and "&lt;img" in title
