@@ -534,7 +534,8 @@ def all_charts(
     svc: IndicatorService, municipality: str, year: int, areas: list[str]
 ) -> Iterator[Chart]:
     """Every chart the dashboard shows for the areas: each quality measure, each KPI with a
-    value that year (spread, group, trend, genders), each unit-level KPI (latest unit year)."""
+    value that year (spread, group, trend, genders), each unit-level KPI (latest unit year),
+    and each own measure (trend, units)."""
     seen: set[str] = set()
     for area in areas:
         config_area = svc.area(area)
@@ -554,9 +555,25 @@ def all_charts(
                 if chart is not None:
                     yield chart
             yield trend(svc, kpi, municipality=municipality, year=year)
-        unit_years = svc.unit_years(area)
-        unit_year = year if year in unit_years else (unit_years[0] if unit_years else None)
-        for kpi in svc.unit_kpis(area) if unit_year else []:
-            chart = units(svc, area, kpi, municipality=municipality, year=unit_year)
-            if chart is not None:
-                yield chart
+        yield from _unit_level_charts(svc, area, municipality, year)
+
+
+def _unit_level_charts(
+    svc: IndicatorService, area: str, municipality: str, year: int
+) -> Iterator[Chart]:
+    """The area's units per KPI (the latest unit year if `year` has none), then its own
+    measures (trend, units)."""
+    unit_years = svc.unit_years(area)
+    unit_year = year if year in unit_years else (unit_years[0] if unit_years else None)
+    where = {"municipality": municipality}
+    found = (
+        [units(svc, area, k, **where, year=unit_year) for k in svc.unit_kpis(area)]
+        if unit_year
+        else []
+    )
+    for measure_id in svc.own_measures(area, municipality, year)["measure_id"]:
+        found += [
+            own_trend(svc, measure_id, **where, year=year),
+            own_units(svc, measure_id, **where, year=year),
+        ]
+    yield from (chart for chart in found if chart is not None)

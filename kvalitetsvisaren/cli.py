@@ -29,6 +29,14 @@ def _data_dir(arg: str | None) -> Path:
     return Path(arg or os.environ.get(DATA_ENV) or BUNDLED_SNAPSHOT)
 
 
+def _local_dir(arg: Path | None, data: Path | None) -> Path | None:
+    """--local, else $KVALITETSVISAREN_LOCAL, else (given the data directory) "local" beside
+    it; None leaves the choice to Settings."""
+    if arg or os.environ.get(ENV_LOCAL):
+        return Path(arg or os.environ[ENV_LOCAL])
+    return data.parent / "local" if data is not None else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kvalitetsvisaren", description="Kvalitetsvisaren: kvalitet i kommunens välfärd."
@@ -101,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, type=Path, help="directory to write (replaced)")
     export.add_argument("--data", help=f"store directory (default: ${DATA_ENV} or the snapshot)")
     export.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    export.add_argument("--local", type=Path, help="folder of own measures and targets")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
 
     info = sub.add_parser("info", help="show what a store directory holds")
@@ -146,7 +155,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_age_days=args.max_age_days,
         frame_ancestors=check_frame_ancestors(args.frame_ancestors),
         reload_seconds=args.reload_check,
-        local=args.local or (Path(os.environ[ENV_LOCAL]) if os.environ.get(ENV_LOCAL) else None),
+        local=_local_dir(args.local, None),
     )
     # Load both here first, so that a bad store or config is one clear message, also in
     # production before any worker starts.
@@ -251,10 +260,16 @@ def _interrupt(signum: int, frame: object) -> None:
 def _export(args: argparse.Namespace) -> int:
     from .config import load_config
     from .export import export_all
+    from .local import load_local
     from .service import IndicatorService
     from .store import load_store
 
-    svc = IndicatorService(load_store(_data_dir(args.data)), load_config(args.config))
+    data, config = _data_dir(args.data), load_config(args.config)
+    store = load_store(data)
+    local = load_local(_local_dir(args.local, data), config, store)
+    for name, why in local.rejected.items():
+        print(f"kvalitetsvisaren: {name} används inte: {why}", file=sys.stderr)
+    svc = IndicatorService(store, config, local=local)
     year = args.ar or svc.years()[0]
     areas = [a for group in args.area or [] for a in group.split(",") if a]
     formats = [f.strip() for f in args.format.split(",") if f.strip()]

@@ -329,3 +329,8 @@ def test_hostile_own_measure_names_stay_text_synthetic(tmp_path, service):
         spec = charts.build(svc, kind, {"matt": "egen-nojd", "kommun": VASTERVIK, "ar": "2022"})
         title = spec.figure.layout.title.text
         assert "<img" not in title and "&lt;img" in title
+
+
+def test_batch_export_includes_own_measure_charts_synthetic(local_app):
+    kinds = [c.kind for c in charts.all_charts(local_app.service, VASTERVIK, 2022, ["hemtjanst"])]
+    assert kinds.count("lokal-utveckling") == 1 and kinds.count("lokal-enheter") == 1
