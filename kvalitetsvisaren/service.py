@@ -34,6 +34,23 @@ from .ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
 from .store import Store
 
 TREND_YEARS = 10
+_NO_OWN_MEASURES = pd.DataFrame(
+    {
+        "measure_id": pd.Series(dtype=str),
+        "label": pd.Series(dtype=str),
+        "unit": pd.Series(dtype=str),
+        "higher_is_better": pd.Series(dtype=bool),
+        "year": pd.Series(dtype="int64"),
+        "value": pd.Series(dtype=float),
+        "previous_year": pd.Series(dtype=float),
+        "previous_value": pd.Series(dtype=float),
+        "units": pd.Series(dtype="int64"),
+        "trend": pd.Series(dtype=str),
+        "target": pd.Series(dtype=float),
+        "comment": pd.Series(dtype=str),
+        "target_status": pd.Series(dtype=str),
+    }
+)
 _OWN_SUMMARY_COLUMNS = [
     "measure_id",
     "label",
@@ -234,8 +251,7 @@ class IndicatorService:
             for r in _at(self.measure_rows, municipality, year).to_dict("records")
         }
         kpis = {r["kpi"]: r for r in _at(self.kpi_rows, municipality, year).to_dict("records")}
-        mine = targets.for_municipality(self.local.targets, municipality)
-        goals = mine[mine["year"] == year].set_index("kpi")["target"].to_dict()
+        goals = self._goals(municipality, year)
         rows = []
         for order, measure in enumerate(config_area.measures):
             ranked = measures.get((area, measure.id), {})
@@ -539,6 +555,8 @@ class IndicatorService:
         self.check_municipality(municipality)
         m = self.local.measures
         mine = m[(m["area"] == area) & (m["municipality_id"] == municipality)]
+        if mine.empty:  # most views: nothing local, so no merging
+            return _NO_OWN_MEASURES.copy()
         rows = []
         for measure_id, part in mine.groupby("measure_id", sort=False):
             shown = part[part["year"] <= year] if (part["year"] <= year).any() else part
@@ -574,6 +592,14 @@ class IndicatorService:
             out["value"], out["target"], out["higher_is_better"]
         )
         return out.drop(columns="kpi")
+
+    def _goals(self, municipality: str, year: int) -> dict[str, float]:
+        """The municipality's targets for the year by KPI ({} at once without any targets:
+        this runs for every area of every overview)."""
+        if self.local.targets.empty:
+            return {}
+        mine = targets.for_municipality(self.local.targets, municipality)
+        return mine[mine["year"] == year].set_index("kpi")["target"].to_dict()
 
     def own_measure(self, measure_id: str) -> dict[str, Any]:
         """label, area, unit, higher_is_better and the source files of an own measure."""
