@@ -171,6 +171,11 @@ class IndicatorService:
         self.measure_rows = self._measure_rows()
         self.units = unit_quartiles(store.ou_values, store.ous, self.directions)
         self.units["colour"] = self.units["colour"].astype(str)
+        has_value = self.units[self.units["value"].notna()]
+        self._ever = frozenset(zip(has_value["kpi"], has_value["ou_id"], strict=True))
+        # Asked for by the units page and each of its charts: built once per view key.
+        self._unit_table = functools.lru_cache(maxsize=1024)(self._build_unit_table)
+        self._unit_kpis = functools.lru_cache(maxsize=64)(self._find_unit_kpis)
         self.peers = peer_groups(store.municipality_groups, store.municipalities)
 
     def with_local(self, local: LocalData) -> IndicatorService:
@@ -486,8 +491,12 @@ class IndicatorService:
         label, value, colour and rank among all units of the type nationally (n of them), the
         municipality's own value and Riket. Units without a value for the year are kept (grey)
         with `has_any_value` telling whether they ever had one."""
-        config_area = self.area(area)
+        self.area(area)
         self.check_municipality(municipality)
+        return self._unit_table(area, municipality, year).copy()  # callers may change theirs
+
+    def _build_unit_table(self, area: str, municipality: str, year: int) -> pd.DataFrame:
+        config_area = self.area(area)
         ous = self.store.ous
         mine = ous[
             (ous["municipality_id"] == municipality) & (ous["id"].str[:3] == config_area.ou_prefix)
@@ -498,9 +507,8 @@ class IndicatorService:
         out = grid.merge(now, on=["kpi", "ou_id"], how="left")
         out["colour"] = out["colour"].fillna("grey")
         out["n"] = out["n"].fillna(0).astype(int)
-        ever = u[u["value"].notna()].groupby(["kpi", "ou_id"]).size()
         out["has_any_value"] = [
-            (k, o) in ever.index for k, o in zip(out["kpi"], out["ou_id"], strict=False)
+            (k, o) in self._ever for k, o in zip(out["kpi"], out["ou_id"], strict=True)
         ]
         out["label"] = [self.config.kpi(k).label for k in out["kpi"]]
         own = self.ranked[
@@ -512,10 +520,13 @@ class IndicatorService:
 
     def unit_kpis(self, area: str) -> list[str]:
         """The area's KPIs (config order) that have unit-level values for its unit type."""
+        return list(self._unit_kpis(area))
+
+    def _find_unit_kpis(self, area: str) -> tuple[str, ...]:
         config_area = self.area(area)
         u = self.units
         present = set(u.loc[(u["unit_type"] == config_area.ou_prefix) & u["value"].notna(), "kpi"])
-        return [k for k in config_area.kpi_ids() if k in present]
+        return tuple(k for k in config_area.kpi_ids() if k in present)
 
     def unit_trend(self, ou_id: str, kpi: str | None = None) -> pd.DataFrame:
         """One unit over the years: kpi, year, value, colour, rank, n."""
