@@ -380,6 +380,22 @@ def units_figure(
     )
 
 
+def _page_text(fig: go.Figure, y: float, anchor: str, text: str, font: dict) -> None:
+    """Left-aligned text across the page at height `y` (0 bottom, 1 top)."""
+    fig.add_annotation(
+        x=0,
+        y=y,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor=anchor,
+        showarrow=False,
+        align="left",
+        text=text,
+        font=font,
+    )
+
+
 def _wrapped(notes: list[str], width: int = 120, most: int = 10) -> list[str]:
     """Escaped lines of at most `width` characters, at most `most` of them (plotly does not
     wrap annotations)."""
@@ -478,18 +494,7 @@ def onepager_figure(
         )
     lines = _wrapped(notes)
     if lines:
-        fig.add_annotation(
-            x=0,
-            y=0.04,
-            xref="paper",
-            yref="paper",
-            xanchor="left",
-            yanchor="bottom",
-            showarrow=False,
-            align="left",
-            text="<br>".join(lines),
-            font={"size": 10},
-        )
+        _page_text(fig, 0.04, "bottom", "<br>".join(lines), {"size": 10})
     rows_of_tiles = -(-len(tiles) // per_row)
     table_top = top - rows_of_tiles * (height + 0.012) - 0.02
     fig.add_trace(
@@ -513,29 +518,9 @@ def onepager_figure(
             },
         )
     )
-    fig.add_annotation(
-        x=0,
-        y=0.985,
-        xref="paper",
-        yref="paper",
-        xanchor="left",
-        yanchor="top",
-        showarrow=False,
-        align="left",
-        font={"size": 13},
-        text=f"<b style='font-size:22px'>{esc(title)}</b><br>{esc(verdict)}",
-    )
-    fig.add_annotation(
-        x=0,
-        y=0.0,
-        xref="paper",
-        yref="paper",
-        xanchor="left",
-        yanchor="bottom",
-        showarrow=False,
-        text=esc(source),
-        font={"size": 10, "color": "#4d4d4d"},
-    )
+    title_text = f"<b style='font-size:22px'>{esc(title)}</b><br>{esc(verdict)}"
+    _page_text(fig, 0.985, "top", title_text, {"size": 13})
+    _page_text(fig, 0.0, "bottom", esc(source), {"size": 10, "color": "#4d4d4d"})
     fig.update_layout(
         width=A4[0],
         height=A4[1],

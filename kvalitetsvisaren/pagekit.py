@@ -104,6 +104,19 @@ def skeleton(
     )
 
 
+def check_unit(svc: IndicatorService, area: str, p: Params) -> str | None:
+    """A unit must exist, belong to the municipality and be of the area's kind."""
+    if not p.enhet:
+        return None
+    unit = svc.unit(p.enhet)
+    if unit["municipality_id"] != p.kommun or unit["area"] != area:
+        raise UnknownError(
+            f"Enheten {p.enhet!r} hör inte till {svc.area(area).label.lower()} i "
+            f"{svc.names.get(p.kommun, p.kommun)}."
+        )
+    return unit["title"]
+
+
 def bad_url_page(svc: IndicatorService, message: str) -> html.Div:
     p = Params(svc.config.default_municipality, svc.years()[0])
     name = svc.names.get(p.kommun, p.kommun)

@@ -11,8 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from .. import ids, local_views, pagekit
 from ..runtime import get_service
-from ..service import IndicatorService, UnknownError
-from ..urls import Params
+from ..service import UnknownError
 
 
 def _title(matt: str | None = None, **_: str) -> str:
@@ -57,17 +56,8 @@ def layout(
         content=content,
         area=info["area"],
         extra_years=years,
-        check=lambda svc, p: _check_unit(svc, info["area"], p),
+        check=lambda svc, p: pagekit.check_unit(svc, info["area"], p),
     )
-
-
-def _check_unit(svc: IndicatorService, area: str, p: Params) -> str | None:
-    if not p.enhet:
-        return None
-    unit = svc.unit(p.enhet)
-    if unit["municipality_id"] != p.kommun or unit["area"] != area:
-        raise UnknownError(f"Enheten {p.enhet!r} hör inte till området i kommunen.")
-    return unit["title"]
 
 
 @callback(

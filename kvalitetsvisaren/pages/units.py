@@ -8,8 +8,6 @@ from dash import Input, Output, State, callback, dcc, html
 
 from .. import ids, pagekit, views
 from ..runtime import get_service
-from ..service import IndicatorService, UnknownError
-from ..urls import Params
 
 
 def _title(area: str | None = None, **_: str) -> str:
@@ -49,21 +47,8 @@ def layout(
         content=content,
         unit_level=True,
         area=area,
-        check=lambda svc, p: _check_unit(svc, area, p),
+        check=lambda svc, p: pagekit.check_unit(svc, area, p),
     )
-
-
-def _check_unit(svc: IndicatorService, area: str, p: Params) -> str | None:
-    """A unit must exist, belong to the municipality and be of the area's kind."""
-    if not p.enhet:
-        return None
-    unit = svc.unit(p.enhet)
-    if unit["municipality_id"] != p.kommun or unit["area"] != area:
-        raise UnknownError(
-            f"Enheten {p.enhet!r} hör inte till {svc.area(area).label.lower()} i "
-            f"{svc.names.get(p.kommun, p.kommun)}."
-        )
-    return unit["title"]
 
 
 @callback(
