@@ -39,9 +39,12 @@ def fingerprint(folder: Path | None) -> Fingerprint:
         return ()
     out = []
     for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith("."):
-            stat = path.stat()
-            out.append((path.name, stat.st_size, stat.st_mtime_ns))
+        try:
+            if path.is_file() and not path.name.startswith("."):
+                stat = path.stat()
+                out.append((path.name, stat.st_size, stat.st_mtime_ns))
+        except FileNotFoundError:  # removed (or replaced) while we looked: seen next time
+            continue
     return tuple(out)
 
 
