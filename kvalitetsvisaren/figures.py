@@ -172,17 +172,13 @@ def group_figure(
         y=names,
         orientation="h",
         marker={
-            "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
+            **_quartile_marker(d["colour"]),
             "line": {
                 "color": [FOCUS if f else "white" for f in d["is_focus"]],
                 "width": [3 if f else 0 for f in d["is_focus"]],
             },
-            "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
         },
-        text=[
-            f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-            for c, v in zip(d["colour"], d["value"], strict=True)
-        ],
+        text=_quartile_labels(d, unit),
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>",
@@ -354,14 +350,8 @@ def units_figure(
         y=d["title"].map(esc),
         orientation="h",
         showlegend=False,
-        marker={
-            "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
-            "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
-        },
-        text=[
-            f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-            for c, v in zip(d["colour"], d["value"], strict=True)
-        ],
+        marker=_quartile_marker(d["colour"]),
+        text=_quartile_labels(d, unit),
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>",
@@ -403,6 +393,23 @@ def _wrapped(notes: list[str], width: int = 120, most: int = 10) -> list[str]:
     return lines if len(lines) <= most else [*lines[: most - 1], "…"]
 
 
+def _quartile_marker(colours: pd.Series) -> dict:
+    """Bar fill by quartile: its colour and its pattern (so print and colour-blind readers
+    tell them apart too)."""
+    return {
+        "color": [COLOURS.get(c, COLOURS["grey"]) for c in colours],
+        "pattern": {"shape": [_pattern(c) for c in colours]},
+    }
+
+
+def _quartile_labels(rows: pd.DataFrame, unit: str) -> list[str]:
+    """The bar labels: the quartile's icon and the value ("▲ 93 %")."""
+    return [
+        f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+        for c, v in zip(rows["colour"], rows["value"], strict=True)
+    ]
+
+
 def _pattern(colour: str) -> str:
     """A fill pattern per quartile, so the bars differ in print and for colour-blind readers."""
     return {"green": "", "yellow": ".", "red": "x", "grey": "-", "neutral": "/"}.get(colour, "")
@@ -427,14 +434,8 @@ def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> g
         y=d["label"].map(esc),
         orientation="h",
         name=esc(name),
-        marker={
-            "color": [COLOURS.get(c, COLOURS["grey"]) for c in d["colour"]],
-            "pattern": {"shape": [_pattern(c) for c in d["colour"]]},
-        },
-        text=[
-            f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
-            for c, v in zip(d["colour"], d["value"], strict=True)
-        ],
+        marker=_quartile_marker(d["colour"]),
+        text=_quartile_labels(d, unit),
         textposition="outside",
         cliponaxis=False,
     )
