@@ -106,7 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--ar", type=int, help="year (default: the latest with data)")
     export.add_argument("--area", action="append", help="area id; repeat for several (default all)")
     export.add_argument("--format", default="png", help="png,png-tryck,svg,pdf (comma-separated)")
-    export.add_argument("--out", required=True, type=Path, help="directory to write (replaced)")
+    export.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="new or empty directory, or one with an earlier export (replaced whole)",
+    )
     export.add_argument("--data", help=f"store directory (default: ${DATA_ENV} or the snapshot)")
     export.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     export.add_argument("--local", type=Path, help="folder of own measures and targets")
@@ -144,10 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .config import load_config
     from .factory import create_app
     from .security import check_frame_ancestors
-    from .store import load_store
+    from .startup import load_checked
 
     settings = Settings(
         data=_data_dir(args.data),
@@ -157,10 +161,9 @@ def _serve(args: argparse.Namespace) -> int:
         reload_seconds=args.reload_check,
         local=_local_dir(args.local, None),
     )
-    # Load both here first, so that a bad store or config is one clear message, also in
-    # production before any worker starts.
-    config = load_config(settings.config)
-    store = load_store(settings.data)
+    # Load and check here first, so that a bad store, config or local folder is one clear
+    # message, also in production before any worker starts.
+    store, config = load_checked(settings.data, settings.config, settings.local_folder)
     summary = store.summary()
     log.info(
         "Data: %s (%s, hämtad %s): %d nyckeltal, %d kommuner, %d enheter",
@@ -258,15 +261,15 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .config import load_config
     from .export import export_all
     from .local import load_local
     from .service import IndicatorService
-    from .store import load_store
+    from .startup import load_checked
 
-    data, config = _data_dir(args.data), load_config(args.config)
-    store = load_store(data)
-    local = load_local(_local_dir(args.local, data), config, store)
+    data = _data_dir(args.data)
+    local_dir = _local_dir(args.local, data)
+    store, config = load_checked(data, args.config, local_dir)
+    local = load_local(local_dir, config, store)
     for name, why in local.rejected.items():
         print(f"kvalitetsvisaren: {name} används inte: {why}", file=sys.stderr)
     svc = IndicatorService(store, config, local=local)

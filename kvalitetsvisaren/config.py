@@ -316,8 +316,11 @@ def _read_yaml(path: str) -> Any:
         ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(path, [("(file)", f"not UTF-8 text: {exc.reason}")]) from exc
-    loader = _UniqueKeyLoader(text)
     root = None
+    try:
+        loader = _UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, [("(file)", f"not valid YAML: {exc}")]) from None
     try:
         root = loader.get_single_node()
         return None if root is None else loader.construct_document(root)

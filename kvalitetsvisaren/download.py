@@ -7,12 +7,12 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from flask import Response, abort, request
+from flask import Response, request
 
 from . import charts, export
 from .runtime import get_service
 from .service import UnknownError
-from .urls import BadParameter, parse_params
+from .viewstate import Explanation, read_export
 
 log = logging.getLogger("kvalitetsvisaren.export")
 FORMATS = [*export.IMAGE_FORMATS, *export.DATA_FORMATS]
@@ -32,37 +32,39 @@ def export_url(kind: str, params: dict[str, str], fmt: str) -> str:
 
 
 def serve(kind: str) -> Response:
-    """The Flask view. Bad parameters get a Swedish 404/400 text, never a traceback."""
+    """The Flask view. The parameters are read exactly as the page the chart is on reads
+    them (viewstate); anything else gets the Swedish explanation as text, never a traceback."""
     svc = get_service()
-    args = request.args.to_dict()
-    fmt = args.pop("format", "png")
+    wanted = read_export(svc, kind, request.args.to_dict(flat=False), FORMATS)
+    if isinstance(wanted, Explanation):
+        log.warning("Bad export request %s %s: %s", kind, request.args.to_dict(), wanted.message)
+        return _explained(wanted)
+    p, fmt = wanted.view.params, wanted.format
     try:
-        p = parse_params(
-            svc.config.default_municipality,
-            svc.years()[0],
-            args.get("kommun"),
-            args.get("ar"),
-            args.get("grupp"),
-        )
-        args |= {"kommun": p.kommun, "ar": str(p.ar)}
         if kind == "en-sida":
-            name, body = export.onepager(svc, args.get("area", ""), p.kommun, p.ar)
+            name, body = export.onepager(svc, wanted.view.area or "", p.kommun, p.ar)
             return _file(body, name, "application/pdf")
-        if fmt not in FORMATS:
-            raise export.ExportError(f"Formatet {fmt!r} finns inte; välj bland {FORMATS}.")
-        chart = charts.build(svc, kind, args)
-        if chart is None:
-            abort(_text(404, "Diagrammet har inget att visa för det här valet."))
-        fetched = svc.store.meta.get("fetched_at")
-        body = (
-            export.image(chart, fmt, fetched)
-            if fmt in export.IMAGE_FORMATS
-            else export.data_file(chart, fmt, fetched)
-        )
-        return _file(body, export.filename(chart, fmt), export.mime_type(fmt))
-    except (UnknownError, BadParameter, export.ExportError) as exc:
-        log.warning("Bad export request %s %s: %s", kind, request.args.to_dict(), exc)
-        abort(_text(404 if isinstance(exc, UnknownError) else 400, str(exc)))
+        chart = charts.build(svc, kind, wanted.chart_params())
+    except UnknownError as exc:  # the boundary checked everything a URL can name
+        log.error("Export %s failed although its parameters were valid: %s", kind, exc)
+        return _explained(Explanation(str(exc), status=404))
+    if chart is None:
+        return _explained(Explanation("Diagrammet har inget att visa för det här valet."))
+    fetched = svc.store.meta.get("fetched_at")
+    body = (
+        export.image(chart, fmt, fetched)
+        if fmt in export.IMAGE_FORMATS
+        else export.data_file(chart, fmt, fetched)
+    )
+    return _file(body, export.filename(chart, fmt), export.mime_type(fmt))
+
+
+def _explained(why: Explanation) -> Response:
+    links = "".join(f"\n- {text}: {href}" for text, href in why.links)
+    more = f"\nDu kan gå vidare härifrån:{links}" if links else ""
+    return Response(
+        f"Kvalitetsvisaren: {why.message}{more}\n", status=why.status, mimetype="text/plain"
+    )
 
 
 def _file(body: bytes, name: str, mime: str) -> Response:
@@ -71,7 +73,3 @@ def _file(body: bytes, name: str, mime: str) -> Response:
         response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _text(status: int, message: str) -> Response:
-    return Response(f"Kvalitetsvisaren: {message}\n", status=status, mimetype="text/plain")

@@ -42,6 +42,7 @@ DATA_FORMATS = {  # name: (file suffix, MIME type)
     "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "txt": ("_alt-text.txt", "text/plain; charset=utf-8"),
 }
+MANIFEST_MARK = "kvalitetsvisaren export"  # tells an earlier export of ours (check_output_folder)
 _KOPTS = "The kopts argument is ignored if using a server"
 _kaleido_lock = threading.Lock()
 _kaleido_started = False
@@ -278,6 +279,7 @@ def export_all(
     """Every chart of the areas as images in `formats` plus CSV, Excel and alt text, an A4
     one-pager per area, and manifest.json listing every file. Checks everything first and
     writes into a temporary directory swapped in when complete: nothing half-written is left."""
+    check_output_folder(Path(out))
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in IMAGE_FORMATS]
     if unknown or not formats:
@@ -323,6 +325,7 @@ def export_all(
         (tmp / "manifest.json").write_text(
             json.dumps(
                 {
+                    "skapad_av": MANIFEST_MARK,
                     "kommun": municipality,
                     "namn": name,
                     "ar": year,
@@ -342,6 +345,49 @@ def export_all(
     path = write_directory(out, write)
     files = sum(1 for p in path.iterdir() if p.is_file())
     return ExportResult(path, files, len(todo))
+
+
+def check_output_folder(out: Path) -> None:
+    """The batch replaces `out` whole: allowed for a new or empty folder, or an earlier
+    export of ours (its manifest lists every file in it). Anything else would lose files the
+    export did not write, so it is refused (ExportError, Swedish)."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise ExportError(f"{out} finns redan och är ingen mapp; välj en ny eller tom mapp.")
+    present = sorted(p.name for p in out.iterdir())
+    if not present:
+        return
+    ours = _files_of_export(out / "manifest.json")
+    foreign = [name for name in present if name not in ours]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (
+            f" och {len(foreign) - 3} till" if len(foreign) > 3 else ""
+        )
+        raise ExportError(
+            f"Mappen {out} innehåller filer som exporten inte har skrivit ({shown}); inget "
+            "ändrades. Välj en ny eller tom mapp, eller en mapp med en tidigare export."
+        )
+
+
+def _files_of_export(manifest: Path) -> set[str]:
+    """The files an earlier export of ours wrote (manifest.json included); none if `manifest`
+    is missing or not ours."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(data, dict) or data.get("skapad_av") != MANIFEST_MARK:
+        return set()
+    files = {"manifest.json"}
+    for entry in data.get("diagram", []):
+        listed = entry.get("filer", {}) if isinstance(entry, dict) else {}
+        files |= (
+            {f for f in listed.values() if isinstance(f, str)}
+            if isinstance(listed, dict)
+            else set()
+        )
+    return files
 
 
 def _write(directory: Path, file: str, content: bytes) -> str:

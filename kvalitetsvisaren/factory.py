@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from dash import Dash
+from dash import Dash, State
 from flask import Response, jsonify, redirect, request
 
-from . import download, response_cache, security, shell
+from . import download, http_checks, ids, pagekit, response_cache, security, shell
 from .config import AppConfig
 from .freshness import DEFAULT_MAX_AGE_DAYS
 from .local import load_local
-from .own_measures import template_csv
+from .own_measures import MAX_BYTES, template_csv
 from .paths import ASSETS
 from .runtime import Runtime, get_runtime, get_service, install
 from .service import IndicatorService
@@ -23,6 +23,24 @@ from .urls import Params, overview_url
 PAGES = Path(__file__).parent / "pages"
 log = logging.getLogger("kvalitetsvisaren")
 CACHE = response_cache.ResponseCache()  # per process (each gunicorn worker has its own)
+# Callbacks that only show a view (pure functions of their request and the data served): the
+# response cache keeps their answers and no others (an upload's check or save, navigation).
+CACHEABLE_OUTPUTS = frozenset(
+    {
+        "_pages_content",
+        "_pages_store",
+        ids.OVERVIEW_CONTENT,
+        ids.AREA_CONTENT,
+        ids.KPI_CONTENT,
+        ids.KPI_GROUP_CONTENT,
+        ids.KPI_MORE,
+        ids.UNITS_CONTENT,
+        ids.OWN_CONTENT,
+    }
+)
+# The largest request: an upload of MAX_BYTES as base64 (4/3) in a callback body, with room
+# for the JSON around it. Flask refuses a larger body (413) before anyone reads it.
+MAX_REQUEST_BYTES = MAX_BYTES * 4 // 3 + 1024 * 1024
 
 
 def create_app(
@@ -72,13 +90,22 @@ def create_app(
         title="Kvalitetsvisaren",
         update_title=None,
         serve_locally=True,  # every script from our origin: the CSP allows nothing else
+        on_error=pagekit.callback_failed,  # the last resort: never a blank page
+        # the real location, besides Dash's merge of path variables and query (pagekit)
+        routing_callback_inputs={
+            pagekit.LOCATION_PATH: State("_pages_location", "pathname"),
+            pagekit.LOCATION_SEARCH: State("_pages_location", "search"),
+        },
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="sv">', 1)
     app.layout = shell.layout
     server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    server.before_request(http_checks.guard_callbacks(lambda: app.callback_map))
     server.before_request(_pick_up_new_data)
     server.before_request(_home_to_overview)
-    response_cache.install(server, CACHE, _answer_depends_on)
+    response_cache.install(server, CACHE, _answer_depends_on, CACHEABLE_OUTPUTS)
+    server.after_request(http_checks.page_status)
     server.add_url_rule("/export/<kind>", "export", download.serve)
     server.add_url_rule("/healthz", "healthz", _healthz)
     server.add_url_rule("/ladda-upp/mall.csv", "template", _template)

@@ -1,133 +1,124 @@
-"""What every page shares: reading and checking its URL, the skeleton its layout returns, and
-turning a bad URL into the Swedish explanation page (logged, never a traceback)."""
+"""What every page shares: its layout (header, a main region its content callback fills, the
+view state in a Store) built from the URL through the one boundary (viewstate), the Swedish
+explanation page for a URL that names no view, and the last-resort answer for a callback that
+fails anyway (logged, never a blank page)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs
 
+import dash
 from dash import dcc, html
+from dash.exceptions import PreventUpdate
 
 from . import views
 from .components import explanation, source_line
 from .response_cache import dont_cache
 from .runtime import get_runtime, get_service
-from .service import IndicatorService, UnknownError
-from .urls import BadParameter, Params, overview_url, parse_params
+from .service import IndicatorService
+from .urls import Params, overview_url
+from .viewstate import (
+    OVERVIEW,
+    UPLOAD,
+    Explanation,
+    View,
+    example_segments,
+    match_path,
+    read_view,
+)
 
 log = logging.getLogger("kvalitetsvisaren.pages")
+LEVELS = {"overview": "1", "area": "2", "kpi": "2:2", "units": "2:3", "own": "2", "upload": ""}
+# The router passes the real location besides Dash's merge of path variables and query (where
+# a query parameter named like a path variable would replace it): see factory.create_app.
+LOCATION_PATH, LOCATION_SEARCH = "location_path", "location_search"
+ERROR_MESSAGE = (
+    "Ett fel uppstod när sidan skulle visas. Felet är loggat; försök igen eller välj en annan vy."
+)
 
 
-def read(
-    svc: IndicatorService,
-    raw: dict[str, Any],
-    *,
-    unit_level: bool = False,
-    area: str | None = None,
-    extra_years: list[int] | None = None,
-) -> Params:
-    """Parse the query and check that it names things the data has (`extra_years`: years of
-    an own measure, besides the national ones). Raises BadParameter or UnknownError with a
-    Swedish message."""
-    fields = ("kommun", "ar", "grupp", "enhet", "omrade")
-    p = parse_params(
-        svc.config.default_municipality, svc.years()[0], **{k: raw.get(k) for k in fields}
-    )
-    svc.check_municipality(p.kommun)
-    allowed = set(svc.years())
-    if unit_level and area:
-        allowed |= set(svc.unit_years(area))
-    allowed |= set(extra_years or ())
-    if p.ar not in allowed:
-        raise BadParameter(
-            f"Det finns inga uppgifter för år {p.ar}. Välj ett år mellan {min(allowed)} och "
-            f"{max(allowed)}."
-        )
-    return p
-
-
-def skeleton(
-    *,
-    level: str,
-    path: str,
-    raw: dict[str, Any],
-    params_id: str,
+def page(
+    route: str,
+    arguments: Mapping[str, Any],
     content: list,
-    unit_level: bool = False,
-    area: str | None = None,
-    kpi: str | None = None,
-    check: Callable[[IndicatorService, Params], str | None] | None = None,
-    extra_years: list[int] | None = None,
+    params_id: str,
+    *,
+    segment_id: str | None = None,
 ) -> html.Div:
-    """The page: header, a main region whose content the page's callback fills, and the
-    checked parameters in a Store. A bad URL gets the explanation page instead."""
+    """A page's layout for the URL: the view's skeleton, or the explanation (with the page's
+    component ids kept, hidden: its callbacks refer to them). `segment_id`: a Store for the
+    view's path segment (area, KPI or own measure), as its content callback takes it."""
     svc = get_service()
-    # Dash Pages passes path segments as they came, percent-encoded: name them as typed
-    area = unquote(area) if area else area
-    kpi = unquote(kpi) if kpi else kpi
-    try:
-        if area is not None:
-            svc.area(area)
-        if kpi is not None:
-            svc.check_kpi(kpi)
-        p = read(svc, raw, unit_level=unit_level, area=area, extra_years=extra_years)
-        unit_title = check(svc, p) if check else None
-    except (BadParameter, UnknownError) as exc:
-        log.warning("Bad URL %s %s: %s", path, raw, exc)
-        return bad_url_page(svc, str(exc))
-    years = None
-    if (unit_level and area) or extra_years:
-        more = set(svc.unit_years(area)) if (unit_level and area) else set()
-        years = sorted(set(svc.years()) | more | set(extra_years or ()), reverse=True)
+    segments, query = location(route, arguments)
+    view = read_view(svc, route, segments, query)
+    stores = []
+    if segment_id is not None:
+        value = next(iter(view.segments().values()), None) if isinstance(view, View) else None
+        stores.append(dcc.Store(id=segment_id, data=value))
+    if isinstance(view, Explanation):
+        if arguments:  # (without any, Dash builds its validation layout)
+            log.warning("Bad URL %s %s %s: %s", route, segments, query, view.message)
+        hidden = html.Div([*content, *stores, dcc.Store(id=params_id)], hidden=True)
+        return html.Div([explanation_page(svc, view), hidden])
+    return skeleton(svc, view, [*content, *stores], params_id)
+
+
+def location(route: str, arguments: Mapping[str, Any]) -> tuple[dict, dict]:
+    """Path segments and query: from the real location when the router gives it, else from
+    the keyword arguments (a direct call, e.g. Dash's validation layout or a test)."""
+    if not arguments:  # Dash's validation layout: the page's example
+        return example_segments(get_service(), route), {}
+    path, search = arguments.get(LOCATION_PATH), arguments.get(LOCATION_SEARCH)
+    if isinstance(path, str):
+        matched = match_path(path)
+        segments = matched[1] if matched and matched[0] == route else {}
+        query = parse_qs(search[1:], keep_blank_values=True) if isinstance(search, str) else {}
+        return segments, query
+    names = {"area", "kpi", "matt"}
+    rest = {k: v for k, v in arguments.items() if k not in (LOCATION_PATH, LOCATION_SEARCH)}
+    return (
+        {k: v for k, v in rest.items() if k in names},
+        {k: v for k, v in rest.items() if k not in names},
+    )
+
+
+def skeleton(svc: IndicatorService, view: View, content: list, params_id: str) -> html.Div:
+    """The page: header, the main region its callback fills, and the view state in a Store."""
+    p = view.params
+    header = views.header(
+        svc,
+        p,
+        level=LEVELS[view.route],
+        path=view.path,
+        area=view.area if view.route != OVERVIEW and view.route != UPLOAD else None,
+        kpi=view.kpi,
+        unit_title=view.unit_title,
+        years=list(view.years),
+        query=view.query(),
+    )
+    vintage = svc.store.meta.get("fetched_at")
     return html.Div(
         [
-            views.header(
-                svc,
-                p,
-                level=level,
-                path=path,
-                area=area,
-                kpi=kpi,
-                unit_title=unit_title,
-                years=years,
-            ),
+            header,
             *stale_banner(),
-            html.Main(
-                [*content, source_line(p.ar, svc.store.meta.get("fetched_at"))],
-                id="main",
-                tabIndex="-1",
-            ),
-            dcc.Store(id=params_id, data=p.__dict__),
+            html.Main([*content, source_line(p.ar, vintage)], id="main", tabIndex="-1"),
+            dcc.Store(id=params_id, data=view.query()),
         ]
     )
 
 
-def check_unit(svc: IndicatorService, area: str, p: Params) -> str | None:
-    """A unit must exist, belong to the municipality and be of the area's kind."""
-    if not p.enhet:
-        return None
-    unit = svc.unit(p.enhet)
-    if unit["municipality_id"] != p.kommun or unit["area"] != area:
-        raise UnknownError(
-            f"Enheten {p.enhet!r} hör inte till {svc.area(area).label.lower()} i "
-            f"{svc.names.get(p.kommun, p.kommun)}."
-        )
-    return unit["title"]
-
-
-def bad_url_page(svc: IndicatorService, message: str) -> html.Div:
+def explanation_page(svc: IndicatorService, why: Explanation) -> html.Div:
+    """The Swedish page for a URL that names no view: what is wrong, where to go instead."""
     p = Params(svc.config.default_municipality, svc.years()[0])
-    name = svc.names.get(p.kommun, p.kommun)
+    links = list(why.links) or [(f"Översikten för {svc.names[p.kommun]} {p.ar}", overview_url(p))]
     return html.Div(
         [
-            views.header(svc, p, level="", path="/oversikt"),
+            views.header(svc, p, level="", path="/oversikt", query={}),
             *stale_banner(),
-            html.Main(
-                explanation(message, [(f"Översikten för {name} {p.ar}", overview_url(p))]),
-                id="main",
-            ),
+            html.Main(explanation(why.message, links), id="main", **{"data-status": why.status}),
         ]
     )
 
@@ -140,21 +131,48 @@ def stale_banner() -> list[html.P]:
     return [html.P(["⚠ ", text], className="stale-banner", role="status", id="stale-banner")]
 
 
-def render(build: Callable[[IndicatorService, Params], Any], data: dict[str, Any] | None) -> Any:
-    """Run a page's view builder for the checked parameters; an unknown thing the layout did
-    not catch still becomes an explanation, not a traceback."""
+def render(
+    route: str,
+    data: Any,
+    build: Callable[[IndicatorService, View], Any],
+    *,
+    segment: tuple[str, Any] | None = None,
+    outputs: int = 1,
+) -> Any:
+    """A page's content callback: the stored view state read again through the boundary, then
+    the view builder. An explanation fills the first output (the others are emptied)."""
+    if data is None:  # the hidden skeleton of an explanation page
+        raise PreventUpdate
     svc = get_service()
-    p = Params(**(data or {"kommun": svc.config.default_municipality, "ar": svc.years()[0]}))
-    try:
-        return build(svc, p)
-    except UnknownError as exc:
-        log.warning("Cannot render %s: %s", p, exc)
-        return explanation(str(exc), [("Till översikten", overview_url(p))])
-    except Exception:  # a bug must cost the reader one view, not the page: log it whole
-        log.exception("Failed to render %s", p)
-        dont_cache()
-        return explanation(
-            "Ett fel uppstod när sidan skulle visas. Felet är loggat; försök igen eller välj en "
-            "annan vy.",
-            [("Till översikten", overview_url(p))],
-        )
+    segments = dict([segment]) if segment else {}
+    view = read_view(svc, route, segments, data if isinstance(data, dict) else {"": data})
+    if isinstance(view, Explanation):
+        log.warning("Bad view state %s %s: %s", route, data, view.message)
+        shown = explanation(view.message, list(view.links))
+        return shown if outputs == 1 else (shown, *([[]] * (outputs - 1)))
+    return build(svc, view)
+
+
+def callback_failed(error: Exception) -> Any:
+    """The last resort (Dash's on_error): a callback that raised anyway answers with the
+    explanation where it fills content and changes nothing else; the error is logged whole
+    and the answer is never cached."""
+    dont_cache()
+    outputs = dash.callback_context.outputs_list
+    log.error("Callback %s failed", outputs, exc_info=error)
+    svc = get_service()
+    p = Params(svc.config.default_municipality, svc.years()[0])
+    back = [(f"Översikten för {svc.names[p.kommun]} {p.ar}", overview_url(p))]
+
+    def answer(output: dict[str, Any]) -> Any:
+        if output.get("id") == "_pages_content":
+            return explanation_page(svc, Explanation(ERROR_MESSAGE, tuple(back), 500))
+        if output.get("id") == "_pages_store":
+            return {"title": "Sidan kunde inte visas – Kvalitetsvisaren"}
+        if output.get("property") == "children":
+            return explanation(ERROR_MESSAGE, back)
+        return dash.no_update
+
+    if isinstance(outputs, list):
+        return [answer(o) for o in outputs]
+    return answer(outputs)

@@ -80,7 +80,8 @@ def unit_quartiles(
             rank_within(part, "ou_id", units, higher_is_better).assign(unit_type=unit_type)
         )
     if not parts:
-        return pd.DataFrame(columns=["kpi", "ou_id", "year", "value", "n", "rank", "colour"])
+        columns = ["kpi", "ou_id", "year", "value", "n", "rank", "colour", "better", "worse"]
+        return pd.DataFrame(columns=[*columns, "score", "unit_type"])
     out = pd.concat(parts, ignore_index=True)
     out["ou_id"] = out["ou_id"].astype(str)
     return out

@@ -1,7 +1,10 @@
 """Answers repeated Dash callback requests from memory.
 
-Every callback of the app is a pure function of its inputs and the data served: the same
-request body against the same data version gets the same answer. On a publication day most
+The callbacks that only show a view are pure functions of their inputs and the data served:
+the same request body against the same data version gets the same answer. Only those, named
+by an explicit allow-list of output ids, are kept; a callback with a side effect (saving an
+upload) or one that answers about the world outside the data is never answered from
+memory. On a publication day most
 readers look at the same few views of their own municipality, so each worker keeps recent
 answers (bounded in bytes, least recently used dropped first) and skips Dash, pandas, plotly
 and JSON encoding for repeats. The key includes the data version and the freshness banner, so
@@ -66,13 +69,29 @@ def dont_cache() -> None:
     g.response_cache_key = None
 
 
-def install(server: Flask, cache: ResponseCache, state: Callable[[], str]) -> None:
-    """Serve callback answers from `cache`. `state()` names what else an answer depends on
-    (data version, banner); it is part of the key."""
+def output_ids(body: object) -> set[str] | None:
+    """The component ids of the callback a request names (by its "output", which is what Dash
+    dispatches on: "a.children" or "..a.children...b.data.."); None if it names none."""
+    output = body.get("output") if isinstance(body, dict) else None
+    if not isinstance(output, str) or not output:
+        return None
+    parts = output.removeprefix("..").removesuffix("..").split("...")
+    return {part.rsplit(".", 1)[0] for part in parts}
+
+
+def install(
+    server: Flask, cache: ResponseCache, state: Callable[[], str], cacheable: frozenset[str]
+) -> None:
+    """Serve the answers of callbacks whose every output id is in `cacheable` from `cache`.
+    `state()` names what else an answer depends on (data version, banner); it is part of the
+    key."""
 
     @server.before_request
     def _answer_from_cache() -> Response | None:
         if request.method != "POST" or request.path != DASH_UPDATE:
+            return None
+        written = output_ids(request.get_json(silent=True))
+        if written is None or not written <= cacheable:
             return None
         digest = hashlib.sha256(request.get_data()).hexdigest()
         key = f"{state()}\x00{digest}"

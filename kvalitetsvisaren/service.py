@@ -177,6 +177,18 @@ class IndicatorService:
         self._unit_table = functools.lru_cache(maxsize=1024)(self._build_unit_table)
         self._unit_kpis = functools.lru_cache(maxsize=64)(self._find_unit_kpis)
         self.peers = peer_groups(store.municipality_groups, store.municipalities)
+        # Asked for by every request (the URL boundary, the header): computed once.
+        has = self.ranked.loc[self.ranked["value"].notna(), "year"]
+        self._years = tuple(sorted(has.unique().tolist(), reverse=True))
+        if not self._years:
+            raise ValueError("the store has no values for the configured KPIs")
+        u = self.units[self.units["value"].notna()]
+        self._unit_years = {
+            t: tuple(sorted(part["year"].unique().tolist(), reverse=True))
+            for t, part in u.groupby("unit_type")
+        }
+        self._ou_ids = {i.upper(): i for i in store.ous["id"]}
+        self._ous = store.ous.set_index("id")
 
     def with_local(self, local: LocalData) -> IndicatorService:
         """This service with another local layer (own measures, targets): the national
@@ -194,13 +206,16 @@ class IndicatorService:
 
     def years(self) -> list[int]:
         """Years with municipality values for the configured KPIs, newest first."""
-        has = self.ranked[self.ranked["value"].notna()]
-        return sorted(has["year"].unique().tolist(), reverse=True)
+        return list(self._years)
 
     def unit_years(self, area: str) -> list[int]:
-        prefix = self.area(area).ou_prefix
-        has = self.units[(self.units["unit_type"] == prefix) & self.units["value"].notna()]
-        return sorted(has["year"].unique().tolist(), reverse=True)
+        """Years with unit values for the area's kind of unit, newest first (maybe none)."""
+        return list(self._unit_years.get(self.area(area).ou_prefix, ()))
+
+    def find_unit(self, ou_id: str) -> dict[str, Any] | None:
+        """The unit (as `unit`) whose id is `ou_id` in any letter case, or None."""
+        found = self._ou_ids.get(ou_id.upper())
+        return None if found is None else self.unit(found)
 
     def national_year(self, year: int) -> int:
         """The year to show at levels 1-2:2 for `year`: itself if it has municipality data,
@@ -542,10 +557,9 @@ class IndicatorService:
 
     def unit(self, ou_id: str) -> dict[str, Any]:
         """id, title, municipality_id and the area of a unit."""
-        ous = self.store.ous.set_index("id")
-        if ou_id not in ous.index:
+        if ou_id not in self._ous.index:
             raise UnknownError(f"Enheten {ou_id!r} finns inte.")
-        row = ous.loc[ou_id]
+        row = self._ous.loc[ou_id]
         areas = [a.id for a in self.config.areas if a.ou_prefix == ou_id[:3]]
         return {
             "id": ou_id,
@@ -672,6 +686,14 @@ class IndicatorService:
         m = self.local.measures
         part = m[(m["measure_id"] == measure_id) & (m["municipality_id"] == municipality)]
         return sorted(part["year"].unique().tolist(), reverse=True)
+
+    def own_unit_years(self, area: str, municipality: str) -> list[int]:
+        """Years with own-measure values for units of the area in the municipality."""
+        m = self.local.measures
+        if m.empty:
+            return []
+        mine = m[(m["area"] == area) & (m["municipality_id"] == municipality) & m["ou_id"].notna()]
+        return sorted(mine["year"].unique().tolist(), reverse=True)
 
     def own_measures_of_unit(self, ou_id: str) -> list[str]:
         """Own measure ids with values for the unit, in file order."""

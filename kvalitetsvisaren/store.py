@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError, field_validator
 
 from .atomic import write_directory
 from .kolada.frames import (
@@ -98,8 +99,37 @@ def make_store(tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> Store:
     return Store(**typed, meta=dict(meta))
 
 
+# Tables a store cannot be served without (units and groups may be absent: a store without
+# unit data serves levels 1-2:2 and says so on 2:3).
+REQUIRED_ROWS = ("kpis", "municipalities", "values")
+
+
+class StoreMeta(BaseModel):
+    """The fields of meta.json that the app reads, with their types (others are kept)."""
+
+    model_config = ConfigDict(extra="allow")
+    format_version: StrictInt
+    version: StrictStr | None = None
+    source: StrictStr | None = None
+    fetched_at: StrictStr | None = None
+    written_at: StrictStr | None = None
+    api_base: StrictStr | None = None
+    parts: dict[StrictStr, dict[StrictStr, Any]] | None = None
+
+    @field_validator("fetched_at", "written_at")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} är inget datum (ÅÅÅÅ-MM-DD)") from None
+        return value
+
+
 def load_store(path: str | os.PathLike[str]) -> Store:
-    """Read a whole store directory. Raises StoreError naming the file that is missing or bad.
+    """Read a whole store directory and check its content. Raises StoreError naming the file
+    (and the field or column) that is missing or bad.
 
     A link to a version is resolved once, so every table comes from the same version even if
     a sync publishes the next one meanwhile."""
@@ -107,32 +137,95 @@ def load_store(path: str | os.PathLike[str]) -> Store:
     meta_path = root / META_FILE
     if not root.is_dir():
         raise StoreError(f"Datakatalogen finns inte: {root}")
+    meta = _read_meta(meta_path)
+    tables = {}
+    for name, columns in TABLES.items():
+        tables[name] = _read_table(root / f"{name}.parquet", name, columns)
+    return Store(**tables, meta=meta, path=root)
+
+
+def _read_meta(meta_path: Path) -> dict[str, Any]:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StoreError(f"{meta_path}: saknas (ofullständigt datalager)") from None
     except (OSError, ValueError) as exc:
         raise StoreError(f"{meta_path}: kan inte läsas: {exc}") from exc
+    if not isinstance(meta, dict):
+        kinds = {
+            list: "en lista",
+            str: "text",
+            int: "ett tal",
+            float: "ett tal",
+            bool: "true/false",
+        }
+        kind = "null" if meta is None else kinds.get(type(meta), type(meta).__name__)
+        raise StoreError(f"{meta_path}: ska vara ett JSON-objekt ({{...}}), inte {kind}")
     if meta.get("format_version") != FORMAT_VERSION:
         raise StoreError(
             f"{meta_path}: format_version {meta.get('format_version')!r}, expected {FORMAT_VERSION}"
         )
-    tables = {}
-    for name, columns in TABLES.items():
-        file = root / f"{name}.parquet"
-        try:
-            frame = pd.read_parquet(file)
-        except FileNotFoundError:
-            raise StoreError(f"{file}: saknas") from None
-        except Exception as exc:  # pyarrow raises several types for a corrupt file
-            raise StoreError(f"{file}: kan inte läsas: {exc}") from exc
-        absent = [c for c in columns if c not in frame.columns]
-        if absent:
-            raise StoreError(f"{file}: saknar kolumnerna {absent}")
-        if name == "municipality_groups":
-            frame = frame.assign(members=frame["members"].map(list))
-        tables[name] = typed_frame(frame, columns)
-    return Store(**tables, meta=meta, path=root)
+    try:
+        StoreMeta.model_validate(meta)
+    except ValidationError as exc:
+        problems = [
+            f"{meta_path}: {'.'.join(map(str, e['loc']))}: {_meta_problem(e)}" for e in exc.errors()
+        ]
+        raise StoreError("\n".join(problems)) from None
+    return meta
+
+
+def _meta_problem(error: Any) -> str:
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    return (
+        f"ska vara {_EXPECTED.get(error['type'], error['type'])}, inte {error.get('input')!r:.60}"
+    )
+
+
+_EXPECTED = {
+    "int_type": "ett heltal",
+    "string_type": "text",
+    "dict_type": "ett objekt",
+    "missing": "angiven",
+}
+
+
+def _read_table(file: Path, name: str, columns: dict[str, str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(file)
+    except FileNotFoundError:
+        raise StoreError(f"{file}: saknas") from None
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise StoreError(f"{file}: kan inte läsas: {exc}") from exc
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise StoreError(f"{file}: saknar kolumnerna {absent}")
+    if name in REQUIRED_ROWS and frame.empty:
+        raise StoreError(f"{file}: tabellen är tom (0 rader); datalagret är ofullständigt")
+    for column, dtype in columns.items():
+        problem = _column_problem(frame[column], dtype)
+        if problem:
+            raise StoreError(f"{file}: kolumnen {column}: {problem}")
+    if name == "municipality_groups":
+        frame = frame.assign(members=frame["members"].map(list))
+    return typed_frame(frame, columns)
+
+
+def _column_problem(column: pd.Series, dtype: str) -> str | None:
+    """Why a stored column cannot be read as its contract type (None if it can)."""
+    if dtype == "str":
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        return None if kind in ("string", "empty") else f"ska vara text, inte {kind}"
+    if dtype in ("float64", "int64", "Int64"):
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            return f"ska vara tal, inte {column.dtype}"
+        if dtype == "int64" and column.isna().any():
+            return "saknar värden (ska vara heltal på varje rad)"
+        whole = column.dropna()
+        if dtype != "float64" and not (whole == whole.round()).all():
+            return "ska vara heltal"
+    return None
 
 
 def write_store(store: Store, dest: str | os.PathLike[str], *, versioned: bool = True) -> Path:

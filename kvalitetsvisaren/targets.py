@@ -391,7 +391,10 @@ def load_targets(
     if text is None:
         return empty_targets()
     known = _known(known_ids, municipalities, ous)
-    loader = _UniqueKeyLoader(text)
+    try:
+        loader = _UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
+    except yaml.YAMLError as exc:
+        raise TargetsError(path, [(None, f"ogiltig YAML: {exc}")]) from None
     try:
         root = _compose(path, loader)
         if root is None:

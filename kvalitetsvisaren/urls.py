@@ -1,27 +1,20 @@
-"""Pure: the URL is the state. Builders for every view's URL and the parsing of its query.
+"""Pure: the URL is the state. Builders for every view's URL (viewstate reads them back).
 
 /oversikt?kommun=0883&ar=2022                       level 1
 /omrade/<area>?kommun=&ar=                          level 2
 /nyckeltal/<kpi>?kommun=&ar=&grupp=&omrade=         level 2:2 (grupp: liknande, lan or ids)
 /enheter/<area>?kommun=&ar=&enhet=                  level 2:3 (enhet: one unit's page)
 /lokalt/<matt>?kommun=&ar=&enhet=                   an own measure (lokal uppgift)
-/lokalt/ladda-upp                                   add own measures (upload)
+/ladda-upp                                          add own measures (upload)
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 OVERVIEW = "/oversikt"
 GROUPS = ("liknande", "lan")
-_MUNICIPALITY = re.compile(r"^\d{4}$")
-_OWN_LIST = re.compile(r"^\d{4}(,\d{4})*$")
-
-
-class BadParameter(ValueError):
-    """A query parameter that is not even well-formed (the message is Swedish)."""
 
 
 @dataclass(frozen=True)
@@ -43,31 +36,6 @@ class Params:
 
     def with_(self, **changes: object) -> Params:
         return replace(self, **changes)
-
-
-def parse_params(
-    default_municipality: str,
-    default_year: int,
-    kommun: str | None = None,
-    ar: str | None = None,
-    grupp: str | None = None,
-    enhet: str | None = None,
-    omrade: str | None = None,
-) -> Params:
-    """Query strings -> Params, with defaults. Raises BadParameter for malformed values (their
-    existence in the data is checked by the service)."""
-    municipality = (kommun or default_municipality).strip()
-    if not _MUNICIPALITY.match(municipality):
-        raise BadParameter(f"Kommunkoden {municipality!r} är inte fyra siffror.")
-    year_text = (ar or str(default_year)).strip()
-    if not year_text.isdigit():
-        raise BadParameter(f"Året {year_text!r} är inte ett årtal.")
-    group = (grupp or "liknande").strip()
-    if group not in GROUPS and not _OWN_LIST.match(group):
-        raise BadParameter(
-            f"Jämförelsegruppen {group!r} ska vara liknande, lan eller kommunkoder med komma."
-        )
-    return Params(municipality, int(year_text), group, enhet or None, omrade or None)
 
 
 def overview_url(p: Params) -> str:

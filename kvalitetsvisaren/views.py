@@ -50,6 +50,7 @@ def header(
     kpi: str | None = None,
     unit_title: str | None = None,
     years: list[int] | None = None,
+    query: dict[str, str] | None = None,
 ) -> html.Header:
     """Pickers, area navigation, the level buttons and the breadcrumbs for this view."""
     national = p.with_(ar=svc.national_year(p.ar))
@@ -59,7 +60,7 @@ def header(
         "1": overview_url(national),
         "2": area_url(here, national),
         "2:2": kpi_url(focus_kpi, national, here),
-        "2:3": units_url(here, p),
+        "2:3": units_view_url(svc, here, p),
     }
     options = [{"label": r.title, "value": r.id} for r in svc.municipality_options().itertuples()]
     year_options = [{"label": str(y), "value": y} for y in (years or svc.years())]
@@ -104,10 +105,18 @@ def header(
                 **{"aria-label": "Nivåer"},
             ),
             _breadcrumbs(svc, national, level, area, kpi, unit_title, p),
-            dcc.Store(id=ids.NAV, data={"path": path, "params": p.__dict__}),
+            dcc.Store(id=ids.NAV, data={"path": path, "params": query or {}}),
         ],
         className="site-header",
     )
+
+
+def units_view_url(svc: IndicatorService, area: str, p: Params) -> str:
+    """Level 2:3 of the area for the same year if it has unit data, else for the latest year
+    that has (a link never lands on a year the unit page does not offer)."""
+    years = svc.unit_years(area)
+    year = p.ar if not years or p.ar in years else years[0]
+    return units_url(area, p.with_(ar=year, enhet=p.enhet if year == p.ar else None))
 
 
 def _current(text: str, current: bool) -> list | str:
@@ -194,7 +203,7 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                     *local_views.own_tiles(svc, area.id, p),
                     dcc.Link(
                         f"Se varje {area.unit_noun} (nivå 2:3)",
-                        href=units_url(area.id, p),
+                        href=units_view_url(svc, area.id, p),
                         className="units-link",
                     ),
                 ],
@@ -313,7 +322,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
         *local_views.own_section(svc, area_id, p),
         dcc.Link(
             f"Se varje {area.unit_noun} (nivå 2:3)",
-            href=units_url(area_id, p),
+            href=units_view_url(svc, area_id, p),
             className="units-link",
         ),
     ]

@@ -90,14 +90,14 @@ def _number(name: str, default: float) -> float:
 
 def create() -> Flask:
     """Load the store and the config and build the app; the Flask server is the WSGI app."""
-    from .config import load_config
     from .factory import create_app
-    from .store import load_store
+    from .startup import load_checked
 
     settings = Settings.from_env()
+    store, config = load_checked(settings.data, settings.config, settings.local_folder)
     app = create_app(
-        load_store(settings.data),
-        load_config(settings.config),
+        store,
+        config,
         store_path=settings.data,
         max_age_days=settings.max_age_days,
         frame_ancestors=settings.frame_ancestors,

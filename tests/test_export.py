@@ -7,6 +7,7 @@ import io
 import json
 import re
 import struct
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -136,10 +137,16 @@ def test_bad_batch_requests_exit_2_and_write_nothing(tmp_path, capsys, args, mes
     assert list(tmp_path.iterdir()) == []
 
 
+def quick_export(out: Path, *extra: str) -> int:
+    return main(["export", "--kommun", VASTERVIK, "--area", "hemtjanst", "--out", str(out),
+                 "--quiet", *extra])  # fmt: skip
+
+
 def test_a_failing_batch_leaves_the_previous_export_untouched(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.png").write_bytes(b"previous export")
+    monkeypatch.setattr(export, "_to_image", lambda fig, fmt, w, h, s: b"previous export")
+    assert quick_export(out) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     calls = {"n": 0}
 
     def fail_on_the_fifth(fig, fmt, w, h, s):
@@ -150,9 +157,29 @@ def test_a_failing_batch_leaves_the_previous_export_untouched(tmp_path, monkeypa
 
     monkeypatch.setattr(export, "_to_image", fail_on_the_fifth)
     with pytest.raises(RuntimeError, match="simulated"):
-        main(["export", "--kommun", VASTERVIK, "--area", "hemtjanst", "--out", str(out), "--quiet"])
+        quick_export(out)
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary left behind
-    assert [p.name for p in out.iterdir()] == ["old.png"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_export_never_deletes_a_file_it_did_not_write(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(export, "_to_image", lambda fig, fmt, w, h, s: b"image")
+    documents = tmp_path / "Dokument"
+    documents.mkdir()
+    (documents / "budget.xlsx").write_bytes(b"the user's own file")
+    assert quick_export(documents) == 2
+    err = capsys.readouterr().err
+    assert "innehåller filer som exporten inte har skrivit (budget.xlsx)" in err
+    assert [p.name for p in documents.iterdir()] == ["budget.xlsx"]
+    assert (documents / "budget.xlsx").read_bytes() == b"the user's own file"
+    # an earlier export of ours may be replaced, but not once a foreign file sits in it
+    out = tmp_path / "export"
+    assert quick_export(out) == 0 and quick_export(out) == 0
+    (out / "anteckningar.txt").write_text("mine")
+    assert quick_export(out) == 2 and (out / "anteckningar.txt").read_text() == "mine"
+    plain_file = tmp_path / "fil.txt"
+    plain_file.write_text("x")
+    assert quick_export(plain_file) == 2 and plain_file.read_text() == "x"
 
 
 def test_download_route_serves_named_files(chromium, dash_app):
@@ -173,11 +200,11 @@ def test_download_route_serves_named_files(chromium, dash_app):
 @pytest.mark.parametrize(
     ("url", "status", "message"),
     [
-        ("/export/kaka?kommun=0883&ar=2022", 404, "Diagramtypen 'kaka' finns inte."),
-        ("/export/spridning?kpi=U21468&kommun=0883&ar=2022&format=gif", 400, "'gif'"),
-        ("/export/spridning?kpi=N99999&kommun=0883&ar=2022", 404, "Nyckeltalet 'N99999'"),
-        ("/export/spridning?kommun=0883&ar=2022", 404, "Parametern 'kpi' saknas"),
-        ("/export/spridning?kpi=U21468&kommun=<b>&ar=2022", 400, "inte fyra siffror"),
+        ("/export/kaka?kommun=0883&ar=2022", 404, "Diagramtypen ”kaka” finns inte."),
+        ("/export/spridning?kpi=U21468&kommun=0883&ar=2022&format=gif", 400, "”gif”"),
+        ("/export/spridning?kpi=N99999&kommun=0883&ar=2022", 404, "Nyckeltalet ”N99999”"),
+        ("/export/spridning?kommun=0883&ar=2022", 400, "behöver parametern kpi"),
+        ("/export/spridning?kpi=U21468&kommun=<b>&ar=2022", 400, "ska vara fyra siffror"),
     ],
 )
 def test_bad_download_requests_get_a_swedish_message(dash_app, url, status, message):

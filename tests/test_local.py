@@ -245,7 +245,7 @@ def test_upload_checks_then_saves_with_the_key_synthetic(local_app, folder, monk
         context_value.set(
             AttributeDict(triggered_inputs=[{"prop_id": f"{trigger}.n_clicks", "value": 1}])
         )
-        return as_json(page.check_or_save(contents, 1, name, key))
+        return as_json(page.check_or_save({"contents": contents, "filename": name}, 1, key))
 
     new = OWN_FILE.replace("egen-nojd", "ny-enkat").replace(";2021;", ";2019;")
     checked = call(upload("ny.csv", new.encode()), "ny.csv", None, ids.UPLOAD)

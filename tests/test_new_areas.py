@@ -16,7 +16,7 @@ import pytest
 from kvalitetsvisaren.config import load_config
 from kvalitetsvisaren.service import IndicatorService
 from kvalitetsvisaren.store import load_store
-from kvalitetsvisaren.testing.dash_session import DashSession, texts
+from kvalitetsvisaren.testing.dash_session import ClientSession, texts
 
 VASTERVIK = "0883"
 ERRORS = ("Sidan kunde inte visas", "Ett fel uppstod", "finns inte", "Traceback")
@@ -258,40 +258,6 @@ def test_gymnasieskola_units_have_the_unit_level_kpis(svc, store):
 
 
 # --- (d) the pages over HTTP ----------------------------------------------------------------
-
-
-class _Response:
-    def __init__(self, response: Any) -> None:
-        self.status_code = response.status_code
-        self._json = response.get_json(silent=True)
-
-    def json(self) -> Any:
-        return self._json
-
-
-class _Http:
-    """The two calls DashSession makes, answered by the Flask test client."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def get(self, url: str, timeout: float | None = None) -> _Response:
-        return _Response(self.client.get(url))
-
-    def post(self, url: str, json: Any = None, timeout: float | None = None) -> _Response:
-        return _Response(self.client.post(url, json=json))
-
-
-class ClientSession(DashSession):
-    """A reader's page views (page, layout, dependencies, Pages callback, content callbacks)
-    through the Flask test client instead of a server."""
-
-    def __init__(self, client: Any) -> None:
-        self.origin, self.timeout, self._dependencies = "", 30.0, None
-        self.http = _Http(client)
-
-    def close(self) -> None:
-        pass
 
 
 def shown(dash_app, target: str) -> str:

@@ -151,20 +151,23 @@ def test_unit_page_and_its_checks(pages):
     other = pages["units"].layout(
         area="grundskola", kommun="0180", ar="2024", enhet="V15E088302801"
     )
-    assert "Enheten 'V15E088302801' hör inte till grundskola i Stockholm." in text(other)
+    assert (
+        "Enheten Ankarsrums skola 7-9 (V15E088302801) hör inte till grundskola i Stockholm."
+        in text(other)
+    )
 
 
 @pytest.mark.parametrize(
     ("page", "kwargs", "message"),
     [
-        ("overview", {"kommun": "9999", "ar": "2022"}, "Kommunen '9999' finns inte."),
-        ("overview", {"kommun": "0883", "ar": "1999"}, "Det finns inga uppgifter för år 1999."),
-        ("overview", {"kommun": "0883", "ar": "tjugo"}, "Året 'tjugo' är inte ett årtal."),
-        ("overview", {"kommun": "<script>", "ar": "2022"}, "är inte fyra siffror"),
-        ("area", {"area": "fritidshem", "kommun": "0883"}, "Området 'fritidshem' finns inte."),
-        ("kpi", {"kpi": "N99999", "kommun": "0883"}, "Nyckeltalet 'N99999' ingår inte"),
-        ("units", {"area": "hemtjanst", "enhet": "V21E0"}, "Enheten 'V21E0' finns inte."),
-        ("kpi", {"kpi": "U21468", "grupp": "alla"}, "Jämförelsegruppen 'alla'"),
+        ("overview", {"kommun": "9999", "ar": "2022"}, "Det finns ingen kommun med koden 9999."),
+        ("overview", {"kommun": "0883", "ar": "1999"}, "Det finns inga uppgifter för 1999 här."),
+        ("overview", {"kommun": "0883", "ar": "tjugo"}, "Året ”tjugo” ska vara ett årtal"),
+        ("overview", {"kommun": "<script>", "ar": "2022"}, "ska vara fyra siffror"),
+        ("area", {"area": "fritidshem", "kommun": "0883"}, "Området ”fritidshem” finns inte."),
+        ("kpi", {"kpi": "N99999", "kommun": "0883"}, "Nyckeltalet ”N99999” ingår inte"),
+        ("units", {"area": "hemtjanst", "enhet": "V21E0"}, "Enheten ”V21E0” finns inte"),
+        ("kpi", {"kpi": "U21468", "grupp": "alla"}, "Jämförelsegruppen ”alla”"),
         ("404", {}, "Sidan finns inte."),
     ],
 )

@@ -55,6 +55,10 @@ def pages_callback(client, target: str):
             {"id": "_pages_location", "property": "pathname", "value": path},
             {"id": "_pages_location", "property": "search", "value": f"?{query}"},
         ],
+        "state": [  # the router's states: the same location (factory.create_app)
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": f"?{query}"},
+        ],
         "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
     }
     return client.post("/_dash-update-component", json=body)
@@ -148,7 +152,7 @@ def test_unknown_and_hostile_query_parameters_are_ignored_or_explained(dash_app)
     assert "Kvalitetsvisaren" in plain and "Nivå 1" in plain
     assert shown(client, OVERVIEW + "&utm_source=nyhetsbrev&x=%3Cscript%3E") == plain
     hostile = shown(client, "/oversikt?kommun=%3Cimg%20src%3Dx%3E&ar=2022")
-    assert "Kommunkoden '<img src=x>' är inte fyra siffror." in hostile  # as text
+    assert "Kommunkoden ”<img src=x>” ska vara fyra siffror" in hostile  # as text
 
 
 # --- freshness and the banner ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from .. import ids, pagekit, views
 from ..runtime import get_service
+from ..viewstate import AREA, PATHS
 
 
 def _title(area: str | None = None, **_: str) -> str:
@@ -19,7 +20,7 @@ def _title(area: str | None = None, **_: str) -> str:
 
 dash.register_page(
     __name__,
-    path_template="/omrade/<area>",
+    path_template=PATHS[AREA],
     path="/omrade/hemtjanst",
     name="Område",
     order=1,
@@ -27,22 +28,9 @@ dash.register_page(
 )
 
 
-def layout(
-    area: str | None = None, kommun: str | None = None, ar: str | None = None, **_: str
-) -> html.Div:
-    area = area or get_service().config.areas[0].id
-    content = [
-        dcc.Loading(html.Div(id=ids.AREA_CONTENT), type="dot"),
-        dcc.Store(id=ids.AREA_ID, data=area),
-    ]
-    return pagekit.skeleton(
-        level="2",
-        path=f"/omrade/{area}",
-        raw={"kommun": kommun, "ar": ar},
-        params_id=ids.AREA_PARAMS,
-        content=content,
-        area=area,
-    )
+def layout(**arguments: str) -> html.Div:
+    content = [dcc.Loading(html.Div(id=ids.AREA_CONTENT), type="dot")]
+    return pagekit.page(AREA, arguments, content, ids.AREA_PARAMS, segment_id=ids.AREA_ID)
 
 
 @callback(
@@ -51,4 +39,9 @@ def layout(
     State(ids.AREA_ID, "data"),
 )
 def update_area(params: dict, area: str) -> list:
-    return pagekit.render(lambda svc, p: views.area_content(svc, area, p), params)
+    return pagekit.render(
+        AREA,
+        params,
+        lambda svc, v: views.area_content(svc, v.area, v.params),
+        segment=("area", area),
+    )

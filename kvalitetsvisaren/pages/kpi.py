@@ -9,6 +9,7 @@ from dash import Input, Output, State, callback, dcc, html
 from .. import ids, pagekit, views
 from ..runtime import get_service
 from ..urls import Params, kpi_url
+from ..viewstate import KPI, PATHS, View, read_view
 
 
 def _title(kpi: str | None = None, **_: str) -> str:
@@ -17,7 +18,7 @@ def _title(kpi: str | None = None, **_: str) -> str:
 
 dash.register_page(
     __name__,
-    path_template="/nyckeltal/<kpi>",
+    path_template=PATHS[KPI],
     path="/nyckeltal/U21468",
     name="Nyckeltal",
     order=2,
@@ -25,49 +26,26 @@ dash.register_page(
 )
 
 
-def layout(
-    kpi: str | None = None,
-    kommun: str | None = None,
-    ar: str | None = None,
-    grupp: str | None = None,
-    omrade: str | None = None,
-    **_: str,
-) -> html.Div:
+def layout(**arguments: str) -> html.Div:
     svc = get_service()
-    kpi = kpi or svc.headline_kpi(svc.config.areas[0].id)
-    area = omrade if omrade in {a.id for a in svc.config.areas} else None
-    area = area or svc.area_of(kpi).id if kpi in svc.directions else area
-    raw = {"kommun": kommun, "ar": ar, "grupp": grupp, "omrade": area}
-    p = Params(kommun or svc.config.default_municipality, svc.years()[0])
+    segments, query = pagekit.location(KPI, arguments)
+    view = read_view(svc, KPI, segments, query)
+    # the controls are inputs of choose_group: an explanation page keeps them (hidden)
+    shown = view.params if isinstance(view, View) else Params(svc.config.default_municipality, 0)
+    controls = views.group_controls(svc, shown)
     content = [
         dcc.Loading(html.Div(id=ids.KPI_CONTENT), type="dot"),
         html.Section(
             [
                 html.H2("Jämförelsegrupp"),
-                views.group_controls(svc, _safe_params(svc, raw, p)),
+                controls,
                 dcc.Loading(html.Div(id=ids.KPI_GROUP_CONTENT), type="dot"),
             ],
             className="group",
         ),
         html.Div(id=ids.KPI_MORE),
-        dcc.Store(id=ids.KPI_ID, data=kpi),
     ]
-    return pagekit.skeleton(
-        level="2:2",
-        path=f"/nyckeltal/{kpi}",
-        raw=raw,
-        area=area,
-        kpi=kpi,
-        params_id=ids.KPI_PARAMS,
-        content=content,
-    )
-
-
-def _safe_params(svc, raw: dict, fallback: Params) -> Params:
-    try:
-        return pagekit.read(svc, raw)
-    except ValueError:  # BadParameter and UnknownError: the skeleton shows the explanation
-        return fallback
+    return pagekit.page(KPI, arguments, content, ids.KPI_PARAMS, segment_id=ids.KPI_ID)
 
 
 @callback(
@@ -78,8 +56,13 @@ def _safe_params(svc, raw: dict, fallback: Params) -> Params:
     State(ids.KPI_ID, "data"),
 )
 def update_kpi(params: dict, kpi: str) -> tuple:
-    parts = pagekit.render(lambda svc, p: views.kpi_content(svc, kpi, p), params)
-    return parts if isinstance(parts, tuple) else (parts, [], [])
+    return pagekit.render(
+        KPI,
+        params,
+        lambda svc, v: views.kpi_content(svc, v.kpi, v.params),
+        segment=("kpi", kpi),
+        outputs=3,
+    )
 
 
 @callback(
@@ -94,10 +77,12 @@ def choose_group(kind: str, own: list[str] | None, params: dict, kpi: str) -> st
     """The group is part of the URL, so the view can be bookmarked. Called too when the page
     appears (the controls come with it): then nothing changed and nothing happens. "Egen lista"
     without chosen municipalities waits for a choice."""
-    if not params:
+    view = read_view(get_service(), KPI, {"kpi": kpi}, params if isinstance(params, dict) else {})
+    if not isinstance(view, View):
         return dash.no_update
-    p = Params(**params)
-    group = kind if kind in ("liknande", "lan") else ",".join(own or [])
+    p = view.params
+    chosen = [m for m in own if isinstance(m, str)] if isinstance(own, list) else []
+    group = kind if kind in ("liknande", "lan") else ",".join(chosen)
     if not group or group == p.grupp:
         return dash.no_update
-    return kpi_url(kpi, p.with_(grupp=group))
+    return kpi_url(kpi, p.with_(grupp=group))  # the next page checks the group

@@ -1,4 +1,5 @@
-"""Any other path: the Swedish explanation page (Dash Pages uses this module by its name)."""
+"""Any other path: the Swedish explanation page (Dash Pages uses this module by its name; the
+server answers such a path with HTTP 404, see factory)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dash import html
 
 from .. import pagekit
 from ..runtime import get_service
+from ..viewstate import Explanation
 
 dash.register_page(
     __name__, path="/404", name="Sidan finns inte", title="Sidan finns inte – Kvalitetsvisaren"
@@ -14,6 +16,5 @@ dash.register_page(
 
 
 def layout(**_: str) -> html.Div:
-    return pagekit.bad_url_page(
-        get_service(), "Sidan finns inte. Adressen kan vara felskriven eller inaktuell."
-    )
+    why = Explanation("Sidan finns inte. Adressen kan vara felskriven eller inaktuell.")
+    return pagekit.explanation_page(get_service(), why)

@@ -7,27 +7,22 @@ import dash
 from dash import Input, Output, callback, dcc, html
 
 from .. import ids, pagekit, views
+from ..viewstate import OVERVIEW, PATHS
 
 dash.register_page(
     __name__,
-    path="/oversikt",
+    path=PATHS[OVERVIEW],
     name="Översikt",
     order=0,
     title="Översikt – Kvalitetsvisaren",
 )
 
 
-def layout(kommun: str | None = None, ar: str | None = None, **_: str) -> html.Div:
+def layout(**arguments: str) -> html.Div:
     content = [dcc.Loading(html.Div(id=ids.OVERVIEW_CONTENT), type="dot")]
-    return pagekit.skeleton(
-        level="1",
-        path="/oversikt",
-        raw={"kommun": kommun, "ar": ar},
-        params_id=ids.OVERVIEW_PARAMS,
-        content=content,
-    )
+    return pagekit.page(OVERVIEW, arguments, content, ids.OVERVIEW_PARAMS)
 
 
 @callback(Output(ids.OVERVIEW_CONTENT, "children"), Input(ids.OVERVIEW_PARAMS, "data"))
 def update_overview(params: dict) -> list:
-    return pagekit.render(views.overview_content, params)
+    return pagekit.render(OVERVIEW, params, lambda svc, v: views.overview_content(svc, v.params))

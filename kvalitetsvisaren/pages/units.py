@@ -1,5 +1,6 @@
 """Level 2:3: /enheter/<area>?kommun=&ar=&enhet=: every unit of the municipality, each against
-all units of its kind in the country; with enhet= one unit's own page."""
+all units of its kind in the country; with enhet= one unit's own page. Without a year it opens
+on the latest year with unit data (the boundary's default for this page)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from .. import ids, pagekit, views
-from ..runtime import get_service
+from ..viewstate import PATHS, UNITS
 
 
 def _title(area: str | None = None, **_: str) -> str:
@@ -16,7 +17,7 @@ def _title(area: str | None = None, **_: str) -> str:
 
 dash.register_page(
     __name__,
-    path_template="/enheter/<area>",
+    path_template=PATHS[UNITS],
     path="/enheter/hemtjanst",
     name="Enheter",
     order=3,
@@ -24,31 +25,9 @@ dash.register_page(
 )
 
 
-def layout(
-    area: str | None = None,
-    kommun: str | None = None,
-    ar: str | None = None,
-    enhet: str | None = None,
-    **_: str,
-) -> html.Div:
-    svc = get_service()
-    area = area or svc.config.areas[0].id
-    if ar is None and area in {a.id for a in svc.config.areas} and svc.unit_years(area):
-        ar = str(svc.unit_years(area)[0])  # the latest year with unit data
-    content = [
-        dcc.Loading(html.Div(id=ids.UNITS_CONTENT), type="dot"),
-        dcc.Store(id=ids.UNITS_AREA, data=area),
-    ]
-    return pagekit.skeleton(
-        level="2:3",
-        path=f"/enheter/{area}",
-        raw={"kommun": kommun, "ar": ar, "enhet": enhet},
-        params_id=ids.UNITS_PARAMS,
-        content=content,
-        unit_level=True,
-        area=area,
-        check=lambda svc, p: pagekit.check_unit(svc, area, p),
-    )
+def layout(**arguments: str) -> html.Div:
+    content = [dcc.Loading(html.Div(id=ids.UNITS_CONTENT), type="dot")]
+    return pagekit.page(UNITS, arguments, content, ids.UNITS_PARAMS, segment_id=ids.UNITS_AREA)
 
 
 @callback(
@@ -57,4 +36,9 @@ def layout(
     State(ids.UNITS_AREA, "data"),
 )
 def update_units(params: dict, area: str) -> list:
-    return pagekit.render(lambda svc, p: views.units_content(svc, area, p), params)
+    return pagekit.render(
+        UNITS,
+        params,
+        lambda svc, v: views.units_content(svc, v.area, v.params),
+        segment=("area", area),
+    )

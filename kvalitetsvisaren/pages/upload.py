@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import logging
 
 import dash
-from dash import Input, Output, State, callback, ctx, dcc, html
+import flask
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
-from .. import ids, pagekit
+from .. import ids, pagekit, upload_auth
 from ..own_measures import MAX_BYTES, OWN_COLUMNS, OwnMeasuresError, read_own_measures, save_upload
 from ..runtime import Runtime, get_runtime, get_service
 from ..urls import Params, own_url
+from ..viewstate import UPLOAD
 
 TEMPLATE_URL = "/ladda-upp/mall.csv"
 log = logging.getLogger("kvalitetsvisaren.pages")
@@ -40,7 +41,7 @@ dash.register_page(
 )
 
 
-def layout(kommun: str | None = None, ar: str | None = None, **_: str) -> html.Div:
+def layout(**arguments: str) -> html.Div:
     runtime = get_runtime()
     content = [
         html.H1("Lägg till egna mått"),
@@ -81,20 +82,14 @@ def layout(kommun: str | None = None, ar: str | None = None, **_: str) -> html.D
             id=ids.UPLOAD,
             children=html.Div(["Dra hit en fil eller ", html.U("välj en fil")]),
             className="upload-zone",
-            max_size=MAX_BYTES,
             multiple=False,
         ),
+        dcc.Store(id=ids.UPLOAD_FILE),
         html.Div(id=ids.UPLOAD_RESULT, role="status"),
         *_save_controls(runtime),
         _folder_status(runtime),
     ]
-    return pagekit.skeleton(
-        level="",
-        path="/ladda-upp",
-        raw={"kommun": kommun, "ar": ar},
-        params_id="ladda-upp-params",
-        content=content,
-    )
+    return pagekit.page(UPLOAD, arguments, content, "ladda-upp-params")
 
 
 def _save_controls(runtime: Runtime) -> list:
@@ -146,15 +141,14 @@ def _decode(contents: str) -> bytes:
         ) from None
 
 
-def _may_save(runtime: Runtime, key: str | None) -> str | None:
-    """None if saving is allowed, else why not (Swedish)."""
-    if runtime.local_path is None:
-        return "Servern har ingen mapp för lokala uppgifter."
-    if runtime.upload_key:
-        if hmac.compare_digest((key or "").encode(), runtime.upload_key.encode()):
-            return None
-        return "Fel uppladdningsnyckel; filen sparades inte."
-    return None if runtime.open_upload else "Att spara filer är avstängt på den här servern."
+def _save_request() -> upload_auth.SaveRequest:
+    if not flask.has_request_context():
+        return upload_auth.SaveRequest(None, None, {})
+    return upload_auth.SaveRequest(
+        peer=flask.request.remote_addr,
+        port=flask.request.environ.get("SERVER_PORT"),
+        headers=dict(flask.request.headers),
+    )
 
 
 def _problems(exc: OwnMeasuresError) -> html.Div:
@@ -188,20 +182,50 @@ def _accepted(rows, p: Params, saved: bool) -> html.Div:
     )
 
 
+# In the browser, before anything is sent: a file over the limit gets its message at once
+# (the server would refuse the request whole, MAX_CONTENT_LENGTH, and say nothing).
+clientside_callback(
+    f"""
+    function(contents, filename) {{
+        if (!contents) {{ return [null, window.dash_clientside.no_update]; }}
+        var data = contents.slice(contents.indexOf(",") + 1);
+        var bytes = Math.floor(data.length * 3 / 4);
+        if (bytes > {MAX_BYTES}) {{
+            var mb = (bytes / 1048576).toFixed(1).replace(".", ",");
+            return [null, {{
+                namespace: "dash_html_components", type: "P",
+                props: {{className: "upload-failed", children: "Filen " + filename +
+                    " är för stor (" + mb + " MB); högst {MAX_BYTES // (1024 * 1024)} MB går " +
+                    "att läsa in. Dela upp den i flera filer."}}
+            }}];
+        }}
+        return [{{contents: contents, filename: filename}}, "Filen kontrolleras …"];
+    }}
+    """,
+    Output(ids.UPLOAD_FILE, "data"),
+    Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
+    Input(ids.UPLOAD, "contents"),
+    State(ids.UPLOAD, "filename"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output(ids.UPLOAD_RESULT, "children"),
-    Input(ids.UPLOAD, "contents"),
+    Input(ids.UPLOAD_FILE, "data"),
     Input(ids.UPLOAD_SAVE, "n_clicks"),
-    State(ids.UPLOAD, "filename"),
     State(ids.UPLOAD_KEY, "value"),
     prevent_initial_call=True,
 )
-def check_or_save(contents: str | None, _clicks: int | None, filename: str | None, key=None):
-    if not contents:
+def check_or_save(file: dict | None, _clicks: int | None, key: object = None):
+    contents = file.get("contents") if isinstance(file, dict) else None
+    if not isinstance(contents, str) or not contents:
         return html.P("Välj en fil först.", className="notice")
+    filename = file.get("filename")
+    name = filename if isinstance(filename, str) and filename else "fil.csv"
     runtime = get_runtime()
     svc = get_service()
-    store, name = svc.store, filename or "fil.csv"
+    store = svc.store
     saving = ctx.triggered_id == ids.UPLOAD_SAVE
     p = Params(svc.config.default_municipality, svc.years()[0])
     try:
@@ -211,7 +235,13 @@ def check_or_save(contents: str | None, _clicks: int | None, filename: str | Non
         )
         if not saving:
             return _accepted(rows, p, saved=False)
-        refused = _may_save(runtime, key)
+        refused = upload_auth.refusal(
+            _save_request(),
+            has_folder=runtime.local_path is not None,
+            upload_key=runtime.upload_key,
+            open_upload=runtime.open_upload,
+            key=key,
+        )
         if refused:
             return html.P(refused, className="upload-failed")
         save_upload(

@@ -38,7 +38,11 @@ class PageView:
 
     @property
     def ok(self) -> bool:
-        return all(h.status in (200, 204) for h in self.hits)
+        """Every request answered: the page itself may be a 404/400 for a URL that names no
+        view (its content explains why), everything else 200 (or 204: nothing to update)."""
+        return all(
+            h.status in ((200, 400, 404) if h.kind == "page" else (200, 204)) for h in self.hits
+        )
 
 
 def walk(tree: Any) -> Iterator[dict[str, Any]]:
@@ -118,6 +122,11 @@ class DashSession:
                 {"id": "_pages_location", "property": "pathname", "value": path},
                 {"id": "_pages_location", "property": "search", "value": f"?{query}"},
             ],
+            # the router's states (factory: routing_callback_inputs): the same location
+            "state": [
+                {"id": "_pages_location", "property": "pathname", "value": path},
+                {"id": "_pages_location", "property": "search", "value": f"?{query}"},
+            ],
             "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
         }
         response = self._post(view, "pages", body)
@@ -186,3 +195,38 @@ class DashSession:
         seconds = time.perf_counter() - start
         view.hits.append(Hit(kind, response.status_code, seconds, body["output"]))
         return response
+
+
+class _Response:
+    def __init__(self, response: Any) -> None:
+        self.status_code = response.status_code
+        self._json = response.get_json(silent=True)
+        self.text = response.get_data(as_text=True)
+
+    def json(self) -> Any:
+        return self._json
+
+
+class _Http:
+    """The two calls DashSession makes, answered by a Flask test client."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, url: str, timeout: float | None = None) -> _Response:
+        return _Response(self.client.get(url))
+
+    def post(self, url: str, json: Any = None, timeout: float | None = None) -> _Response:
+        return _Response(self.client.post(url, json=json))
+
+
+class ClientSession(DashSession):
+    """A reader's page views (page, layout, dependencies, Pages callback, content callbacks)
+    through a Flask test client (`app.server.test_client()`) instead of a server."""
+
+    def __init__(self, client: Any) -> None:
+        self.origin, self.timeout, self._dependencies = "", 30.0, None
+        self.http = _Http(client)
+
+    def close(self) -> None:
+        pass
