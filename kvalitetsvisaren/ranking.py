@@ -80,8 +80,18 @@ def unit_quartiles(
             rank_within(part, "ou_id", units, higher_is_better).assign(unit_type=unit_type)
         )
     if not parts:
-        columns = ["kpi", "ou_id", "year", "value", "n", "rank", "colour", "better", "worse"]
-        return pd.DataFrame(columns=[*columns, "score", "unit_type"])
+        floats = ("value", "rank", "better", "worse", "score")
+        return pd.DataFrame(
+            {
+                "kpi": pd.Series(dtype=str),
+                "ou_id": pd.Series(dtype=str),
+                "year": pd.Series(dtype="int64"),
+                "n": pd.Series(dtype="int64"),
+                "colour": pd.Categorical([], categories=COLOURS),
+                **{name: pd.Series(dtype=float) for name in floats},
+                "unit_type": pd.Series(dtype=str),
+            }
+        )
     out = pd.concat(parts, ignore_index=True)
     out["ou_id"] = out["ou_id"].astype(str)
     return out

@@ -516,7 +516,8 @@ class IndicatorService:
         mine = ous[
             (ous["municipality_id"] == municipality) & (ous["id"].str[:3] == config_area.ou_prefix)
         ][["id", "title"]].rename(columns={"id": "ou_id"})
-        grid = mine.merge(pd.DataFrame({"kpi": self.unit_kpis(area)}), how="cross")
+        kpis = pd.DataFrame({"kpi": pd.Series(self.unit_kpis(area), dtype=str)})
+        grid = mine.merge(kpis, how="cross")
         u = self.units
         now = u[u["year"] == year][["kpi", "ou_id", "value", "colour", "rank", "n"]]
         out = grid.merge(now, on=["kpi", "ou_id"], how="left")

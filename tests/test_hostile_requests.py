@@ -218,3 +218,29 @@ def test_a_page_answers_with_the_status_its_url_earns(dash_app, url, status):
     response = dash_app.server.test_client().get(url)
     assert response.status_code == status
     assert 'lang="sv"' in response.get_data(as_text=True)  # still the app, which explains
+
+
+def test_synthetic_store_without_unit_values_still_serves_every_level(dash_app, service):
+    """A sync may bring no unit data at all: the unit pages say so, nothing breaks."""
+    from kvalitetsvisaren import runtime
+    from kvalitetsvisaren.service import IndicatorService
+    from kvalitetsvisaren.store import make_store
+
+    store = service.store
+    bare = make_store({**store.tables(), "ou_values": store.ou_values.iloc[0:0]}, store.meta)
+    original = runtime.get_runtime()
+    svc = IndicatorService(bare, service.config)
+    runtime.install(runtime.Runtime(svc, service.config))
+    try:
+        session = ClientSession(dash_app.server.test_client())
+        for target in ("/enheter/hemtjanst?kommun=0883", "/enheter/grundskola?kommun=0180&ar=2022",
+                       "/oversikt?kommun=2403"):  # fmt: skip
+            view = session.view(target)
+            assert view.ok, view.hits
+            shown = texts(answers(view))
+            assert EXPLANATION not in shown
+        assert "Kolada har inga uppgifter per enhet" in shown or "Kvalitet i Bjurholm" in shown
+        units = session.view("/enheter/hemtjanst?kommun=0883")
+        assert "Kolada har inga uppgifter per enhet" in texts(answers(units))
+    finally:
+        runtime.install(original)
