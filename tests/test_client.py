@@ -11,7 +11,7 @@ import itertools
 import math
 import threading
 import time
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 import pytest
@@ -41,7 +41,9 @@ def store(standin_server):
 
 @pytest.fixture
 def client(standin):
-    with KoladaClient(standin.base_url, backoff_factor=0.01, max_retry_after=2, timeout=5) as c:
+    with KoladaClient(
+        standin.base_url, backoff_factor=0.01, max_retry_after=2, timeout=5, rate_limit=0
+    ) as c:
         yield c
 
 
@@ -63,6 +65,42 @@ def national_kpis(store, n=30):
     return sorted(store.values["kpi"].unique())[:n]
 
 
+def pages_asked(server):
+    """{query path: sorted page numbers asked for}, from the stand-in's request log."""
+    asked: dict[str, list[int]] = {}
+    for r in data_requests(server):
+        parts = urlsplit(unquote(r.path))
+        page = int(parse_qs(parts.query).get("page", ["1"])[0])
+        asked.setdefault(parts.path, []).append(page)
+    return {path: sorted(pages) for path, pages in asked.items()}
+
+
+def store_items(store, path):
+    """Items (kpi, place, year) the store has for a data path like /v3/data/kpi/A,B/year/Y."""
+    dims = path.split("/v3/", 1)[1].split("/")
+    frame, where = (
+        (store.ou_values, "ou_id") if dims[0] == "oudata" else (store.values, "municipality_id")
+    )
+    wanted = dict(zip(dims[1::2], (seg.split(",") for seg in dims[2::2]), strict=True))
+    f = frame[frame["kpi"].isin(wanted["kpi"])]
+    for dim, col in (("municipality", where), ("ou", where)):
+        if dim in wanted:
+            f = f[f[col].isin(wanted[dim])]
+    if "year" in wanted:
+        f = f[f["year"].isin([int(y) for y in wanted["year"]])]
+    return len(f.drop_duplicates(["kpi", where, "year"]))
+
+
+def assert_only_pages_that_exist(server, store, per_page):
+    """Every query's pages 1..n asked exactly once, n = the pages its items fill (at least
+    one): no page past the end, none twice, none left out."""
+    asked = pages_asked(server)
+    assert asked
+    for path, pages in asked.items():
+        n = max(1, math.ceil(store_items(store, path) / per_page))
+        assert pages == list(range(1, n + 1)), path
+
+
 def test_all_municipalities_30_kpis_10_years_exact_and_near_the_request_floor(
     client, standin, store
 ):
@@ -70,13 +108,11 @@ def test_all_municipalities_30_kpis_10_years_exact_and_near_the_request_floor(
     got = client.get_values(kpis, None, YEARS)
     expected = truth(store.values, KEYS, kpis, years=YEARS)
     pd.testing.assert_frame_equal(got, expected)
-    # The 25-id limit splits the 30 KPIs in two halves of 15, and a page never spans two
-    # queries: the floor is the pages each half needs.
     items = expected.drop_duplicates(["kpi", "municipality_id", "year"])
-    halves = [items[items["kpi"].isin(kpis[:15])], items[items["kpi"].isin(kpis[15:])]]
-    floor = sum(request_floor(len(half), 1) for half in halves)
+    floor = request_floor(len(items), 2)  # 30 KPIs need two segments at least
     made = len(data_requests(standin))
-    assert made <= 1.1 * floor, (made, floor)
+    assert made <= 1.25 * floor, (made, floor)
+    assert_only_pages_that_exist(standin, store, 5000)
     assert all(r.status == 200 for r in standin.requests)
 
 
@@ -108,13 +144,11 @@ def test_no_municipalities_and_no_years_means_everything(client, store):
 def test_small_pages_are_fetched_each_once_complete_and_without_waste(standin, store):
     kpis = national_kpis(store, 4)
     years = [2019, 2020, 2022]
-    with KoladaClient(standin.base_url, per_page=500) as c:
+    with KoladaClient(standin.base_url, per_page=500, rate_limit=0) as c:
         got = c.get_values(kpis, None, years)
-    expected = truth(store.values, KEYS, kpis, years=years)
-    pd.testing.assert_frame_equal(got, expected)
-    pages = [r.path for r in data_requests(standin)]
-    items = len(expected.drop_duplicates(["kpi", "municipality_id", "year"]))
-    assert len(pages) == len(set(pages)) == math.ceil(items / 500) > 5
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=years))
+    assert_only_pages_that_exist(standin, store, 500)
+    assert len(data_requests(standin)) > 5
 
 
 def test_concurrency_is_bounded_and_used(standin, store):
@@ -133,9 +167,9 @@ def test_concurrency_is_bounded_and_used(standin, store):
                     active[0] -= 1
 
     with KoladaClient(
-        standin.base_url, concurrency=3, per_page=300, session=CountingSession()
+        standin.base_url, concurrency=3, per_page=3000, rate_limit=0, session=CountingSession()
     ) as c:
-        c.get_values(national_kpis(store, 3), None, [2020, 2022])
+        c.get_values(national_kpis(store, 30), None, YEARS)  # five chunks of 6 KPIs
     assert peak[0] == 3
 
 
@@ -204,7 +238,7 @@ def test_empty_requests_need_no_network(client, standin):
 def test_transient_faults_are_retried_and_the_data_is_exact(standin, store, rule):
     standin.faults = [{**rule, "match": "/v3/data/"}]
     kpis = national_kpis(store, 3)
-    with KoladaClient(standin.base_url, backoff_factor=0.01, timeout=1) as c:
+    with KoladaClient(standin.base_url, backoff_factor=0.01, timeout=1, data_timeout=1) as c:
         got = c.get_values(kpis, None, [2021, 2022])
     pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=[2021, 2022]))
     faulted = [r for r in standin.requests if r.fault]
@@ -246,7 +280,9 @@ def test_persistent_5xx_raises_typed_error_naming_url_and_status(standin, status
 def test_persistent_timeout_raises_timeout_error(standin):
     standin.faults = [{"kind": "timeout", "seconds": 3}]
     with (
-        KoladaClient(standin.base_url, max_retries=1, timeout=0.3, backoff_factor=0) as c,
+        KoladaClient(
+            standin.base_url, max_retries=1, timeout=5, data_timeout=0.3, backoff_factor=0
+        ) as c,
         pytest.raises(KoladaTimeoutError, match=r"within 0\.3 s .*/data/kpi/U21468"),
     ):
         c.get_values(["U21468"], ["0883"], [2022])
@@ -305,13 +341,25 @@ def test_422_and_404_are_explained(standin):
             c.get_municipalities()
 
 
-def test_next_url_cycle_raises(standin):
-    standin.faults = [{"kind": "cycle", "match": "page=2", "to_page": 1}]
+def test_fault_next_url_pointing_back_is_only_read_as_more_pages(standin, store):
+    """next_url's text is never followed: one that points back to page 1 still means "more",
+    and the pages are counted by the client."""
+    standin.faults = [{"kind": "cycle", "match": "page=2&", "to_page": 1}]
+    with KoladaClient(standin.base_url, per_page=100, rate_limit=0) as c:
+        got = c.get_values(["U21468"], None, [2022])
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, ["U21468"], years=[2022]))
+    assert any(r.fault for r in standin.requests)
+    assert_only_pages_that_exist(standin, store, 100)
+
+
+def test_fault_a_server_that_ignores_page_is_a_cycle_and_raises(standin):
+    standin.faults = [{"kind": "repeat", "match": "page=[2-9]", "to_page": 1}]
     with (
-        KoladaClient(standin.base_url, per_page=100) as c,
-        pytest.raises(KoladaResponseError, match="cycle"),
+        KoladaClient(standin.base_url, per_page=100, rate_limit=0) as c,
+        pytest.raises(KoladaResponseError, match="repeats an earlier page") as err,
     ):
         c.get_values(["U21468"], None, [2022])
+    assert "/data/kpi/U21468/year/2022?page=2" in str(err.value)
 
 
 def test_one_failing_chunk_fails_the_whole_call(standin, store):

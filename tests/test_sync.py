@@ -43,12 +43,17 @@ def config(config_path):
     return load_config(config_path)
 
 
+def kolada(standin, **options) -> KoladaClient:
+    """A client for the loopback stand-in, which needs no politeness (no rate limit)."""
+    return KoladaClient(standin.base_url, **{"rate_limit": 0, **options})
+
+
 def files(path: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
 
 
 def test_sync_from_kolada_reproduces_the_snapshot_exactly(tmp_path, standin, config):
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         synced = sync(client, config, tmp_path / "store", range(2010, 2025), progress=False)
     snapshot = standin.store
     for name, frame in sorted_tables(snapshot).items():
@@ -74,7 +79,7 @@ def old_store(tmp_path, standin):
 def test_failed_sync_leaves_the_old_store_untouched(tmp_path, standin, config, old_store):
     before = files(old_store)
     standin.faults = [{"kind": "status", "status": 500, "match": "/oudata/"}]  # the last step
-    client = KoladaClient(standin.base_url, max_retries=1, backoff_factor=0)
+    client = kolada(standin, max_retries=1, backoff_factor=0)
     with client, pytest.raises(KoladaHTTPError, match="oudata"):
         sync(client, config, old_store, range(2021, 2023), progress=False)
     assert files(old_store) == before
@@ -87,7 +92,7 @@ def test_sync_under_transient_faults_completes_with_exact_data(tmp_path, standin
         {"kind": "drop", "variant": "partial", "match": "/data/", "times": 1},
         {"kind": "status", "status": 429, "retry_after": 1, "match": "/oudata/", "times": 1},
     ]
-    with KoladaClient(standin.base_url, backoff_factor=0.01) as client:
+    with kolada(standin, backoff_factor=0.01) as client:
         synced = sync(client, config, tmp_path / "s", range(2021, 2025), progress=False)
     assert sum(1 for r in standin.requests if r.fault) == 5
     snap = standin.store
@@ -111,7 +116,18 @@ def test_parse_years():
 def test_cli_sync_writes_a_store(tmp_path, standin, capsys):
     out = tmp_path / "data"
     code = main(
-        ["sync", "--base-url", standin.base_url, "--out", str(out), "--years", "2022", "--quiet"]
+        [
+            "sync",
+            "--base-url",
+            standin.base_url,
+            "--out",
+            str(out),
+            "--years",
+            "2022",
+            "--rate-limit",
+            "0",
+            "--quiet",
+        ]
     )
     assert code == 0
     assert '"source": "kolada"' in capsys.readouterr().out
@@ -220,11 +236,11 @@ def publish_synthetic_changes(standin, on):
 
 def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, standin, config):
     years = range(2020, 2025)
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         first = sync(client, config, tmp_path / "store", years, progress=False)
     expected = publish_synthetic_changes(standin, on=date.today())
     standin.clear_requests()
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         updated = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
         asked = [r.path for r in standin.requests if re.search("/v3/(ou)?data/", r.path)]
         full = sync(client, config, tmp_path / "full", years, progress=False)
@@ -242,7 +258,7 @@ def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, s
 def test_incremental_sync_needs_a_previous_store_that_covers_the_request(
     tmp_path, standin, config, old_store
 ):
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         with pytest.raises(StoreError, match="finns inte"):
             sync(client, config, tmp_path / "none", [2022], progress=False, from_date="last")
         with pytest.raises(ValueError, match="fullständig sync"):  # old_store has no "kpis" list
@@ -255,13 +271,13 @@ def test_incremental_sync_needs_a_previous_store_that_covers_the_request(
 
 
 def test_each_sync_records_its_outcome_beside_the_store(tmp_path, standin, config, old_store):
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         sync(client, config, tmp_path / "s", [2022], progress=False)
     ok = read_sync_status(tmp_path / "s")
     assert ok["ok"] is True and ok["version"] == load_store(tmp_path / "s").meta["version"]
     standin.faults = [{"kind": "status", "status": 503, "retry_after": 0}]
     with (
-        KoladaClient(standin.base_url, max_retries=1, backoff_factor=0) as client,
+        kolada(standin, max_retries=1, backoff_factor=0) as client,
         pytest.raises(KoladaHTTPError),
     ):
         sync(client, config, tmp_path / "s", [2022], progress=False)
@@ -287,7 +303,7 @@ FAULTS = [
     {"kind": "truncated"},
     {"kind": "error_body"},
     {"kind": "wrong_shape", "variant": "items_missing_keys"},
-    {"kind": "cycle", "to_page": 1},
+    {"kind": "repeat", "to_page": 1},
 ]
 
 
@@ -298,7 +314,7 @@ def test_sync_under_a_fault_is_exact_or_changes_nothing(tmp_path, standin, confi
     """Once (retried: exact data) and always (typed error, old store and cache clean); then
     the same cache gives exact data when Kolada is well again."""
     years, cache = [2022], tmp_path / "cache"
-    with KoladaClient(standin.base_url, cache_dir=cache, timeout=1, backoff_factor=0) as client:
+    with kolada(standin, cache_dir=cache, timeout=1, backoff_factor=0) as client:
         base = sync(client, config, tmp_path / "s", years, progress=False)
     for path in cache.iterdir():  # start the fault runs with an empty cache
         shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -307,14 +323,15 @@ def test_sync_under_a_fault_is_exact_or_changes_nothing(tmp_path, standin, confi
     standin.faults = [{**fault, "match": "/v3/(ou)?data/", "after": 2}]
 
     def client():
-        return KoladaClient(
-            standin.base_url,
+        return kolada(
+            standin,
             cache_dir=cache,
             timeout=1,
+            data_timeout=0.5,
             max_retries=2,
             per_page=1000,
             backoff_factor=0,
-            rate_limit=500,  # the loopback stand-in needs no politeness
+            throttle_patience=0.5,
         )
 
     with client() as c, pytest.raises(KoladaError) as failure:
