@@ -271,3 +271,19 @@ def test_a_string_period_page_reads_like_the_documented_one():
     slow_items = [{**i, "period": str(i["period"])} for i in items]
     slow = values_page(body(slow_items), URL, where="municipality").content
     pd.testing.assert_frame_equal(slow, fast)
+
+
+@given(next_url=st.one_of(st.none(), st.text(max_size=200)))
+@settings(max_examples=100, deadline=None)
+def test_next_url_text_comes_through_unchanged_for_data_and_metadata(next_url):
+    raw = body([ITEM], next_url)
+    assert values_page(raw, URL, where="municipality").next_url == next_url
+    assert json_page(raw, URL).next_url == next_url
+
+
+@pytest.mark.parametrize("next_url", [5, True, ["p2"], {"page": 2}])
+def test_a_next_url_that_is_not_text_raises_naming_the_url(next_url):
+    for read in (lambda b: values_page(b, URL, where="municipality"), lambda b: json_page(b, URL)):
+        with pytest.raises(KoladaResponseError, match="Unexpected next_url") as err:
+            read(body([ITEM], next_url))
+        assert URL in str(err.value)

@@ -39,8 +39,8 @@ Timeout = float | tuple[float, float]
 
 class _KoladaRetry(Retry):
     """urllib3 Retry that never waits longer than `max_retry_after` for a Retry-After header (so
-    a misbehaving server cannot park a sync for hours) and leaves read timeouts to
-    Transport.get, which counts them separately."""
+    a misbehaving server cannot park a sync for hours) and leaves 429, 504 and read timeouts
+    to Transport.get, which counts them separately."""
 
     def __init__(self, *args: Any, max_retry_after: float = 60.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,6 +54,12 @@ class _KoladaRetry(Retry):
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, self.max_retry_after)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        # urllib3 would retry any 429 with a Retry-After header itself
+        if status_code in (429, 504):
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
 
     def increment(self, *args: Any, error: Exception | None = None, **kwargs: Any) -> Retry:
         if isinstance(error, ReadTimeoutError):
