@@ -11,18 +11,19 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from kvalitetsvisaren.cli import main
+from kvalitetsvisaren.cli import build_parser, main
 from kvalitetsvisaren.config import load_config
 from kvalitetsvisaren.freshness import read_sync_status
 from kvalitetsvisaren.kolada import KoladaClient, KoladaError, KoladaHTTPError
 from kvalitetsvisaren.store import StoreError, load_store, make_store, write_store
-from kvalitetsvisaren.sync import parse_years, sync
+from kvalitetsvisaren.sync import merge_changes, parse_years, sync
+from kvalitetsvisaren.testing.quirks import Quirks
 
 SORT = {
     "kpis": ["id"],
@@ -62,6 +63,37 @@ def test_sync_from_kolada_reproduces_the_snapshot_exactly(tmp_path, standin, con
     assert synced.meta["api_base"] == standin.base_url
     assert synced.meta["coverage"]["kpis_without_metadata"] == []
     assert load_store(tmp_path / "store").summary()["kpis"] == len(config.kpi_ids())
+
+
+# The strictest server a real Kolada could plausibly be, all at once: nothing past the last page
+# (404), relative next_urls with encoded commas, parameters reordered and page given twice, ""
+# on the last page, other value types, group rows, and a gateway that times out (504) any unit
+# query selecting more than 9,000 rows (the largest single KPI x year has 8,810).
+STRICTEST = Quirks(
+    next_style="relative",
+    encoded_commas=True,
+    reordered=True,
+    page_twice=True,
+    last_next="",
+    past_end="404",
+    string_periods=True,
+    float_counts=True,
+    int_isdeleted=True,
+    null_gender=True,
+    group_rows=True,
+    oudata_cost_limit=9000,
+)
+
+
+def test_sync_completes_against_the_strictest_plausible_kolada(tmp_path, standin, config):
+    standin.quirks = STRICTEST
+    with kolada(standin, backoff_factor=0) as client:
+        synced = sync(client, config, tmp_path / "store", range(2010, 2025), progress=False)
+    for name, frame in sorted_tables(standin.store).items():
+        pd.testing.assert_frame_equal(sorted_tables(synced)[name], frame, obj=name)
+    statuses = {r.status for r in standin.requests}
+    assert client.stats.splits > 0 and 504 in statuses  # the cost limit was met, and split
+    assert statuses <= {200, 504}  # and no page past the end was ever asked for
 
 
 @pytest.fixture
@@ -153,6 +185,14 @@ def test_cli_bad_input_exits_2_with_a_message(tmp_path, capsys, snapshot_dir):
     bad.write_text("version: 1\nareas: []\n")
     assert main(["sync", "--config", str(bad), "--out", str(tmp_path / "x")]) == 2
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_cli_sync_defaults_are_polite_and_patient():
+    args = build_parser().parse_args(["sync"])
+    assert args.rate_limit <= 5 and args.concurrency >= 4
+    assert args.data_timeout >= 120 and args.timeout == 30
+    args = build_parser().parse_args(["sync", "--data-timeout", "300", "--rate-limit", "2"])
+    assert (args.data_timeout, args.rate_limit) == (300, 2)
 
 
 def test_cli_info(capsys, snapshot_dir):
@@ -251,8 +291,44 @@ def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, s
         pd.testing.assert_frame_equal(sorted_tables(updated)[name], frame, obj=name)
     assert not sorted_tables(first)["values"].equals(sorted_tables(updated)["values"])
     # the incremental run asked Kolada only for changes, since the day of the previous sync
-    since = first.meta["fetched_at"][:10]
-    assert asked and all(f"from_date={since}" in p for p in asked)
+    since = date.fromisoformat(first.meta["fetched_at"][:10]) - timedelta(days=1)
+    assert asked and all(f"from_date={since.isoformat()}" in p for p in asked)
+
+
+def test_incremental_sync_overlaps_the_previous_day_and_merges_idempotently(
+    tmp_path, standin, config
+):
+    """Kolada reading from_date as "changed after that day" (a stand-in quirk): a change made
+    on the day of the previous sync, after it, is still found; and syncing the same changes
+    again and again gives the same store as a full sync."""
+    years = range(2021, 2025)
+    with kolada(standin) as client:
+        first = sync(client, config, tmp_path / "store", years, progress=False)
+    standin.quirks = Quirks(from_date_after=True)
+    same_day = date.fromisoformat(first.meta["fetched_at"][:10])
+    expected = publish_synthetic_changes(standin, on=same_day)
+    with kolada(standin) as client:
+        full = sync(client, config, tmp_path / "full", years, progress=False)
+        once = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
+        twice = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
+    assert once.meta["incremental"]["changes"]["values"]["changed"] == expected["changed"]
+    assert twice.meta["incremental"]["changes"] == once.meta["incremental"]["changes"]
+    for name, frame in sorted_tables(full).items():
+        pd.testing.assert_frame_equal(sorted_tables(once)[name], frame, obj=name)
+        pd.testing.assert_frame_equal(sorted_tables(twice)[name], frame, obj=name)
+
+
+def test_merge_changes_is_idempotent(standin):
+    """Merging the same changes twice (overlapping windows) equals merging them once."""
+    v = standin.store.values.head(400)
+    changed = v.iloc[10:20].assign(value=-3.0, deleted=False)
+    deleted = v.iloc[30:35].assign(deleted=True)
+    added = v.iloc[0:5].assign(year=1999, deleted=False)
+    changes = pd.concat([changed, deleted, added], ignore_index=True)
+    once = merge_changes(v, changes, VALUE_KEYS)
+    pd.testing.assert_frame_equal(merge_changes(once, changes, VALUE_KEYS), once)
+    assert len(once) == len(v) - 5 + 5
+    assert (once.merge(changed[VALUE_KEYS])["value"] == -3.0).all()
 
 
 def test_incremental_sync_needs_a_previous_store_that_covers_the_request(
