@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sync.add_argument("--cache-dir", help="HTTP cache directory (default: no cache)")
-    sync.add_argument("--concurrency", type=int, default=4, help="requests in flight")
+    sync.add_argument("--concurrency", type=int, default=5, help="requests in flight")
     sync.add_argument(
         "--rate-limit",
         type=float,

@@ -75,9 +75,9 @@ class KoladaClient:
 
     `timeout` is the connect timeout of every request and the read timeout of metadata;
     data queries get the longer read timeout `data_timeout` (a heavy query may take minutes).
-    `rate_limit` (requests per second) is the politeness, `concurrency` the requests in flight;
-    on 429 every request waits, for at least `throttle_patience` seconds in all before one
-    gives up.
+    `rate_limit` (requests per second) is the politeness, `concurrency` the requests in flight:
+    5 of them keep the rate, not the connections, the limit when a page takes a second. On 429
+    every request waits, for at least `throttle_patience` seconds in all before one gives up.
 
     >>> c = KoladaClient(cache_dir="~/.cache/kvalitetsvisaren")        # doctest: +SKIP
     >>> c.get_values(["U21468"], years=[2021, 2022])                   # doctest: +SKIP
@@ -91,7 +91,7 @@ class KoladaClient:
         max_retries: int = 4,
         *,
         data_timeout: float = 180.0,
-        concurrency: int = 4,
+        concurrency: int = 5,
         rate_limit: float = 5.0,
         backoff_factor: float = 0.5,
         max_retry_after: float = 60.0,
