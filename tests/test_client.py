@@ -689,7 +689,7 @@ def test_fault_a_passing_504_is_retried_not_split(standin, store):
     assert c.stats.splits == 0 and len({r.path for r in standin.requests}) == 1
 
 
-def test_a_split_query_is_cached_whole(tmp_path, quirky):
+def test_synthetic_a_split_query_is_cached_whole(tmp_path, quirky):
     quirky.quirks = Quirks(oudata_cost_limit=14)
     with KoladaClient(quirky.base_url, cache_dir=tmp_path, rate_limit=0, backoff_factor=0) as c:
         first = c.get_ou_values(Q_KPIS[:4], None, [2020])

@@ -264,7 +264,7 @@ def test_synthetic_null_gender_never_collides_with_a_total(genders):
     assert URL in str(err.value)
 
 
-def test_a_string_period_page_reads_like_the_documented_one():
+def test_synthetic_string_period_page_reads_like_the_documented_one():
     """The lenient reader gives the fast reader's frame for the same values, dtypes included."""
     items = [{**ITEM, "municipality": f"{i:04d}"} for i in range(300)]
     fast = values_page(body(items), URL, where="municipality").content

@@ -295,7 +295,7 @@ def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, s
     assert asked and all(f"from_date={since.isoformat()}" in p for p in asked)
 
 
-def test_incremental_sync_overlaps_the_previous_day_and_merges_idempotently(
+def test_synthetic_changes_on_the_previous_sync_day_are_found_and_merge_idempotently(
     tmp_path, standin, config
 ):
     """Kolada reading from_date as "changed after that day" (a stand-in quirk): a change made
@@ -318,7 +318,7 @@ def test_incremental_sync_overlaps_the_previous_day_and_merges_idempotently(
         pd.testing.assert_frame_equal(sorted_tables(twice)[name], frame, obj=name)
 
 
-def test_merge_changes_is_idempotent(standin):
+def test_merge_of_synthetic_changes_is_idempotent(standin):
     """Merging the same changes twice (overlapping windows) equals merging them once."""
     v = standin.store.values.head(400)
     changed = v.iloc[10:20].assign(value=-3.0, deleted=False)
