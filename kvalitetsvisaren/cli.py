@@ -88,14 +88,31 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--years", default="2010-2024", help="e.g. 2010-2024 or 2021,2022")
     sync.add_argument(
         "--from-date",
-        help="only values changed since YYYY-MM-DD, or 'last' (since the previous sync), "
-        "merged into the existing store",
+        help="only values changed since YYYY-MM-DD, or 'last' (since the day before the "
+        "previous sync), merged into the existing store",
     )
     sync.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sync.add_argument("--cache-dir", help="HTTP cache directory (default: no cache)")
-    sync.add_argument("--concurrency", type=int, default=4)
-    sync.add_argument("--rate-limit", type=float, default=20.0, help="requests per second")
-    sync.add_argument("--timeout", type=float, default=30.0)
+    sync.add_argument("--concurrency", type=int, default=5, help="requests in flight")
+    sync.add_argument(
+        "--rate-limit",
+        type=float,
+        default=5.0,
+        help="requests per second (default 5; 0 = no limit, for a local stand-in only)",
+    )
+    sync.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to connect, and to wait for a metadata answer (default 30)",
+    )
+    sync.add_argument(
+        "--data-timeout",
+        type=float,
+        default=180.0,
+        help="seconds to wait for a data answer (default 180); a query that keeps timing "
+        "out is split in smaller ones",
+    )
     sync.add_argument("--max-retries", type=int, default=4)
     sync.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -242,6 +259,7 @@ def _sync(args: argparse.Namespace) -> int:
             args.base_url,
             cache_dir=args.cache_dir,
             timeout=args.timeout,
+            data_timeout=args.data_timeout,
             max_retries=args.max_retries,
             concurrency=args.concurrency,
             rate_limit=args.rate_limit,
@@ -249,7 +267,13 @@ def _sync(args: argparse.Namespace) -> int:
             store = sync(
                 client, config, out, years, progress=not args.quiet, from_date=args.from_date
             )
-            log.info("%d requests, %d cache hits", client.stats.requests, client.stats.cache_hits)
+            stats = client.stats
+            log.info(
+                "%d requests, %d cache hits, %d queries split",
+                stats.requests,
+                stats.cache_hits,
+                stats.splits,
+            )
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
     print(json.dumps(store.summary(), ensure_ascii=False, indent=2))

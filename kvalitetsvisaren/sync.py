@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -207,8 +207,8 @@ def sync(
     from_date: date | str | None = None,
 ) -> Store:
     """Fetch everything (or, with `from_date`, the changes since then: "last" means since the
-    previous sync), then publish the new store at `out`. Records the attempt beside `out`
-    either way; raises on any failure, leaving the previous store as it was."""
+    day before the previous sync), then publish the new store at `out`. Records the attempt
+    beside `out` either way; raises on any failure, leaving the previous store as it was."""
     out = Path(out)
     attempted_at = datetime.now(UTC).isoformat(timespec="seconds")
     mode = "full" if from_date is None else "incremental"
@@ -232,10 +232,14 @@ def sync(
 
 
 def _since(from_date: date | str, previous: Store) -> date:
+    """The from_date to ask Kolada for. "last": the day before the previous sync's day, so
+    that the windows overlap: a change made later on that day (or counted by Kolada in another
+    time zone, or from_date read as "after") is not missed. Changes seen twice merge to the
+    same store (merge_changes is idempotent)."""
     if from_date == "last":
         fetched = str(previous.meta.get("fetched_at") or "")[:10]
         try:
-            return date.fromisoformat(fetched)
+            return date.fromisoformat(fetched) - timedelta(days=1)
         except ValueError:
             raise ValueError(
                 f"Den tidigare hämtningen saknar datum (fetched_at={fetched!r}); ange "

@@ -8,14 +8,18 @@ stand-in's synthetic store for edge cases the real data does not have.
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import re
 import threading
 import time
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kvalitetsvisaren.kolada import (
     KoladaClient,
@@ -27,6 +31,8 @@ from kvalitetsvisaren.kolada import (
     KoladaTimeoutError,
 )
 from kvalitetsvisaren.kolada.queries import request_floor
+from kvalitetsvisaren.testing.quirks import Quirks
+from kvalitetsvisaren.testing.standin import StandinServer
 from kvalitetsvisaren.testing.synthetic import synthetic_store
 
 YEARS = list(range(2013, 2023))
@@ -41,7 +47,9 @@ def store(standin_server):
 
 @pytest.fixture
 def client(standin):
-    with KoladaClient(standin.base_url, backoff_factor=0.01, max_retry_after=2, timeout=5) as c:
+    with KoladaClient(
+        standin.base_url, backoff_factor=0.01, max_retry_after=2, timeout=5, rate_limit=0
+    ) as c:
         yield c
 
 
@@ -63,6 +71,42 @@ def national_kpis(store, n=30):
     return sorted(store.values["kpi"].unique())[:n]
 
 
+def pages_asked(server):
+    """{query path: sorted page numbers asked for}, from the stand-in's request log."""
+    asked: dict[str, list[int]] = {}
+    for r in data_requests(server):
+        parts = urlsplit(unquote(r.path))
+        page = int(parse_qs(parts.query).get("page", ["1"])[0])
+        asked.setdefault(parts.path, []).append(page)
+    return {path: sorted(pages) for path, pages in asked.items()}
+
+
+def store_items(store, path):
+    """Items (kpi, place, year) the store has for a data path like /v3/data/kpi/A,B/year/Y."""
+    dims = path.split("/v3/", 1)[1].split("/")
+    frame, where = (
+        (store.ou_values, "ou_id") if dims[0] == "oudata" else (store.values, "municipality_id")
+    )
+    wanted = dict(zip(dims[1::2], (seg.split(",") for seg in dims[2::2]), strict=True))
+    f = frame[frame["kpi"].isin(wanted["kpi"])]
+    for dim, col in (("municipality", where), ("ou", where)):
+        if dim in wanted:
+            f = f[f[col].isin(wanted[dim])]
+    if "year" in wanted:
+        f = f[f["year"].isin([int(y) for y in wanted["year"]])]
+    return len(f.drop_duplicates(["kpi", where, "year"]))
+
+
+def assert_only_pages_that_exist(server, store, per_page):
+    """Every query's pages 1..n asked exactly once, n = the pages its items fill (at least
+    one): no page past the end, none twice, none left out."""
+    asked = pages_asked(server)
+    assert asked
+    for path, pages in asked.items():
+        n = max(1, math.ceil(store_items(store, path) / per_page))
+        assert pages == list(range(1, n + 1)), path
+
+
 def test_all_municipalities_30_kpis_10_years_exact_and_near_the_request_floor(
     client, standin, store
 ):
@@ -70,13 +114,11 @@ def test_all_municipalities_30_kpis_10_years_exact_and_near_the_request_floor(
     got = client.get_values(kpis, None, YEARS)
     expected = truth(store.values, KEYS, kpis, years=YEARS)
     pd.testing.assert_frame_equal(got, expected)
-    # The 25-id limit splits the 30 KPIs in two halves of 15, and a page never spans two
-    # queries: the floor is the pages each half needs.
     items = expected.drop_duplicates(["kpi", "municipality_id", "year"])
-    halves = [items[items["kpi"].isin(kpis[:15])], items[items["kpi"].isin(kpis[15:])]]
-    floor = sum(request_floor(len(half), 1) for half in halves)
+    floor = request_floor(len(items), 2)  # 30 KPIs need two segments at least
     made = len(data_requests(standin))
-    assert made <= 1.1 * floor, (made, floor)
+    assert made <= 1.25 * floor, (made, floor)
+    assert_only_pages_that_exist(standin, store, 5000)
     assert all(r.status == 200 for r in standin.requests)
 
 
@@ -108,13 +150,11 @@ def test_no_municipalities_and_no_years_means_everything(client, store):
 def test_small_pages_are_fetched_each_once_complete_and_without_waste(standin, store):
     kpis = national_kpis(store, 4)
     years = [2019, 2020, 2022]
-    with KoladaClient(standin.base_url, per_page=500) as c:
+    with KoladaClient(standin.base_url, per_page=500, rate_limit=0) as c:
         got = c.get_values(kpis, None, years)
-    expected = truth(store.values, KEYS, kpis, years=years)
-    pd.testing.assert_frame_equal(got, expected)
-    pages = [r.path for r in data_requests(standin)]
-    items = len(expected.drop_duplicates(["kpi", "municipality_id", "year"]))
-    assert len(pages) == len(set(pages)) == math.ceil(items / 500) > 5
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=years))
+    assert_only_pages_that_exist(standin, store, 500)
+    assert len(data_requests(standin)) > 5
 
 
 def test_concurrency_is_bounded_and_used(standin, store):
@@ -133,9 +173,9 @@ def test_concurrency_is_bounded_and_used(standin, store):
                     active[0] -= 1
 
     with KoladaClient(
-        standin.base_url, concurrency=3, per_page=300, session=CountingSession()
+        standin.base_url, concurrency=3, per_page=3000, rate_limit=0, session=CountingSession()
     ) as c:
-        c.get_values(national_kpis(store, 3), None, [2020, 2022])
+        c.get_values(national_kpis(store, 30), None, YEARS)  # five chunks of 6 KPIs
     assert peak[0] == 3
 
 
@@ -204,7 +244,7 @@ def test_empty_requests_need_no_network(client, standin):
 def test_transient_faults_are_retried_and_the_data_is_exact(standin, store, rule):
     standin.faults = [{**rule, "match": "/v3/data/"}]
     kpis = national_kpis(store, 3)
-    with KoladaClient(standin.base_url, backoff_factor=0.01, timeout=1) as c:
+    with KoladaClient(standin.base_url, backoff_factor=0.01, timeout=1, data_timeout=1) as c:
         got = c.get_values(kpis, None, [2021, 2022])
     pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=[2021, 2022]))
     faulted = [r for r in standin.requests if r.fault]
@@ -246,7 +286,9 @@ def test_persistent_5xx_raises_typed_error_naming_url_and_status(standin, status
 def test_persistent_timeout_raises_timeout_error(standin):
     standin.faults = [{"kind": "timeout", "seconds": 3}]
     with (
-        KoladaClient(standin.base_url, max_retries=1, timeout=0.3, backoff_factor=0) as c,
+        KoladaClient(
+            standin.base_url, max_retries=1, timeout=5, data_timeout=0.3, backoff_factor=0
+        ) as c,
         pytest.raises(KoladaTimeoutError, match=r"within 0\.3 s .*/data/kpi/U21468"),
     ):
         c.get_values(["U21468"], ["0883"], [2022])
@@ -305,13 +347,25 @@ def test_422_and_404_are_explained(standin):
             c.get_municipalities()
 
 
-def test_next_url_cycle_raises(standin):
-    standin.faults = [{"kind": "cycle", "match": "page=2", "to_page": 1}]
+def test_fault_next_url_pointing_back_is_only_read_as_more_pages(standin, store):
+    """next_url's text is never followed: one that points back to page 1 still means "more",
+    and the pages are counted by the client."""
+    standin.faults = [{"kind": "cycle", "match": "page=2&", "to_page": 1}]
+    with KoladaClient(standin.base_url, per_page=100, rate_limit=0) as c:
+        got = c.get_values(["U21468"], None, [2022])
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, ["U21468"], years=[2022]))
+    assert any(r.fault for r in standin.requests)
+    assert_only_pages_that_exist(standin, store, 100)
+
+
+def test_fault_a_server_that_ignores_page_is_a_cycle_and_raises(standin):
+    standin.faults = [{"kind": "repeat", "match": "page=[2-9]", "to_page": 1}]
     with (
-        KoladaClient(standin.base_url, per_page=100) as c,
-        pytest.raises(KoladaResponseError, match="cycle"),
+        KoladaClient(standin.base_url, per_page=100, rate_limit=0) as c,
+        pytest.raises(KoladaResponseError, match="repeats an earlier page") as err,
     ):
         c.get_values(["U21468"], None, [2022])
+    assert "/data/kpi/U21468/year/2022?page=2" in str(err.value)
 
 
 def test_one_failing_chunk_fails_the_whole_call(standin, store):
@@ -435,3 +489,297 @@ def test_invalid_arguments_fail_before_any_request(standin):
     with KoladaClient(standin.base_url) as c, pytest.raises(ValueError, match="from_date"):
         c.get_values(["U21468"], None, [2022], from_date="förra veckan")
     assert standin.requests == []
+
+
+# --- every plausible server: the stand-in's quirks (synthetic store) -------------------------
+#
+# 30 KPIs x 10 places x 3 years: two chunks of 15 KPIs (the 25-id limit), 450 items each. With
+# per_page 150 every chunk ends exactly on a page boundary, with 200 on a short page. Expected
+# frames are the store's tables; expected requests follow from the item counts and the quirk.
+
+Q_KPIS = [f"N9{i:04d}" for i in range(30)]
+Q_YEARS = [2019, 2020, 2021]
+NEXT_FORMS = [
+    {"next_style": s, "encoded_commas": e, "reordered": r, "page_twice": t}
+    for s, e, r, t in itertools.product(("absolute", "relative"), *[(False, True)] * 3)
+]
+ENDINGS = [
+    {"last_next": last, "past_end": past}
+    for last, past in itertools.product(("null", "", "full", "always"), ("empty", "404", "422"))
+]
+TYPE_SWITCHES = ["string_periods", "float_counts", "int_isdeleted", "null_gender", "group_rows"]
+
+
+def form_id(form):
+    return "-".join(f"{k}={v}" for k, v in form.items() if v not in (False, "null", "empty"))
+
+
+@pytest.fixture(scope="module")
+def quirky_server():
+    with StandinServer(synthetic_store(n_kpis=30, n_municipalities=7)) as server:
+        yield server
+
+
+@pytest.fixture
+def quirky(quirky_server):
+    quirky_server.reset()
+    yield quirky_server
+    quirky_server.reset()
+
+
+def expected_pages(n_items: int, per_page: int, quirks: Quirks) -> list[int]:
+    """The pages a client that asks only for announced pages requests for one query."""
+    n = max(1, math.ceil(n_items / per_page))
+    full_last = n_items > 0 and n_items % per_page == 0
+    if quirks.last_next == "always":
+        # the page after the last is announced; if it is an empty 200 it announces one more,
+        # which proves the end
+        return list(range(1, n + (3 if quirks.past_end == "empty" else 2)))
+    if quirks.last_next == "full" and full_last:
+        return list(range(1, n + 2))
+    return list(range(1, n + 1))
+
+
+def assert_requests_follow_the_quirks(server, store, per_page, quirks):
+    for path, pages in pages_asked(server).items():
+        assert pages == expected_pages(store_items(store, path), per_page, quirks), path
+    for r in data_requests(server):
+        assert r.status in ((200, 404) if quirks.past_end == "404" else (200, 422)), r
+
+
+@pytest.mark.parametrize("ending", ENDINGS, ids=form_id)
+@pytest.mark.parametrize("form", NEXT_FORMS, ids=form_id)
+def test_synthetic_paging_under_every_next_url_form_and_ending_is_exact(quirky, form, ending):
+    quirky.quirks = quirks = Quirks(**form, **ending)
+    store = quirky.store
+    for per_page in (150, 200):
+        quirky.clear_requests()
+        with KoladaClient(quirky.base_url, per_page=per_page, rate_limit=0) as c:
+            got = c.get_values(Q_KPIS, None, Q_YEARS)
+        pd.testing.assert_frame_equal(got, truth(store.values, KEYS, Q_KPIS, years=Q_YEARS))
+        assert_requests_follow_the_quirks(quirky, store, per_page, quirks)
+    for per_page in (4, 5):  # metadata pages the same way: 10 places in 3 or 2 pages
+        with KoladaClient(quirky.base_url, per_page=per_page, rate_limit=0) as c:
+            municipalities = c.get_municipalities()
+        expected = store.municipalities.sort_values("id", ignore_index=True)
+        pd.testing.assert_frame_equal(municipalities, expected)
+
+
+@pytest.mark.parametrize(
+    "switches",
+    [
+        dict(zip(TYPE_SWITCHES, on, strict=True))
+        for on in itertools.product((False, True), repeat=len(TYPE_SWITCHES))
+    ],
+    ids=lambda s: "+".join(k for k, v in s.items() if v) or "documented",
+)
+def test_synthetic_value_types_under_every_combination_are_exact(quirky, switches):
+    quirky.quirks = Quirks(**switches, last_next="", next_style="relative")
+    store = quirky.store
+    with KoladaClient(quirky.base_url, per_page=200, rate_limit=0) as c:
+        everywhere = c.get_values(Q_KPIS, None, Q_YEARS)
+        some = c.get_values(Q_KPIS[:2], ["1000", "G1"], [2020])
+        units = c.get_ou_values(Q_KPIS, None, Q_YEARS)
+    pd.testing.assert_frame_equal(everywhere, truth(store.values, KEYS, Q_KPIS, years=Q_YEARS))
+    assert not everywhere["municipality_id"].str.startswith("G").any()
+    # asked for by id, a group is a group: the stand-in has no values for it then
+    pd.testing.assert_frame_equal(
+        some, truth(store.values, KEYS, Q_KPIS[:2], "municipality_id", ["1000"], [2020])
+    )
+    pd.testing.assert_frame_equal(units, truth(store.ou_values, OU_KEYS, Q_KPIS, years=Q_YEARS))
+    if switches["group_rows"]:  # the groups were really served, and dropped
+        raw = requests.get(quirky.url("data/kpi/N90000/year/2020"), timeout=5).json()
+        assert any(i["municipality"].startswith("G") for i in raw["values"])
+
+
+@pytest.mark.parametrize("switches", [{}, {"int_isdeleted": True, "string_periods": True}])
+def test_synthetic_changes_with_deletions_under_type_quirks(quirky, switches):
+    v = quirky.store.values
+    mine = v[(v["kpi"] == "N90003") & (v["municipality_id"] == "1002")]
+    revised = mine[mine["year"] == 2021].assign(value=-1.0)
+    deleted = mine[mine["year"] == 2019][KEYS]
+    quirky.apply_changes("data", revised, deleted, on="2026-11-01")
+    quirky.quirks = Quirks(**switches)
+    with KoladaClient(quirky.base_url, rate_limit=0) as c:
+        got = c.get_values(Q_KPIS, None, Q_YEARS, from_date="2026-10-31")
+    assert (
+        got.loc[got["deleted"], KEYS].values.tolist() == deleted.sort_values(KEYS).values.tolist()
+    )
+    kept = got[~got["deleted"]]
+    assert kept[KEYS].values.tolist() == revised.sort_values(KEYS)[KEYS].values.tolist()
+    assert (kept["value"] == -1.0).all()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    form=st.sampled_from(NEXT_FORMS),
+    ending=st.sampled_from(ENDINGS),
+    types=st.fixed_dictionaries({k: st.booleans() for k in TYPE_SWITCHES}),
+    per_page=st.integers(min_value=40, max_value=500),
+    cost_limit=st.sampled_from([None, 14, 30, 100]),
+)
+def test_synthetic_any_combination_of_quirks_gives_exactly_the_store(
+    quirky, form, ending, types, per_page, cost_limit
+):
+    """Everything at once, drawn at random: still exactly the store's values."""
+    quirky.reset()
+    quirky.quirks = Quirks(**form, **ending, **types, oudata_cost_limit=cost_limit)
+    store = quirky.store
+    with KoladaClient(quirky.base_url, per_page=per_page, rate_limit=0, backoff_factor=0) as c:
+        values = c.get_values(Q_KPIS, None, Q_YEARS)
+        units = c.get_ou_values(Q_KPIS, None, Q_YEARS)
+    pd.testing.assert_frame_equal(values, truth(store.values, KEYS, Q_KPIS, years=Q_YEARS))
+    pd.testing.assert_frame_equal(units, truth(store.ou_values, OU_KEYS, Q_KPIS, years=Q_YEARS))
+
+
+# --- heavy queries: 504 and timeouts split the query, down to one KPI x one year ------------
+
+
+def test_synthetic_oudata_cost_limit_splits_queries_until_they_pass(quirky):
+    # 14 units per (KPI, year): a limit of 14 passes only single cells
+    quirky.quirks = Quirks(oudata_cost_limit=14)
+    store = quirky.store
+    with KoladaClient(quirky.base_url, rate_limit=0, backoff_factor=0) as c:
+        got = c.get_ou_values(Q_KPIS, None, Q_YEARS)
+    pd.testing.assert_frame_equal(got, truth(store.ou_values, OU_KEYS, Q_KPIS, years=Q_YEARS))
+    assert c.stats.splits > 0
+    selected = {r.path: store_items(store, r.path.split("?")[0]) for r in quirky.requests}
+    assert {r.status for r in quirky.requests} == {200, 504}
+    for r in quirky.requests:  # exactly the queries over the limit were refused
+        assert (r.status == 504) == (selected[r.path] > 14), r
+
+
+def test_synthetic_one_kpi_one_year_over_the_cost_limit_raises_naming_the_url(quirky):
+    quirky.quirks = Quirks(oudata_cost_limit=10)
+    with (
+        KoladaClient(quirky.base_url, rate_limit=0, backoff_factor=0, max_retries=1) as c,
+        pytest.raises(KoladaHTTPError) as err,
+    ):
+        c.get_ou_values(Q_KPIS[:4], None, [2020])
+    assert err.value.status == 504
+    assert re.search(r"/oudata/kpi/N9\d{4}/year/2020\?page=1", str(err.value))
+    assert err.value.url in str(err.value)
+
+
+def test_fault_a_query_that_keeps_timing_out_is_split(standin, store):
+    kpis = national_kpis(store, 4)
+    # any query for more than one KPI times out; single KPIs answer
+    standin.faults = [{"kind": "timeout", "seconds": 2, "match": r"/data/kpi/[^/?]*,"}]
+    with KoladaClient(
+        standin.base_url, rate_limit=0, data_timeout=0.3, backoff_factor=0, max_retries=1
+    ) as c:
+        got = c.get_values(kpis, None, [2021, 2022])
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=[2021, 2022]))
+    timed_out = [r for r in standin.requests if r.fault]
+    # 4 KPIs: tried twice each, then 2+2 KPIs tried twice each, then 4 single KPIs answer
+    assert len(timed_out) == 2 + 2 * 2 and c.stats.splits == 3
+    assert {r.path.split("?")[0] for r in standin.requests if not r.fault} == {
+        f"/v3/data/kpi/{k}/year/2021,2022" for k in kpis
+    }
+
+
+def test_fault_a_passing_504_is_retried_not_split(standin, store):
+    standin.faults = [{"kind": "status", "status": 504, "times": 1}]
+    kpis = national_kpis(store, 3)
+    with KoladaClient(standin.base_url, rate_limit=0, backoff_factor=0) as c:
+        got = c.get_values(kpis, None, [2022])
+    pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=[2022]))
+    assert c.stats.splits == 0 and len({r.path for r in standin.requests}) == 1
+
+
+def test_synthetic_a_split_query_is_cached_whole(tmp_path, quirky):
+    quirky.quirks = Quirks(oudata_cost_limit=14)
+    with KoladaClient(quirky.base_url, cache_dir=tmp_path, rate_limit=0, backoff_factor=0) as c:
+        first = c.get_ou_values(Q_KPIS[:4], None, [2020])
+        quirky.clear_requests()
+        again = c.get_ou_values(Q_KPIS[:4], None, [2020])
+    assert quirky.requests == [] and c.stats.cache_hits == 1
+    pd.testing.assert_frame_equal(again, first)
+
+
+# --- 429: everyone waits, for at least the patience, then a typed error -------------------
+
+
+def test_fault_429_waits_at_least_the_patience_in_all_then_raises(standin):
+    standin.faults = [{"kind": "status", "status": 429, "retry_after": 0}]
+    with (
+        KoladaClient(standin.base_url, rate_limit=0, throttle_patience=1.5) as c,
+        pytest.raises(KoladaHTTPError) as err,
+    ):
+        start = time.monotonic()
+        c.get_values(["U21468"], ["0883"], [2022])
+    assert time.monotonic() - start >= 1.5
+    assert err.value.status == 429 and "/data/kpi/U21468/municipality/0883" in str(err.value)
+    assert len(standin.requests) == 7  # the first try and six waits
+
+
+def test_fault_429_pauses_every_request_not_just_the_one_refused(standin, store):
+    standin.faults = [{"kind": "status", "status": 429, "retry_after": 1, "times": 1}]
+    calls = []  # (start, end, status)
+
+    class StampingSession(requests.Session):
+        def get(self, *args, **kwargs):
+            start = time.monotonic()
+            response = super().get(*args, **kwargs)
+            calls.append((start, time.monotonic(), response.status_code))
+            return response
+
+    with KoladaClient(standin.base_url, rate_limit=0, per_page=500, session=StampingSession()) as c:
+        c.get_values(national_kpis(store, 30), None, [2022])
+    refused_at = next(end for _, end, status in calls if status == 429)
+    later = [start for start, _, _ in calls if start > refused_at]
+    assert later and min(later) - refused_at >= 0.9  # nobody asked during that second
+
+
+# --- next_url is yes or no: generated texts, no HTTP (a session that plays Kolada) ----------
+
+NEXT_URL_TEXTS = st.one_of(
+    st.text(min_size=1, max_size=80),
+    st.builds(
+        "{}municipality?{}".format,
+        st.sampled_from(["https://api.kolada.se/v3/", "/v3/", "", "http://x:1/v2/", "../"]),
+        st.permutations(["page=7", "per_page=3", "page=2", "title=a%2Cb", "x=,"]).map("&".join),
+    ),
+)
+
+
+class PlayedKolada(requests.Session):
+    """Answers /municipality?page=N&per_page=K from a list, with given next_url texts."""
+
+    def __init__(self, rows, links, end):
+        super().__init__()
+        self.rows, self.links, self.end, self.asked = rows, links, end, []
+
+    def get(self, url, **kwargs):
+        query = parse_qs(urlsplit(url).query)
+        page, per_page = int(query["page"][0]), int(query["per_page"][0])
+        self.asked.append(page)
+        values = self.rows[(page - 1) * per_page : page * per_page]
+        last = page * per_page >= len(self.rows)
+        link = self.end if last else self.links[(page - 1) % len(self.links)]
+        response = requests.Response()
+        response.status_code = 200
+        response._content = json.dumps(
+            {"values": values, "count": len(values), "next_url": link, "previous_url": None}
+        ).encode()
+        return response
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    n=st.integers(min_value=0, max_value=40),
+    per_page=st.integers(min_value=1, max_value=12),
+    links=st.lists(NEXT_URL_TEXTS, min_size=1, max_size=5),
+    end=st.sampled_from([None, ""]),
+)
+def test_synthetic_generated_next_url_texts_only_say_more_pages(n, per_page, links, end):
+    rows = [{"id": f"{i:04d}", "title": f"Kommun {i}", "type": "K"} for i in range(n)]
+    session = PlayedKolada(rows, links, end)
+    with KoladaClient(
+        "http://kolada.test/v3", per_page=per_page, rate_limit=0, session=session
+    ) as c:
+        got = c.get_municipalities()
+    assert got["id"].tolist() == [r["id"] for r in rows]
+    assert session.asked == list(range(1, max(1, math.ceil(n / per_page)) + 1))

@@ -8,12 +8,14 @@ import pytest
 
 from kvalitetsvisaren.kolada.queries import (
     ALL_MUNICIPALITIES_ESTIMATE,
-    PREFETCH_SHARE,
+    ALL_UNITS_ESTIMATE,
+    MAX_IDS_PER_SEGMENT,
+    MAX_QUERY_ITEMS,
     balanced_chunks,
+    chunk_shape,
     data_path,
     metadata_path,
     ou_data_path,
-    page_of,
     page_url,
     plan_value_chunks,
     request_floor,
@@ -77,34 +79,103 @@ def test_segment_limit_is_enforced_before_any_request():
         metadata_path("kpi", [])
 
 
-def test_page_url_and_page_of_round_trip():
+def test_page_url():
     url = page_url("http://127.0.0.1:5000/v3/", "kpi", {"title": "hemtjänst"}, 3, 5000)
-    assert url.startswith("http://127.0.0.1:5000/v3/kpi?")
-    assert page_of(url) == 3
-    assert page_of("https://api.kolada.se/v3/kpi?per_page=5000") is None
+    assert url == "http://127.0.0.1:5000/v3/kpi?title=hemtj%C3%A4nst&page=3&per_page=5000"
 
 
-def test_plan_all_municipalities_splits_kpis_and_estimates_items():
-    chunks = plan_value_chunks(ids(30), None, [str(y) for y in range(2013, 2023)])
-    assert len(chunks) == 2  # the fewest the 25-id limit allows
-    assert all(c.expected_items == 15 * 10 * ALL_MUNICIPALITIES_ESTIMATE for c in chunks)
-    # only the pages that surely exist are prefetched; the rest follow next_url
-    assert [c.prefetch_pages() for c in chunks] == [
-        math.floor(15 * 10 * ALL_MUNICIPALITIES_ESTIMATE * PREFETCH_SHARE / 5000)
-    ] * 2
+def years(first: int, last: int) -> list[str]:
+    return [str(y) for y in range(first, last + 1)]
+
+
+def cells(chunk) -> set[tuple]:
+    return {(k, w, y) for k in chunk.kpis for w in chunk.where or [None] for y in chunk.years}
+
+
+def assert_exact_cover(chunks, kpis, where, yrs):
+    """Every (KPI, place, year) cell in exactly one chunk, each within the 25-id limit."""
+    got = [c for chunk in chunks for c in cells(chunk)]
+    assert sorted(got) == sorted((k, w, y) for k in kpis for w in where or [None] for y in yrs)
+    for chunk in chunks:
+        sizes = (len(chunk.kpis), len(chunk.years), len(chunk.where or []))
+        assert max(sizes) <= MAX_IDS_PER_SEGMENT
+
+
+def test_plan_all_municipalities_keeps_each_query_within_the_item_budget():
+    kpis, yrs = ids(30), years(2013, 2022)
+    chunks = plan_value_chunks(kpis, None, yrs)
+    assert_exact_cover(chunks, kpis, None, yrs)
+    per_chunk = [len(c.kpis) * len(c.years) * ALL_MUNICIPALITIES_ESTIMATE for c in chunks]
+    assert [c.expected_items for c in chunks] == per_chunk
+    assert max(per_chunk) <= MAX_QUERY_ITEMS
+    # the fewest chunks that allow: 300 cells of 291 items, at most 68 cells a chunk
+    assert len(chunks) == math.ceil(300 / (MAX_QUERY_ITEMS // ALL_MUNICIPALITIES_ESTIMATE))
+    assert all(c.years == tuple(yrs) for c in chunks)  # years kept whole when they can be
+    assert chunks[0].path == f"data/kpi/{','.join(kpis[:6])}/year/{','.join(yrs)}"
+
+
+def test_plan_all_units_asks_for_at_most_four_kpi_year_cells_a_query():
+    kpis, yrs = ids(58), years(2010, 2024)
+    chunks = plan_value_chunks(kpis, None, yrs, ou=True)
+    assert_exact_cover(chunks, kpis, None, yrs)
+    assert max(len(c.kpis) * len(c.years) for c in chunks) * ALL_UNITS_ESTIMATE <= MAX_QUERY_ITEMS
+    assert len(chunks) == math.ceil(58 / 4) * 15  # 4 KPIs x 1 year: the fewest that fit
+    assert all(c.path.startswith("oudata/kpi/") and "/ou/" not in c.path for c in chunks)
 
 
 def test_plan_explicit_municipalities_is_the_cartesian_product_of_chunks():
-    chunks = plan_value_chunks(ids(30), ids(290, "M"), ["2022"])
-    assert len(chunks) == 2 * 12
+    kpis, places, yrs = ids(30), ids(290, "M"), ["2022"]
+    chunks = plan_value_chunks(kpis, places, yrs)
+    assert_exact_cover(chunks, kpis, places, yrs)
+    assert len(chunks) == 2 * 12  # the 25-id limit binds; 15 x 25 x 1 items fit
     assert sum(c.expected_items for c in chunks) == 30 * 290  # one item per cell at most
-    assert len({c.path for c in chunks}) == len(chunks)
 
 
-def test_plan_without_estimate_expects_one_page_per_chunk():
-    chunks = plan_value_chunks(ids(3), None, [str(y) for y in range(1970, 2027)], estimate=False)
-    assert len(chunks) == 3  # 57 years -> 3 year segments
-    assert all(c.prefetch_pages() == 1 for c in chunks)
+def test_plan_every_year_without_places_is_sized_like_any_other():
+    chunks = plan_value_chunks(ids(3), None, years(1970, 2026))
+    assert_exact_cover(chunks, ids(3), None, years(1970, 2026))
+    assert all(c.expected_items <= MAX_QUERY_ITEMS for c in chunks)
+
+
+def test_plan_carries_params_and_an_unknown_number_of_years_expects_nothing():
+    params = (("from_date", "2026-01-01"),)
+    (chunk,) = plan_value_chunks(["U21468"], ["0883"], None, params=params)
+    assert chunk.path == "data/kpi/U21468/municipality/0883" and chunk.params == params
+    assert chunk.expected_items == 0
+
+
+@pytest.mark.parametrize(
+    ("n_kpis", "n_years", "per_cell", "shape"),
+    [
+        (30, 10, 291, (6, 10)),
+        (1, 1, 10**6, (1, 1)),  # a single cell always goes, however big
+        (58, 15, 5000, (4, 1)),
+        (25, 25, 1, (25, 25)),
+        (26, 1, 1, (13, 1)),
+        (3, 57, 291, (3, 19)),  # 57 cells of 291 items fit in 20,000
+    ],
+)
+def test_chunk_shape(n_kpis, n_years, per_cell, shape):
+    assert chunk_shape(n_kpis, n_years, per_cell, MAX_QUERY_ITEMS) == shape
+
+
+def test_halves_split_kpis_first_then_years_down_to_one_cell():
+    (chunk,) = plan_value_chunks(ids(3), None, years(2021, 2022), ou=True, max_items=10**6)
+    parts, seen = [chunk], []
+    while parts:
+        part = parts.pop(0)
+        halves = part.halves()
+        if halves is None:
+            seen.append(part)
+            assert len(part.kpis) == len(part.years) == 1
+            continue
+        a, b = halves
+        assert cells(a) | cells(b) == cells(part) and not cells(a) & cells(b)
+        if len(part.kpis) > 1:
+            assert a.years == b.years == part.years  # KPIs are halved first
+        assert a.path == ou_data_path(a.kpis, None, a.years) and a.params == part.params
+        parts += [a, b]
+    assert len(seen) == 6
 
 
 def test_request_floor():

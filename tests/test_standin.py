@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pandas as pd
 import pytest
@@ -24,6 +24,7 @@ import requests
 
 from kvalitetsvisaren.store import Store, load_store, write_store
 from kvalitetsvisaren.testing.faults import FaultPlan, FaultRule
+from kvalitetsvisaren.testing.quirks import Quirks
 from kvalitetsvisaren.testing.standin import StandinServer
 from kvalitetsvisaren.testing.synthetic import synthetic_store
 
@@ -915,3 +916,201 @@ def test_fault_rules_from_json() -> None:
     ):
         with pytest.raises(ValueError):
             FaultRule.from_dict(bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quirks: plausible departures from the documented API (synthetic store)
+# ---------------------------------------------------------------------------------------------
+
+SYNTH_DATA = "data/kpi/N90000,N90001/year/2019,2020,2021"  # 2 KPIs x 23 places x 3 years
+
+
+def follow(server: StandinServer, path: str, params: Any = None) -> tuple[list[dict], list]:
+    """Follow next_url as written (relative ones against the server), to the end."""
+    url, pages = server.url(path), []
+    items: list[dict] = []
+    while url and len(pages) < 100:
+        resp = requests.get(url, params=params, timeout=TIMEOUT)
+        assert resp.status_code == 200, resp.text[:300]
+        body = resp.json()
+        items += body["values"]
+        pages.append(body)
+        url, params = body["next_url"], None
+        if url and url.startswith("/"):
+            url = server.origin + url
+    return items, pages
+
+
+@pytest.mark.parametrize("page_twice", [False, True], ids=["page once", "page twice"])
+@pytest.mark.parametrize("reordered", [False, True], ids=["in order", "reordered"])
+@pytest.mark.parametrize("encoded", [False, True], ids=["commas", "%2C"])
+@pytest.mark.parametrize("style", ["absolute", "relative"])
+def test_quirk_next_url_forms_synthetic(
+    synth: StandinServer, synth_store: Store, style, encoded, reordered, page_twice
+) -> None:
+    synth.quirks = Quirks(
+        next_style=style, encoded_commas=encoded, reordered=reordered, page_twice=page_twice
+    )
+    items, pages = follow(synth, SYNTH_DATA, {"per_page": 40, "from_date": "2000-01-01"})
+    truth = truth_rows(synth_store.values, "municipality_id", ["N90000", "N90001"])
+    assert_same_rows(items, truth, "municipality")
+    assert len(pages) == math.ceil(len(truth_keys(truth)) / 40) >= 3
+    link = pages[0]["next_url"]
+    assert link.startswith("/v3/data/kpi/" if style == "relative" else synth.base_url + "/data/")
+    assert ("%2C" in link and "," not in link) if encoded else ("," in link and "%2C" not in link)
+    keys = [k for k, _ in parse_qsl(urlsplit(link).query)]
+    if page_twice:
+        assert keys == ["from_date", "page", "per_page", "page"]
+        assert parse_qs(urlsplit(link).query)["page"] == ["1", "2"]
+    else:
+        assert keys == (
+            ["page", "per_page", "from_date"] if reordered else ["from_date", "page", "per_page"]
+        )
+    assert pages[-1]["next_url"] is None
+
+
+@pytest.mark.parametrize("past_end", ["empty", "404", "422"])
+@pytest.mark.parametrize("last_next", ["null", "", "full", "always"])
+def test_quirk_end_of_paging_synthetic(synth: StandinServer, last_next, past_end) -> None:
+    synth.quirks = Quirks(last_next=last_next, past_end=past_end)
+    n_items = 2 * 23 * 3  # 138 items: 3 full pages of 46
+    bodies = [get(synth, SYNTH_DATA, {"per_page": 46, "page": n}).json() for n in (1, 2, 3)]
+    assert [b["count"] for b in bodies] == [46, 46, 46]
+    last = bodies[-1]["next_url"]
+    assert {"null": last is None, "": last == "", "full": bool(last), "always": bool(last)}[
+        last_next
+    ]
+    assert all(b["next_url"] for b in bodies[:-1])
+    short = get(synth, SYNTH_DATA, {"per_page": 100, "page": 2}).json()  # 38 of 138
+    assert short["count"] == n_items - 100
+    assert bool(short["next_url"]) == (last_next == "always")
+    past = get(synth, SYNTH_DATA, {"per_page": 46, "page": 4})
+    assert past.status_code == {"empty": 200, "404": 404, "422": 422}[past_end]
+    if past_end == "empty":
+        assert past.json()["values"] == []
+    first = get(synth, "data/kpi/N99999/year/2020", {"page": 1})  # page 1 is never "past"
+    assert first.status_code == 200 and first.json()["values"] == []
+
+
+TYPE_QUIRKS = ["string_periods", "float_counts", "int_isdeleted", "null_gender"]
+
+
+@pytest.mark.parametrize("quirk", TYPE_QUIRKS)
+def test_quirk_value_types_synthetic(synth: StandinServer, synth_store: Store, quirk) -> None:
+    synth.quirks = Quirks(**{quirk: True})
+    raw = get(synth, SYNTH_DATA).text
+    items = json.loads(raw)["values"]
+    entries = [e for i in items for e in i["values"]]
+    check = {
+        "string_periods": all(isinstance(i["period"], str) for i in items),
+        "float_counts": all(e["count"] is None or isinstance(e["count"], float) for e in entries)
+        and any(e["count"] == 1.0 for e in entries),
+        "int_isdeleted": all(e["isdeleted"] == 0 and e["isdeleted"] is not False for e in entries),
+        "null_gender": all(e["gender"] in (None, "K", "M") for e in entries)
+        and any(e["gender"] is None for e in entries),
+    }
+    assert check[quirk]
+    # read back the documented way, the values are the store's
+    for i in items:
+        i["period"] = int(i["period"])
+        for e in i["values"]:
+            e["count"] = None if e["count"] is None else int(e["count"])
+            e["isdeleted"] = bool(e["isdeleted"])
+            e["gender"] = e["gender"] or "T"
+    truth = truth_rows(synth_store.values, "municipality_id", ["N90000", "N90001"])
+    assert_same_rows(items, truth, "municipality")
+
+
+def test_quirk_int_isdeleted_in_the_change_feed_synthetic(
+    synth: StandinServer, synth_store: Store
+) -> None:
+    v = synth_store.values
+    deleted = v[(v["kpi"] == "N90000") & (v["municipality_id"] == "1000") & (v["year"] == 2020)]
+    synth.apply_changes(
+        "data", None, deleted[["kpi", "municipality_id", "year", "gender"]], on="2026-11-01"
+    )
+    synth.quirks = Quirks(int_isdeleted=True)
+    items = get(synth, SYNTH_DATA, {"from_date": "2026-10-01"}).json()["values"]
+    assert [(i["municipality"], i["period"]) for i in items] == [("1000", 2020)]
+    assert [e["isdeleted"] for e in items[0]["values"]] == [1, 1, 1]
+
+
+def test_quirk_group_rows_synthetic(synth: StandinServer, synth_store: Store) -> None:
+    synth.quirks = Quirks(group_rows=True)
+    items, _ = fetch_all(synth.url(SYNTH_DATA))
+    groups = [i for i in items if i["municipality"].startswith("G")]
+    plain = [i for i in items if not i["municipality"].startswith("G")]
+    assert_same_rows(
+        plain,
+        truth_rows(synth_store.values, "municipality_id", ["N90000", "N90001"]),
+        "municipality",
+    )
+    v = synth_store.values
+    expected = {}
+    for gid, members in zip(
+        synth_store.municipality_groups["id"],
+        synth_store.municipality_groups["members"],
+        strict=True,
+    ):
+        f = v[v["kpi"].isin(["N90000", "N90001"]) & v["municipality_id"].isin(list(members))]
+        for (kpi, year, gender), part in f.dropna(subset=["value"]).groupby(
+            ["kpi", "year", "gender"]
+        ):
+            expected[(kpi, gid, year, gender)] = (pytest.approx(part["value"].mean()), len(part))
+    got = {
+        (i["kpi"], i["municipality"], i["period"], e["gender"]): (e["value"], e["count"])
+        for i in groups
+        for e in i["values"]
+    }
+    assert got == expected and {k[1] for k in got} == {"G1", "G2"}
+    # only without a municipality segment
+    with_segment, _ = fetch_all(synth.url("data/kpi/N90000/municipality/1000,G1/year/2020"))
+    assert [i["municipality"] for i in with_segment] == ["1000"]
+
+
+def test_quirk_oudata_cost_limit_answers_504_synthetic(
+    synth: StandinServer, synth_store: Store
+) -> None:
+    ou = synth_store.ou_values
+    per_year = ou[(ou["kpi"] == "N90000")].groupby("year").size()
+    limit = int(per_year.max())
+    synth.quirks = Quirks(oudata_cost_limit=limit)
+    one = get(synth, "oudata/kpi/N90000/year/2020", {"per_page": 5})
+    assert one.status_code == 200 and one.json()["next_url"]
+    for page in (1, 2):  # every page of a heavy query, not just the first
+        two = get(synth, "oudata/kpi/N90000/year/2020,2021", {"per_page": 5, "page": page})
+        assert two.status_code == 504 and "Gateway Time-out" in two.text
+    assert get(synth, SYNTH_DATA).status_code == 200  # /data has no cost limit
+
+
+def test_quirk_from_date_after_synthetic(synth: StandinServer, synth_store: Store) -> None:
+    v = synth_store.values
+    revised = v[(v["kpi"] == "N90000") & (v["municipality_id"] == "1000") & (v["year"] == 2021)]
+    synth.apply_changes("data", revised.assign(value=1.0), None, on="2026-11-01")
+    for after, expected in ((False, len(revised)), (True, 0)):
+        synth.quirks = Quirks(from_date_after=after)
+        items = get(synth, SYNTH_DATA, {"from_date": "2026-11-01"}).json()["values"]
+        assert sum(len(i["values"]) for i in items) == expected
+    assert len(get(synth, SYNTH_DATA, {"from_date": "2026-10-31"}).json()["values"]) == 1
+
+
+def test_repeat_fault_serves_the_same_page_synthetic(synth: StandinServer) -> None:
+    synth.faults = [FaultRule("repeat", match=r"page=[2-9]", to_page=1)]
+    page1 = get(synth, DATA, {"per_page": 5}).json()
+    page2 = get(synth, DATA, {"per_page": 5, "page": 2}).json()
+    assert page2["values"] == page1["values"] and page2["next_url"]
+    assert parse_qs(urlsplit(page2["next_url"]).query)["page"] == ["3"]
+
+
+def test_quirks_admin_and_reset_synthetic(synth: StandinServer) -> None:
+    admin = synth.origin + "/_standin/quirks"
+    sent = {"last_next": "", "string_periods": True}
+    assert requests.post(admin, json=sent, timeout=TIMEOUT).json() == {
+        **Quirks().to_dict(),
+        **sent,
+    }
+    assert synth.quirks == Quirks(last_next="", string_periods=True)
+    assert requests.post(admin, json={"nope": 1}, timeout=TIMEOUT).status_code == 400
+    assert requests.post(admin, json={"past_end": "410"}, timeout=TIMEOUT).status_code == 400
+    synth.reset()
+    assert synth.quirks == Quirks()

@@ -11,18 +11,19 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from kvalitetsvisaren.cli import main
+from kvalitetsvisaren.cli import build_parser, main
 from kvalitetsvisaren.config import load_config
 from kvalitetsvisaren.freshness import read_sync_status
 from kvalitetsvisaren.kolada import KoladaClient, KoladaError, KoladaHTTPError
 from kvalitetsvisaren.store import StoreError, load_store, make_store, write_store
-from kvalitetsvisaren.sync import parse_years, sync
+from kvalitetsvisaren.sync import merge_changes, parse_years, sync
+from kvalitetsvisaren.testing.quirks import Quirks
 
 SORT = {
     "kpis": ["id"],
@@ -43,12 +44,17 @@ def config(config_path):
     return load_config(config_path)
 
 
+def kolada(standin, **options) -> KoladaClient:
+    """A client for the loopback stand-in, which needs no politeness (no rate limit)."""
+    return KoladaClient(standin.base_url, **{"rate_limit": 0, **options})
+
+
 def files(path: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(path.iterdir())}
 
 
 def test_sync_from_kolada_reproduces_the_snapshot_exactly(tmp_path, standin, config):
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         synced = sync(client, config, tmp_path / "store", range(2010, 2025), progress=False)
     snapshot = standin.store
     for name, frame in sorted_tables(snapshot).items():
@@ -57,6 +63,37 @@ def test_sync_from_kolada_reproduces_the_snapshot_exactly(tmp_path, standin, con
     assert synced.meta["api_base"] == standin.base_url
     assert synced.meta["coverage"]["kpis_without_metadata"] == []
     assert load_store(tmp_path / "store").summary()["kpis"] == len(config.kpi_ids())
+
+
+# The strictest server a real Kolada could plausibly be, all at once: nothing past the last page
+# (404), relative next_urls with encoded commas, parameters reordered and page given twice, ""
+# on the last page, other value types, group rows, and a gateway that times out (504) any unit
+# query selecting more than 9,000 rows (the largest single KPI x year has 8,810).
+STRICTEST = Quirks(
+    next_style="relative",
+    encoded_commas=True,
+    reordered=True,
+    page_twice=True,
+    last_next="",
+    past_end="404",
+    string_periods=True,
+    float_counts=True,
+    int_isdeleted=True,
+    null_gender=True,
+    group_rows=True,
+    oudata_cost_limit=9000,
+)
+
+
+def test_sync_completes_against_the_strictest_plausible_kolada(tmp_path, standin, config):
+    standin.quirks = STRICTEST
+    with kolada(standin, backoff_factor=0) as client:
+        synced = sync(client, config, tmp_path / "store", range(2010, 2025), progress=False)
+    for name, frame in sorted_tables(standin.store).items():
+        pd.testing.assert_frame_equal(sorted_tables(synced)[name], frame, obj=name)
+    statuses = {r.status for r in standin.requests}
+    assert client.stats.splits > 0 and 504 in statuses  # the cost limit was met, and split
+    assert statuses <= {200, 504}  # and no page past the end was ever asked for
 
 
 @pytest.fixture
@@ -74,7 +111,7 @@ def old_store(tmp_path, standin):
 def test_failed_sync_leaves_the_old_store_untouched(tmp_path, standin, config, old_store):
     before = files(old_store)
     standin.faults = [{"kind": "status", "status": 500, "match": "/oudata/"}]  # the last step
-    client = KoladaClient(standin.base_url, max_retries=1, backoff_factor=0)
+    client = kolada(standin, max_retries=1, backoff_factor=0)
     with client, pytest.raises(KoladaHTTPError, match="oudata"):
         sync(client, config, old_store, range(2021, 2023), progress=False)
     assert files(old_store) == before
@@ -87,7 +124,7 @@ def test_sync_under_transient_faults_completes_with_exact_data(tmp_path, standin
         {"kind": "drop", "variant": "partial", "match": "/data/", "times": 1},
         {"kind": "status", "status": 429, "retry_after": 1, "match": "/oudata/", "times": 1},
     ]
-    with KoladaClient(standin.base_url, backoff_factor=0.01) as client:
+    with kolada(standin, backoff_factor=0.01) as client:
         synced = sync(client, config, tmp_path / "s", range(2021, 2025), progress=False)
     assert sum(1 for r in standin.requests if r.fault) == 5
     snap = standin.store
@@ -111,7 +148,18 @@ def test_parse_years():
 def test_cli_sync_writes_a_store(tmp_path, standin, capsys):
     out = tmp_path / "data"
     code = main(
-        ["sync", "--base-url", standin.base_url, "--out", str(out), "--years", "2022", "--quiet"]
+        [
+            "sync",
+            "--base-url",
+            standin.base_url,
+            "--out",
+            str(out),
+            "--years",
+            "2022",
+            "--rate-limit",
+            "0",
+            "--quiet",
+        ]
     )
     assert code == 0
     assert '"source": "kolada"' in capsys.readouterr().out
@@ -137,6 +185,14 @@ def test_cli_bad_input_exits_2_with_a_message(tmp_path, capsys, snapshot_dir):
     bad.write_text("version: 1\nareas: []\n")
     assert main(["sync", "--config", str(bad), "--out", str(tmp_path / "x")]) == 2
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_cli_sync_defaults_are_polite_and_patient():
+    args = build_parser().parse_args(["sync"])
+    assert args.rate_limit <= 5 and args.concurrency >= 4
+    assert args.data_timeout >= 120 and args.timeout == 30
+    args = build_parser().parse_args(["sync", "--data-timeout", "300", "--rate-limit", "2"])
+    assert (args.data_timeout, args.rate_limit) == (300, 2)
 
 
 def test_cli_info(capsys, snapshot_dir):
@@ -220,11 +276,11 @@ def publish_synthetic_changes(standin, on):
 
 def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, standin, config):
     years = range(2020, 2025)
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         first = sync(client, config, tmp_path / "store", years, progress=False)
     expected = publish_synthetic_changes(standin, on=date.today())
     standin.clear_requests()
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         updated = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
         asked = [r.path for r in standin.requests if re.search("/v3/(ou)?data/", r.path)]
         full = sync(client, config, tmp_path / "full", years, progress=False)
@@ -235,14 +291,50 @@ def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, s
         pd.testing.assert_frame_equal(sorted_tables(updated)[name], frame, obj=name)
     assert not sorted_tables(first)["values"].equals(sorted_tables(updated)["values"])
     # the incremental run asked Kolada only for changes, since the day of the previous sync
-    since = first.meta["fetched_at"][:10]
-    assert asked and all(f"from_date={since}" in p for p in asked)
+    since = date.fromisoformat(first.meta["fetched_at"][:10]) - timedelta(days=1)
+    assert asked and all(f"from_date={since.isoformat()}" in p for p in asked)
+
+
+def test_synthetic_changes_on_the_previous_sync_day_are_found_and_merge_idempotently(
+    tmp_path, standin, config
+):
+    """Kolada reading from_date as "changed after that day" (a stand-in quirk): a change made
+    on the day of the previous sync, after it, is still found; and syncing the same changes
+    again and again gives the same store as a full sync."""
+    years = range(2021, 2025)
+    with kolada(standin) as client:
+        first = sync(client, config, tmp_path / "store", years, progress=False)
+    standin.quirks = Quirks(from_date_after=True)
+    same_day = date.fromisoformat(first.meta["fetched_at"][:10])
+    expected = publish_synthetic_changes(standin, on=same_day)
+    with kolada(standin) as client:
+        full = sync(client, config, tmp_path / "full", years, progress=False)
+        once = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
+        twice = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
+    assert once.meta["incremental"]["changes"]["values"]["changed"] == expected["changed"]
+    assert twice.meta["incremental"]["changes"] == once.meta["incremental"]["changes"]
+    for name, frame in sorted_tables(full).items():
+        pd.testing.assert_frame_equal(sorted_tables(once)[name], frame, obj=name)
+        pd.testing.assert_frame_equal(sorted_tables(twice)[name], frame, obj=name)
+
+
+def test_merge_of_synthetic_changes_is_idempotent(standin):
+    """Merging the same changes twice (overlapping windows) equals merging them once."""
+    v = standin.store.values.head(400)
+    changed = v.iloc[10:20].assign(value=-3.0, deleted=False)
+    deleted = v.iloc[30:35].assign(deleted=True)
+    added = v.iloc[0:5].assign(year=1999, deleted=False)
+    changes = pd.concat([changed, deleted, added], ignore_index=True)
+    once = merge_changes(v, changes, VALUE_KEYS)
+    pd.testing.assert_frame_equal(merge_changes(once, changes, VALUE_KEYS), once)
+    assert len(once) == len(v) - 5 + 5
+    assert (once.merge(changed[VALUE_KEYS])["value"] == -3.0).all()
 
 
 def test_incremental_sync_needs_a_previous_store_that_covers_the_request(
     tmp_path, standin, config, old_store
 ):
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         with pytest.raises(StoreError, match="finns inte"):
             sync(client, config, tmp_path / "none", [2022], progress=False, from_date="last")
         with pytest.raises(ValueError, match="fullständig sync"):  # old_store has no "kpis" list
@@ -255,13 +347,13 @@ def test_incremental_sync_needs_a_previous_store_that_covers_the_request(
 
 
 def test_each_sync_records_its_outcome_beside_the_store(tmp_path, standin, config, old_store):
-    with KoladaClient(standin.base_url) as client:
+    with kolada(standin) as client:
         sync(client, config, tmp_path / "s", [2022], progress=False)
     ok = read_sync_status(tmp_path / "s")
     assert ok["ok"] is True and ok["version"] == load_store(tmp_path / "s").meta["version"]
     standin.faults = [{"kind": "status", "status": 503, "retry_after": 0}]
     with (
-        KoladaClient(standin.base_url, max_retries=1, backoff_factor=0) as client,
+        kolada(standin, max_retries=1, backoff_factor=0) as client,
         pytest.raises(KoladaHTTPError),
     ):
         sync(client, config, tmp_path / "s", [2022], progress=False)
@@ -287,7 +379,7 @@ FAULTS = [
     {"kind": "truncated"},
     {"kind": "error_body"},
     {"kind": "wrong_shape", "variant": "items_missing_keys"},
-    {"kind": "cycle", "to_page": 1},
+    {"kind": "repeat", "to_page": 1},
 ]
 
 
@@ -298,7 +390,7 @@ def test_sync_under_a_fault_is_exact_or_changes_nothing(tmp_path, standin, confi
     """Once (retried: exact data) and always (typed error, old store and cache clean); then
     the same cache gives exact data when Kolada is well again."""
     years, cache = [2022], tmp_path / "cache"
-    with KoladaClient(standin.base_url, cache_dir=cache, timeout=1, backoff_factor=0) as client:
+    with kolada(standin, cache_dir=cache, timeout=1, backoff_factor=0) as client:
         base = sync(client, config, tmp_path / "s", years, progress=False)
     for path in cache.iterdir():  # start the fault runs with an empty cache
         shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -307,14 +399,15 @@ def test_sync_under_a_fault_is_exact_or_changes_nothing(tmp_path, standin, confi
     standin.faults = [{**fault, "match": "/v3/(ou)?data/", "after": 2}]
 
     def client():
-        return KoladaClient(
-            standin.base_url,
+        return kolada(
+            standin,
             cache_dir=cache,
             timeout=1,
+            data_timeout=0.5,
             max_retries=2,
             per_page=1000,
             backoff_factor=0,
-            rate_limit=500,  # the loopback stand-in needs no politeness
+            throttle_patience=0.5,
         )
 
     with client() as c, pytest.raises(KoladaError) as failure:

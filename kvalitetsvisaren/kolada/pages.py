@@ -3,7 +3,8 @@
 Metadata pages are small and parsed with `json`. Value pages are parsed by Arrow's JSON reader
 straight into the column contract: a 5000-item page (about 1 MB) takes a few milliseconds of
 C++ that releases the GIL, against some 30 ms of json.loads and flattening in Python, which
-made a concurrent fetch CPU-bound.
+made a concurrent fetch CPU-bound. A page with other types than the documented ones (a string
+period, say) falls back to `lenient`, in Python.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from . import lenient
 from .errors import KoladaResponseError
 from .frames import OU_VALUE_COLUMNS, VALUE_COLUMNS, typed_frame
-
-NOT_A_LIST = "'values' is not a list"
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,33 @@ _SCHEMAS = {"municipality": _schema("municipality"), "ou": _schema("ou")}
 _COLUMNS = {"municipality": VALUE_COLUMNS, "ou": OU_VALUE_COLUMNS}
 
 
-def values_page(body: bytes, url: str, *, where: str, changes: bool = False) -> Page:
+def values_page(
+    body: bytes, url: str, *, where: str, changes: bool = False, drop_groups: bool = False
+) -> Page:
     """A data page as a contract frame: one row per (item, gender), null values kept. `where` is
     "municipality" (/data) or "ou" (/oudata). Rows Kolada flags `isdeleted` are dropped, unless
-    `changes` (a from_date query): then they are kept, marked in a boolean `deleted` column."""
+    `changes` (a from_date query): then they are kept, marked in a boolean `deleted` column.
+    `drop_groups`: drop municipality groups (`G…` rows), which a query without a municipality
+    segment may carry (v2 did). A page the fast reader cannot take is read by `lenient`, which
+    accepts lossless variants of the types and names what it cannot read."""
+    fast = _fast_frame(body, where)
+    if fast is None:
+        envelope = json_page(body, url)  # names the problem if it is in the envelope
+        frame = lenient.value_frame(envelope.content, url, where)
+        n_items, next_url = envelope.n_items, envelope.next_url
+    else:
+        frame, n_items, next_url = fast
+    if drop_groups:
+        frame = frame[~frame[f"{where}_id"].str.startswith("G")]
+    if not changes:
+        frame = frame[~frame["deleted"]].drop(columns="deleted")
+    columns = {**_COLUMNS[where], "deleted": "bool"} if changes else _COLUMNS[where]
+    return Page(typed_frame(frame, columns), n_items, next_url)
+
+
+def _fast_frame(body: bytes, where: str) -> tuple[pd.DataFrame, int, str | None] | None:
+    """Arrow's reader with the documented types: the frame, item count and next_url of a
+    well-formed page, or None for anything else (then `lenient` reads it or names the fault)."""
     try:
         table = pj.read_json(
             pa.BufferReader(body),
@@ -99,41 +122,25 @@ def values_page(body: bytes, url: str, *, where: str, changes: bool = False) -> 
                 newlines_in_values=True,
             ),
         )
-    except pa.ArrowInvalid as exc:
-        json_page(body, url)  # names the problem precisely if it is in the envelope
-        raise KoladaResponseError(f"Unexpected data items from {url}: {exc}", url) from exc
-    if table.num_rows != 1:
-        raise KoladaResponseError(f"Unexpected response shape from {url}: not one object", url)
-    error = table.column("error")[0].as_py()
-    if error is not None:
-        raise KoladaResponseError(f"Kolada reported an error for {url}: {error!r:.300}", url)
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows != 1 or table.column("error")[0].is_valid:
+        return None
     lists = table.column("values").combine_chunks()
     if lists.null_count:
-        raise KoladaResponseError(
-            f"Unexpected response shape from {url}: 'values' is not a list", url
-        )
+        return None
     items = lists.flatten()
-    frame = _flatten(items, where, url, changes)
-    columns = {**_COLUMNS[where], "deleted": "bool"} if changes else _COLUMNS[where]
-    return Page(typed_frame(frame, columns), len(items), table.column("next_url")[0].as_py())
-
-
-def _flatten(items: pa.StructArray, where: str, url: str, changes: bool) -> pd.DataFrame:
-    for key in ("kpi", where, "period", "values"):
-        if items.field(key).null_count:
-            raise KoladaResponseError(f"Unexpected data item from {url}: {key!r} missing", url)
     nested = items.field("values")
     entries = nested.flatten()
-    if entries.field("gender").null_count:
-        raise KoladaResponseError(f"Unexpected data item from {url}: 'gender' missing", url)
+    keys = [items.field(k) for k in ("kpi", where, "period", "values")] + [entries.field("gender")]
+    if any(key.null_count for key in keys):
+        return None
     parent = pc.list_parent_indices(nested)
     columns = {
         "kpi": pc.take(items.field("kpi"), parent),
         f"{where}_id": pc.take(items.field(where), parent),
         "year": pc.take(items.field("period"), parent),
         **{name: entries.field(name) for name in ("gender", "value", "status", "count")},
+        "deleted": pc.fill_null(entries.field("isdeleted"), False),
     }
-    deleted = pc.fill_null(entries.field("isdeleted"), False)
-    if changes:
-        return pa.table({**columns, "deleted": deleted}).to_pandas()
-    return pa.table(columns).filter(pc.invert(deleted)).to_pandas()
+    return pa.table(columns).to_pandas(), len(items), table.column("next_url")[0].as_py()

@@ -1,9 +1,12 @@
 """Pure: Kolada v3 URL builders and request planning (no I/O).
 
-Kolada's limits: at most 25 ids per path segment and per_page <= 5000. A query over more ids
-is split into chunks (the cartesian product of the per-dimension splits); each chunk is then
-paged. The plan keeps the number of chunks minimal and their sizes balanced, so the requests
-made stay close to the floor ceil(items / 5000) that the page limit allows.
+Kolada's limits: at most 25 ids per path segment and per_page <= 5000. A data query is split
+into chunks, each the cartesian product of a balanced split of every dimension, and each chunk
+is paged by following next_url. Besides the 25-id limit, a chunk selects at most about
+MAX_QUERY_ITEMS items, so that no single query is heavy for Kolada to answer (a 504 on
+/v3/oudata is on record) and independent chunks can be fetched side by side; within that, the
+plan keeps the chunks as few as possible, so that the requests stay close to the floor
+ceil(items / 5000) that the page limit allows.
 """
 
 from __future__ import annotations
@@ -11,21 +14,25 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS_PER_SEGMENT = 25
 MAX_PER_PAGE = 5000
-# Items per (KPI, year) when all municipalities are asked for: 290 kommuner + Riket. KPIs that
-# also cover regions have 312; the planner then under-estimates and next_url covers the rest.
+# The most items one query should select: four full pages. Kolada pages by offset, so each page
+# of a query costs the server about the whole query again; a small query is cheap to answer and
+# cheap to retry. It still fills its pages: the requests stay within ~10-20 % of the floor.
+MAX_QUERY_ITEMS = 4 * MAX_PER_PAGE
+# Items per (KPI, year) when no ids are given. All municipalities: 290 kommuner + Riket (KPIs
+# that also cover regions have 312). All units: about a page; the snapshot's unit KPIs have
+# 3,600 units a year on average, 8,810 at most (förskolor). So a unit-level query asks for at
+# most 4 (KPI, year) cells, e.g. 4 KPIs x 1 year: some 15,000 rows, 36,000 at the very most,
+# where one chunk used to be 20 KPIs x 15 years of every unit. (The only public whole-country oudata
+# sync asked for one KPI x one year per call; heavier queries are split if they time out.)
 ALL_MUNICIPALITIES_ESTIMATE = 291
-# Share of the expected items whose pages are requested up front, all at once. Real data is
-# sparser than the estimate (survey years skipped, municipalities without data), so only the
-# pages that surely exist are prefetched; the last ones follow next_url, which costs no
-# wasted requests.
-PREFETCH_SHARE = 0.8
+ALL_UNITS_ESTIMATE = 5_000
 
 _ID = re.compile(r"^[A-Za-z0-9]+$")
 
@@ -102,14 +109,6 @@ def page_url(
     return f"{base_url.rstrip('/')}/{path}?{urlencode(query)}"
 
 
-def page_of(url: str) -> int | None:
-    """The `page` query parameter of a next_url, or None if it has none."""
-    for key, value in parse_qsl(urlsplit(url).query):
-        if key == "page" and value.isdigit():
-            return int(value)
-    return None
-
-
 @dataclass(frozen=True)
 class Chunk:
     """One path within the limits, and how many items it is expected to return."""
@@ -118,9 +117,50 @@ class Chunk:
     params: tuple[tuple[str, str], ...] = ()
     expected_items: int = 0
 
-    def prefetch_pages(self, per_page: int = MAX_PER_PAGE) -> int:
-        """Pages to request at once: those that surely exist (at least page 1)."""
-        return max(1, math.floor(self.expected_items * PREFETCH_SHARE / per_page))
+    def halves(self) -> tuple[Chunk, Chunk] | None:
+        """Two chunks that together ask for what this one does, or None if it cannot be split."""
+        return None
+
+
+@dataclass(frozen=True)
+class ValueChunk(Chunk):
+    """A data query: KPIs x places (None: all) x years (None: all), from /data or /oudata."""
+
+    root: str = "data"
+    kpis: tuple[str, ...] = ()
+    where: tuple[str, ...] | None = None
+    years: tuple[str, ...] | None = None
+
+    def halves(self) -> tuple[Chunk, Chunk] | None:
+        """Half the KPIs each, else half the years each (a single KPI x year cannot split)."""
+        for dim in ("kpis", "years"):
+            ids = getattr(self, dim)
+            if ids is not None and len(ids) > 1:
+                mid = (len(ids) + 1) // 2
+                first, second = (
+                    replace(
+                        self,
+                        **{dim: part},
+                        path=_value_path(self.root, **{**self._dims(), dim: part}),
+                        expected_items=self.expected_items * len(part) // len(ids),
+                    )
+                    for part in (ids[:mid], ids[mid:])
+                )
+                return first, second
+        return None
+
+    def _dims(self) -> dict[str, tuple[str, ...] | None]:
+        return {"kpis": self.kpis, "where": self.where, "years": self.years}
+
+
+def _value_path(
+    root: str,
+    kpis: Sequence[str],
+    where: Sequence[str] | None,
+    years: Sequence[str] | None,
+) -> str:
+    build = ou_data_path if root == "oudata" else data_path
+    return build(kpis, where, years)
 
 
 def plan_value_chunks(
@@ -129,28 +169,49 @@ def plan_value_chunks(
     years: Sequence[str] | None,
     *,
     ou: bool = False,
-    estimate: bool = True,
-) -> list[Chunk]:
-    """Chunks for a data query: the cartesian product of balanced splits of each dimension.
+    params: tuple[tuple[str, str], ...] = (),
+    max_items: int = MAX_QUERY_ITEMS,
+) -> list[ValueChunk]:
+    """Chunks for a data query: the cartesian product of balanced splits of each dimension,
+    each within the 25-id limit and, as far as the estimate tells, within `max_items`.
 
-    Expected items: one per (KPI, id, year) when ids are given; ALL_MUNICIPALITIES_ESTIMATE
-    per (KPI, year) for all municipalities; unknown (0 -> one page, then next_url) for all units,
-    all years, or `estimate=False`, where there is no way to know the size in advance.
+    Items per (KPI, year) cell: one per given id, or ALL_MUNICIPALITIES_ESTIMATE /
+    ALL_UNITS_ESTIMATE when no ids are given. With years=None (every year) the number of years
+    is unknown; such chunks are split by the 25-id limit only and expect nothing.
     """
-    build = ou_data_path if ou else data_path
-    kpi_chunks = balanced_chunks(kpis)
-    id_chunks = balanced_chunks(where_ids) if where_ids is not None else [None]
-    year_chunks = balanced_chunks(years) if years is not None else [None]
+    root = "oudata" if ou else "data"
     chunks = []
-    for k, w, y in product(kpi_chunks, id_chunks, year_chunks):
-        if y is None or not estimate:
-            expected = 0
-        elif w is not None:
-            expected = len(k) * len(w) * len(y)
-        else:
-            expected = 0 if ou else len(k) * len(y) * ALL_MUNICIPALITIES_ESTIMATE
-        chunks.append(Chunk(build(k, w, y), (), expected))
+    for w in balanced_chunks(where_ids) if where_ids is not None else [None]:
+        per_cell = (
+            len(w) if w is not None else ALL_UNITS_ESTIMATE if ou else ALL_MUNICIPALITIES_ESTIMATE
+        )
+        n_years = len(years) if years is not None else 1
+        k_size, y_size = chunk_shape(len(kpis), n_years, per_cell, max_items)
+        year_chunks = balanced_chunks(years, y_size) if years is not None else [None]
+        for k, y in product(balanced_chunks(kpis, k_size), year_chunks):
+            expected = len(k) * len(y) * per_cell if y is not None else 0
+            path = _value_path(root, k, w, y)
+            where = tuple(w) if w is not None else None
+            years_part = tuple(y) if y is not None else None
+            chunks.append(ValueChunk(path, params, expected, root, tuple(k), where, years_part))
     return chunks
+
+
+def chunk_shape(n_kpis: int, n_years: int, per_cell: int, max_items: int) -> tuple[int, int]:
+    """(KPIs, years) per chunk: the fewest chunks within the 25-id limit whose cells stay within
+    `max_items` (a single cell always may); of those, the one that splits the years least."""
+    options = []
+    for kpi_parts in range(1, n_kpis + 1):
+        k = math.ceil(n_kpis / kpi_parts)
+        if k > MAX_IDS_PER_SEGMENT:
+            continue
+        for year_parts in range(1, n_years + 1):
+            y = math.ceil(n_years / year_parts)
+            if y <= MAX_IDS_PER_SEGMENT and (k * y * per_cell <= max_items or k * y == 1):
+                options.append((kpi_parts * year_parts, year_parts, k, y))
+                break  # more year parts would only make more chunks
+    _, _, k, y = min(options)
+    return k, y
 
 
 def request_floor(items: int, n_chunks_required: int, per_page: int = MAX_PER_PAGE) -> int:

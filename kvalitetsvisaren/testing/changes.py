@@ -50,16 +50,18 @@ class ChangeLog:
         self.log = pd.concat([_without(self.log, touched, self.keys), entries], ignore_index=True)
         return self.current
 
-    def since(self, from_date: date) -> pd.DataFrame:
+    def since(self, from_date: date, after: bool = False) -> pd.DataFrame:
         """What Kolada returns for `from_date`: every current value if the date is not after
-        the snapshot, else the values changed since; deletions flagged `isdeleted`."""
+        the snapshot, else the values changed since (`after`: only after) that day; deletions
+        flagged `isdeleted`."""
         if from_date <= self.base_date:
             tombstones = self.log[self.log["isdeleted"]]
             return pd.concat(
                 [self.current.assign(isdeleted=False), tombstones.drop(columns="changed_on")],
                 ignore_index=True,
             )
-        recent = self.log[self.log["changed_on"] >= from_date]
+        changed_on = self.log["changed_on"]
+        recent = self.log[changed_on > from_date if after else changed_on >= from_date]
         return recent.drop(columns="changed_on").reset_index(drop=True)
 
 

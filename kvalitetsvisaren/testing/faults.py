@@ -34,6 +34,8 @@ Kinds and their parameters:
                 ``"items_missing_keys"`` (the normal items with keys removed) or
                 ``"missing_values"`` (no ``values`` key at all).
 ``cycle``       the normal page, but ``next_url`` points back to page `to_page` (default 1).
+``repeat``      page `to_page`'s values whatever page was asked, ``next_url`` announcing the
+                next page: a server that ignores ``page``, the cycle a client must catch.
 ``empty_next``  200 with ``values: []``, ``count: 0`` and a ``next_url`` to the next page.
 ``latency``     `seconds` extra delay for matching requests only (does not stop evaluation).
 ==============  ================================================================================
@@ -60,6 +62,7 @@ KINDS = (
     "error_body",
     "wrong_shape",
     "cycle",
+    "repeat",
     "empty_next",
     "latency",
 )

@@ -20,7 +20,13 @@ or in the foreground from a shell::
 
 Admin endpoints (not logged, never faulted): ``GET|DELETE /_standin/requests``,
 ``GET|POST|DELETE /_standin/faults``, ``GET|POST /_standin/latency`` (``{"seconds": x}``),
-``POST /_standin/reset`` and ``GET /_standin/status``.
+``GET|POST /_standin/quirks`` (see `quirks.py`), ``POST /_standin/reset`` and
+``GET /_standin/status``.
+
+Quirks (`quirks.Quirks`, ``server.quirks = Quirks(...)``) switch on plausible departures from
+the documented API: how next_url is written and what ends the paging, what a page past the end
+answers, lossless variants of the value types, municipality group rows, a cost limit on
+/oudata queries that answers 504, and an exclusive from_date.
 
 Kolada's change feed: ``server.apply_changes("data", upserts, deletes, on="2026-11-01")``
 publishes revised and deleted values dated `on`; a query with ``from_date`` then returns what
@@ -44,7 +50,7 @@ from datetime import date
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 import pandas as pd
 from flask import Flask, Response, request
@@ -56,12 +62,19 @@ from ..store import Store, load_store
 from .changes import ChangeLog
 from .encoded import DataIndex, catalogs, js_literal
 from .faults import FaultPlan, FaultRule, as_plan
+from .quirks import Quirks
 
 API_PREFIX = "/v3"
 ADMIN_PREFIX = "/_standin"
 MAX_PER_PAGE = 5000
 MAX_IDS = 25
 DEPRECATED = {"error": "This endpoint is deprecated. Please use /v3 instead."}
+GATEWAY_TIMEOUT_HTML = (
+    b"<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
+    b"<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+GROUPS_SERVED = 5  # municipality groups answered for when Quirks.group_rows is on
 BAD_GATEWAY_HTML = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -122,9 +135,10 @@ def _split(raw: Iterable[str]) -> list[str]:
 
 
 def _int_param(name: str, default: int, low: int, high: int | None, issues: list) -> int:
-    raw = request.args.get(name)
-    if raw is None:
+    given = request.args.getlist(name)
+    if not given:
         return default
+    raw = given[-1]  # a parameter given twice: the last counts, as in FastAPI
     try:
         value = int(raw)
     except ValueError:
@@ -221,10 +235,21 @@ def _base_date(store: Store) -> date:
         return date(2000, 1, 1)
 
 
-def _page_url(page: int, per_page: int) -> str:
+def _page_url(quirks: Quirks, page: int, next_page: int | None, per_page: int) -> str | None:
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
-    args += [("page", str(page)), ("per_page", str(per_page))]
-    return f"{request.host_url.rstrip('/')}{request.path}?{urlencode(args, safe=',')}"
+    return quirks.next_url(request.host_url, request.path, args, page, next_page, per_page)
+
+
+def _group_values(store: Store) -> pd.DataFrame:
+    """Values of the first GROUPS_SERVED municipality groups: the unweighted mean of their
+    members' values, count = members with a value (Kolada's v2 group rows)."""
+    groups = store.municipality_groups.sort_values("id").head(GROUPS_SERVED)
+    members = groups[["id", "members"]].explode("members").dropna()
+    members = members.rename(columns={"id": "group", "members": "municipality_id"})
+    rows = store.values.merge(members, on="municipality_id").dropna(subset=["value"])
+    keys = ["kpi", "group", "year", "gender"]
+    means = rows.groupby(keys, as_index=False).agg(value=("value", "mean"), count=("value", "size"))
+    return means.rename(columns={"group": "municipality_id"}).assign(status="")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +288,8 @@ class StandinApp:
         self._feeds_lock = threading.Lock()
         self.faults = as_plan(faults)
         self.latency = float(latency)
+        self.quirks = Quirks()
+        self._groups: DataIndex | None = None
         self.stopping = threading.Event()
         self._log: list[list[Any]] = []
         self._log_lock = threading.Lock()
@@ -288,6 +315,7 @@ class StandinApp:
         self.clear_requests()
         self.faults = FaultPlan()
         self.latency = 0.0
+        self.quirks = Quirks()
         for level, log in self.changes.items():
             if log.changed:
                 log.reset()
@@ -311,12 +339,19 @@ class StandinApp:
 
     def _feed(self, level: str, from_date: date, loc_key: str) -> DataIndex:
         """The changes since `from_date`, encoded once for all pages of a query."""
-        key = (level, from_date)
+        after = self.quirks.from_date_after
+        key = (level, from_date, after)
         with self._feeds_lock:
             if key not in self._feeds:
                 log = self.changes[level]
-                self._feeds[key] = DataIndex(log.since(from_date), log.loc_col, loc_key)
+                changes = log.since(from_date, after=after)
+                self._feeds[key] = DataIndex(changes, log.loc_col, loc_key)
             return self._feeds[key]
+
+    def _group_index(self) -> DataIndex:
+        if self._groups is None:
+            self._groups = DataIndex(_group_values(self.store), "municipality_id", "municipality")
+        return self._groups
 
     def _reindex(self, level: str) -> None:
         with self._feeds_lock:
@@ -371,7 +406,7 @@ class StandinApp:
         if kind == "timeout":
             self.sleep(float(rule.seconds or 0.0))
             return self.flask.wsgi_app(environ, start_response)
-        if kind in ("cycle", "empty_next"):
+        if kind in ("cycle", "empty_next", "repeat"):
             environ["standin.fault"] = rule
             return self.flask.wsgi_app(environ, start_response)
         if kind == "drop":
@@ -466,6 +501,7 @@ class StandinApp:
             "requests": (self._admin_requests, ["GET", "DELETE"]),
             "faults": (self._admin_faults, ["GET", "POST", "DELETE"]),
             "latency": (self._admin_latency, ["GET", "POST"]),
+            "quirks": (self._admin_quirks, ["GET", "POST"]),
             "reset": (self._admin_reset, ["POST"]),
             "status": (self._admin_status, ["GET"]),
         }
@@ -500,6 +536,14 @@ class StandinApp:
             self.latency = seconds
         return _json_response({"seconds": self.latency})
 
+    def _admin_quirks(self) -> Response:
+        if request.method == "POST":
+            try:
+                self.quirks = Quirks.from_dict(request.get_json(force=True))
+            except (ValueError, TypeError) as exc:
+                raise ApiError(400, f"bad quirks: {exc}") from None
+        return _json_response(self.quirks.to_dict())
+
     def _admin_reset(self) -> Response:
         self.reset()
         return _json_response({"reset": True})
@@ -512,6 +556,7 @@ class StandinApp:
                 "build_seconds": round(self.build_seconds, 3),
                 "latency": self.latency,
                 "faults": self.faults.to_list(),
+                "quirks": self.quirks.to_dict(),
                 "requests": len(self.requests),
             }
         )
@@ -552,13 +597,25 @@ class StandinApp:
         if issues:
             raise ApiError(422, issues)
         if not wanted:  # query form without any recognised dimension: Kolada answers empty
-            return self.page([], page, per_page)
+            return self.page([], page, per_page, data=True)
         index = self.values if level == "data" else self.ou_values
         if from_date is not None:
             index = self._feed(level, from_date, index.loc_key)
         loc = "municipality" if level == "data" else "ou"
-        items = index.select(wanted.get("kpi"), wanted.get(loc), wanted.get("year"))
-        return self.page(items, page, per_page)
+        kpis, years = wanted.get("kpi"), wanted.get("year")
+        if self.quirks.group_rows and level == "data" and loc not in wanted and kpis:
+            items = [
+                item
+                for kpi in sorted(set(kpis))
+                for source in (index, self._group_index())
+                for item in source.select([kpi], None, years)
+            ]
+        else:
+            items = index.select(kpis, wanted.get(loc), years)
+        limit = self.quirks.oudata_cost_limit
+        if level == "oudata" and limit is not None and len(items) > limit:
+            return Response(GATEWAY_TIMEOUT_HTML, status=504, mimetype="text/html")
+        return self.page(items, page, per_page, data=True)
 
     def metadata(self, entity: str, segment: str | None) -> Response:
         page, per_page, issues = _paging()
@@ -583,17 +640,28 @@ class StandinApp:
         items = self.catalogs[entity].select(ids, title, **filters)
         return self.page(items, page, per_page)
 
-    def page(self, items: Sequence[bytes], page: int, per_page: int) -> Response:
+    def page(
+        self, items: Sequence[bytes], page: int, per_page: int, data: bool = False
+    ) -> Response:
+        quirks = self.quirks
         start = (page - 1) * per_page
-        chunk = items[start : start + per_page]
-        next_page = page + 1 if start + per_page < len(items) else None
         fault: FaultRule | None = request.environ.get("standin.fault")
+        if fault is not None and fault.kind == "repeat":  # a server that ignores `page`
+            start = (fault.to_page - 1) * per_page
+        if page > 1 and start >= len(items) and quirks.past_end != "empty":
+            if quirks.past_end == "404":
+                raise ApiError(404, "Not Found")
+            issue = _issue("query", "page", "page is past the last page", "past_end", page)
+            raise ApiError(422, [issue])
+        chunk = items[start : start + per_page]
+        more = quirks.announces_more(start, len(chunk), len(items), per_page)
+        next_page = page + 1 if more else None
         if fault is not None and fault.kind == "cycle":
             next_page = fault.to_page
         elif fault is not None and fault.kind == "empty_next":
             chunk, next_page = [], page + 1
-        next_url = _page_url(next_page, per_page) if next_page is not None else None
-        prev_url = _page_url(page - 1, per_page) if page > 1 else None
+        next_url = _page_url(quirks, page, next_page, per_page)
+        prev_url = _page_url(Quirks(), page, page - 1, per_page) if page > 1 else None
         body = b"".join(
             (
                 b'{"values":[',
@@ -607,6 +675,8 @@ class StandinApp:
                 b"}",
             )
         )
+        if data and quirks.retypes:
+            body = quirks.retype(body)
         return Response(body, mimetype="application/json")
 
 
@@ -759,8 +829,17 @@ class StandinServer:
             raise ValueError("latency must be >= 0")
         self.app.latency = float(seconds)
 
+    @property
+    def quirks(self) -> Quirks:
+        return self.app.quirks
+
+    @quirks.setter
+    def quirks(self, value: Quirks) -> None:
+        self.app.quirks = value
+
     def reset(self) -> None:
-        """Clear the request log and the faults, set latency to 0, and undo applied changes."""
+        """Clear the request log, faults and quirks, set latency to 0, and undo applied
+        changes."""
         self.app.reset()
 
     def apply_changes(self, level: str, upserts=None, deletes=None, on=None) -> None:
