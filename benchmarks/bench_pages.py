@@ -1,29 +1,37 @@
-"""Page benchmark: the overview callback on the server, and /oversikt in headless Chromium.
+"""Page benchmark at the largest scale, today's code beside a baseline's, in one run.
 
-    python benchmarks/bench_pages.py [--repeats 10]
+    python benchmarks/bench_pages.py [--baseline df8b758] [--repeats 10] [--render-timeout 30]
 
-1. Server side, warm: the overview content callback called directly, and the same through
-   Dash's HTTP endpoint (JSON in and out), for Västervik 2022 and for other municipalities.
-2. In Debian's Chromium (Playwright): `python app.py` runs in its own process; each run opens
-   a fresh browser context (nothing cached) and times from navigation start until the level-1
-   tiles are on screen; then the same again with the browser cache warm.
-Goals: callback < 50 ms; first render < 1.5 s.
+For each code tree (the baseline commit in a temporary worktree, and this checkout) in turn:
+1. Start-up and the overview callback, in a process of the tree's own: seconds to build the
+   app after the imports; the overview content callback called directly (median over the
+   largest municipalities and Västervik; goal <= 50 ms).
+2. `python app.py` of the tree; every level of every area for Stockholm, Göteborg, Uppsala and
+   Malmö (latest year with data; unit pages on the latest unit year) replayed over HTTP as a
+   browser asks for them (testing/dash_session): the largest callback answer per view (goal
+   <= 300 KB) and the server's time; then the process's resident memory after all of them
+   (goal <= 300 MB).
+3. Headless Chromium (Playwright, a fresh context per view: nothing cached): seconds from
+   navigation to the first meaningful content (level 1 tiles, level 2 KPI rows, level 2:2 and
+   2:3 the view's heading) for a subset of those views (goal <= 3 s); a view that shows
+   nothing within --render-timeout is reported as "> N s".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.factory import create_app
-from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
-from kvalitetsvisaren.store import load_store
+from trees import DEFAULT_BASELINE, checkout, rss_mb, serve, tree_env
+
+from kvalitetsvisaren.paths import ROOT
+from kvalitetsvisaren.testing.dash_session import DashSession
 
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -33,115 +41,185 @@ BROWSER_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-MUNICIPALITIES = ["0883", "0180", "1480", "2584", "0114"]
+LARGEST = {"0180": "Stockholm", "1480": "Göteborg", "0380": "Uppsala", "1280": "Malmö"}
+AREAS = {  # area: (headline KPI, latest year with unit data in the snapshot)
+    "hemtjanst": ("U21504", 2024),
+    "sarskilt-boende": ("U23520", 2024),
+    "forskola": ("N11041", 2024),
+    "grundskola": ("N15505", 2024),
+    "gymnasieskola": ("N17467", 2024),
+}
+YEAR = 2022
+SELECTORS = {
+    "1": "#main [data-measure]",
+    "2": "#main [data-kpi]",
+    "2:2": "#main h1",
+    "2:3": "#main h1",
+}
+BROWSER_VIEWS = [  # (level, area) rendered in the browser for each of the largest
+    ("1", None),
+    ("2", "grundskola"),
+    ("2:2", "hemtjanst"),
+    ("2:3", "hemtjanst"),
+    ("2:3", "forskola"),
+    ("2:3", "grundskola"),
+]
+STARTUP = """
+import json, statistics, time
+t0 = time.perf_counter()
+from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.factory import create_app
+from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
+from kvalitetsvisaren.store import load_store
+t1 = time.perf_counter()
+create_app(load_store(BUNDLED_SNAPSHOT), load_config(DEFAULT_CONFIG))
+t2 = time.perf_counter()
+from kvalitetsvisaren.pages.overview import update_overview
+times = []
+for i in range({repeats}):
+    params = {{"kommun": {municipalities!r}[i % {n}], "ar": "{year}", "grupp": "liknande"}}
+    start = time.perf_counter()
+    update_overview(params)
+    times.append(time.perf_counter() - start)
+print(json.dumps({{"imports": t1 - t0, "startup": t2 - t1, "overview": times}}))
+"""
 
 
-def median_ms(times: list[float]) -> str:
-    return f"{statistics.median(times) * 1000:8.1f} ms"
+def target(level: str, municipality: str, area: str | None) -> str:
+    q = f"kommun={municipality}&ar={YEAR}"
+    if level == "1":
+        return f"/oversikt?{q}"
+    if level == "2":
+        return f"/omrade/{area}?{q}"
+    if level == "2:2":
+        return f"/nyckeltal/{AREAS[area][0]}?{q}&omrade={area}"
+    return f"/enheter/{area}?kommun={municipality}&ar={AREAS[area][1]}"
 
 
-def server_side(repeats: int) -> tuple[list[float], list[float]]:
-    app = create_app(load_store(BUNDLED_SNAPSHOT), load_config(DEFAULT_CONFIG))
-    from kvalitetsvisaren.pages.overview import update_overview  # after the app: Dash Pages
-
-    client = app.server.test_client()
-    client.get("/oversikt?kommun=0883&ar=2022")
-    direct, http = [], []
-    for i in range(repeats):
-        params = {
-            "kommun": MUNICIPALITIES[i % len(MUNICIPALITIES)],
-            "ar": 2022,
-            "grupp": "liknande",
-            "enhet": None,
-            "omrade": None,
-        }
-        start = time.perf_counter()
-        update_overview(params)
-        direct.append(time.perf_counter() - start)
-        body = {
-            "output": "oversikt-content.children",
-            "outputs": {"id": "oversikt-content", "property": "children"},
-            "inputs": [{"id": "oversikt-params", "property": "data", "value": params}],
-            "changedPropIds": ["oversikt-params.data"],
-        }
-        start = time.perf_counter()
-        response = client.post(
-            "/_dash-update-component", data=json.dumps(body), content_type="application/json"
-        )
-        http.append(time.perf_counter() - start)
-        assert response.status_code == 200, response.data[:300]
-    return direct, http
+def views() -> list[tuple[str, str, str | None]]:
+    out = []
+    for municipality in LARGEST:
+        out.append(("1", municipality, None))
+        for area in AREAS:
+            out += [(level, municipality, area) for level in ("2", "2:2", "2:3")]
+    return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@dataclass
+class Result:
+    imports: float = 0.0
+    startup: float = 0.0
+    overview: list[float] = field(default_factory=list)
+    largest: dict[tuple, int] = field(default_factory=dict)  # view -> bytes of the largest answer
+    server: dict[tuple, float] = field(default_factory=dict)  # view -> seconds of all callbacks
+    rss: float = 0.0
+    render: dict[tuple, float | None] = field(default_factory=dict)  # None: nothing in time
 
 
-def in_browser(repeats: int) -> tuple[list[float], list[float]]:
+def measure(tree: Path, repeats: int, render_timeout: float) -> Result:
+    result = Result()
+    municipalities = [*LARGEST, "0883"]
+    code = STARTUP.format(
+        repeats=repeats, municipalities=municipalities, n=len(municipalities), year=YEAR
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, env=tree_env(tree), capture_output=True, text=True
+    )
+    if out.returncode:
+        raise SystemExit(f"{tree}: {out.stderr[-2000:]}")
+    timing = json.loads(out.stdout.strip().splitlines()[-1])
+    result.imports, result.startup, result.overview = (
+        timing["imports"],
+        timing["startup"],
+        timing["overview"][1:],  # the first call builds caches
+    )
+    with serve(tree) as (origin, proc):
+        with DashSession(origin, timeout=300) as session:
+            for view in views():
+                page = session.view(target(*view))
+                answers = [h for h in page.hits if h.kind in ("pages", "callback")]
+                result.largest[view] = max((h.size for h in answers), default=0)
+                result.server[view] = sum(h.seconds for h in answers)
+        result.rss = rss_mb(proc.pid)
+        result.render = in_browser(origin, render_timeout)
+    return result
+
+
+def in_browser(origin: str, timeout: float) -> dict[tuple, float | None]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/oversikt?kommun=0883&ar=2022"
-    cold, warm = [], []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
-            page = browser.new_page()
-            for _ in range(100):  # wait for the server
+    out: dict[tuple, float | None] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        for municipality in LARGEST:
+            for level, area in BROWSER_VIEWS:
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = context.new_page()
+                start = time.perf_counter()
                 try:
-                    page.goto(url, timeout=2000)
-                    break
-                except Exception:
-                    time.sleep(0.2)
-            page.wait_for_selector("[data-measure]", timeout=30000)
-            for _ in range(repeats):
-                context = browser.new_context()  # empty cache: a first visit
-                fresh = context.new_page()
-                start = time.perf_counter()
-                fresh.goto(url)
-                fresh.wait_for_selector("[data-measure]", timeout=30000)
-                cold.append(time.perf_counter() - start)
-                start = time.perf_counter()
-                fresh.reload()
-                fresh.wait_for_selector("[data-measure]", timeout=30000)
-                warm.append(time.perf_counter() - start)
+                    page.goto(origin + target(level, municipality, area), wait_until="commit")
+                    page.locator(SELECTORS[level]).first.wait_for(timeout=timeout * 1000)
+                    out[(level, municipality, area)] = time.perf_counter() - start
+                except PlaywrightTimeout:
+                    out[(level, municipality, area)] = None
                 context.close()
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    return cold, warm
+        browser.close()
+    return out
+
+
+def seconds(value: float | None, timeout: float) -> str:
+    return f"> {timeout:.0f} s" if value is None else f"{value:.2f} s"
+
+
+def report(base: Result, now: Result, timeout: float, baseline: str) -> None:
+    print(f"{'':<52}{'baseline ' + baseline:>18}{'now':>14}")
+
+    def row(name: str, a: str, b: str) -> None:
+        print(f"{name:<52}{a:>18}{b:>14}")
+
+    row("imports (s)", f"{base.imports:.2f}", f"{now.imports:.2f}")
+    row("start-up after imports, goal <= 1.5 s", f"{base.startup:.2f}", f"{now.startup:.2f}")
+    row(
+        "overview callback direct, median, goal <= 50 ms",
+        f"{statistics.median(base.overview) * 1000:.0f} ms",
+        f"{statistics.median(now.overview) * 1000:.0f} ms",
+    )
+    row("RSS after every level, goal <= 300 MB", f"{base.rss:.0f} MB", f"{now.rss:.0f} MB")
+    print()
+    print(f"{'largest callback answer (KB), goal <= 300':<52}")
+    for view in views():
+        level, municipality, area = view
+        name = f"  {LARGEST[municipality]} {level} {area or ''}"
+        a, b = base.largest[view] / 1024, now.largest[view] / 1024
+        row(name + f" ({now.server[view] * 1000:.0f} ms now)", f"{a:.0f}", f"{b:.0f}")
+    print()
+    print(f"{'first meaningful render in Chromium, goal <= 3 s':<52}")
+    for view in now.render:
+        level, municipality, area = view
+        name = f"  {LARGEST[municipality]} {level} {area or ''}"
+        row(name, seconds(base.render.get(view), timeout), seconds(now.render[view], timeout))
+    print()
+    for name, result in (("baseline", base), ("now", now)):
+        big = sum(size > 300 * 1024 for size in result.largest.values())
+        slow = sum(t is None or t > 3 for t in result.render.values())
+        print(
+            f"{name}: {big} of {len(result.largest)} views answer more than 300 KB; "
+            f"{slow} of {len(result.render)} renders take more than 3 s; largest answer "
+            f"{max(result.largest.values()) / 1024:.0f} KB"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="git commit to compare")
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--render-timeout", type=float, default=30.0)
     args = parser.parse_args()
-    direct, http = server_side(args.repeats * 3)
-    cold, warm = in_browser(args.repeats)
-    print(f"{'measure':<52}{'median':>12}   runs")
-    rows = [
-        ("overview callback, direct (goal < 50 ms)", direct),
-        ("overview callback over HTTP, JSON in and out", http),
-        ("/oversikt first render, empty cache (goal < 1.5 s)", cold),
-        ("/oversikt render again, cache warm", warm),
-    ]
-    for name, times in rows:
-        runs = " ".join(f"{t * 1000:.0f}" for t in times[:10])
-        print(f"{name:<52}{median_ms(times):>12}   {runs} (ms)")
-    print()
-    print(
-        f"callback: {statistics.median(direct) * 1000 / 50:.2f} of the 50 ms budget; "
-        f"first render: {statistics.median(cold) / 1.5:.2f} of the 1.5 s budget"
-    )
+    with checkout(args.baseline) as tree:
+        base = measure(tree, args.repeats, args.render_timeout)
+    now = measure(ROOT, args.repeats, args.render_timeout)
+    report(base, now, args.render_timeout, args.baseline)
 
 
 if __name__ == "__main__":

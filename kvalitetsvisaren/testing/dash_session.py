@@ -28,6 +28,7 @@ class Hit:
     status: int
     seconds: float
     target: str
+    size: int = 0  # bytes of the answer
 
 
 @dataclass
@@ -122,11 +123,7 @@ class DashSession:
                 {"id": "_pages_location", "property": "pathname", "value": path},
                 {"id": "_pages_location", "property": "search", "value": f"?{query}"},
             ],
-            # the router's states (factory: routing_callback_inputs): the same location
-            "state": [
-                {"id": "_pages_location", "property": "pathname", "value": path},
-                {"id": "_pages_location", "property": "search", "value": f"?{query}"},
-            ],
+            "state": self._router_state(path, f"?{query}"),
             "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
         }
         response = self._post(view, "pages", body)
@@ -138,6 +135,16 @@ class DashSession:
             if answer.status_code == 200:
                 view.callbacks[callback["output"]] = answer.json().get("response")
         return view
+
+    def _router_state(self, path: str, search: str) -> list[dict[str, Any]]:
+        """The states the app gives its router (ours: the location again), as a browser fills
+        them: the app's own dependencies say which."""
+        router = next(
+            (d for d in self._dependencies or [] if d["output"].startswith(f"..{PAGES_OUTPUT}")),
+            {},
+        )
+        location = {"pathname": path, "search": search}
+        return [{**s, "value": location.get(s["property"])} for s in router.get("state", [])]
 
     def _ready_callbacks(self, content: Any) -> list[dict[str, Any]]:
         """The server callbacks the page content triggers at once: all inputs and states are
@@ -184,7 +191,8 @@ class DashSession:
     def _get(self, view: PageView, kind: str, target: str) -> requests.Response:
         start = time.perf_counter()
         response = self.http.get(self._url(target), timeout=self.timeout)
-        view.hits.append(Hit(kind, response.status_code, time.perf_counter() - start, target))
+        seconds = time.perf_counter() - start
+        view.hits.append(Hit(kind, response.status_code, seconds, target, _size(response)))
         return response
 
     def _post(self, view: PageView, kind: str, body: dict[str, Any]) -> requests.Response:
@@ -193,15 +201,20 @@ class DashSession:
             self._url("/_dash-update-component"), json=body, timeout=self.timeout
         )
         seconds = time.perf_counter() - start
-        view.hits.append(Hit(kind, response.status_code, seconds, body["output"]))
+        view.hits.append(Hit(kind, response.status_code, seconds, body["output"], _size(response)))
         return response
+
+
+def _size(response: Any) -> int:
+    content = getattr(response, "content", None)
+    return len(content) if isinstance(content, bytes) else len(getattr(response, "text", ""))
 
 
 class _Response:
     def __init__(self, response: Any) -> None:
         self.status_code = response.status_code
         self._json = response.get_json(silent=True)
-        self.text = response.get_data(as_text=True)
+        self.content = response.get_data()
 
     def json(self) -> Any:
         return self._json
