@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import requests
 
 from kvalitetsvisaren.cli import build_parser, main
 from kvalitetsvisaren.config import load_config
@@ -242,7 +243,7 @@ def test_killed_sync_leaves_the_old_store_untouched(tmp_path, snapshot_dir, old_
             stderr=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
         )
-        time.sleep(2.0)  # metadata fetched, values under way
+        wait_for_requests(port, 2)  # metadata fetched, values under way
         assert sync_proc.poll() is None, "the sync ended before it could be killed"
         sync_proc.send_signal(signal.SIGKILL)
         sync_proc.wait(timeout=10)
@@ -427,6 +428,15 @@ def test_sync_under_a_fault_is_exact_or_changes_nothing(tmp_path, standin, confi
         pd.testing.assert_frame_equal(sorted_tables(once)["values"], sorted_tables(base)["values"])
 
 
+def wait_for_requests(port: int, count: int, seconds: float = 60.0) -> None:
+    """Until the stand-in on `port` has been asked `count` requests (its admin log)."""
+    deadline = time.monotonic() + seconds
+    url = f"http://127.0.0.1:{port}/_standin/requests"
+    while len(requests.get(url, timeout=5).json()) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} requests in {seconds} s"
+        time.sleep(0.05)
+
+
 def test_sigterm_interrupts_a_sync_cleanly(tmp_path, snapshot_dir, old_store):
     """A cron job's kill (SIGTERM): exit 130, recorded as interrupted, old store untouched."""
     port = free_port()
@@ -464,7 +474,7 @@ def test_sigterm_interrupts_a_sync_cleanly(tmp_path, snapshot_dir, old_store):
             stdout=subprocess.DEVNULL,
             text=True,
         )
-        time.sleep(2.0)
+        wait_for_requests(port, 2)  # the sync is under way (its handlers are installed)
         assert proc.poll() is None, "the sync ended before it could be stopped"
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
