@@ -53,11 +53,10 @@ def serve(kind: str) -> Response:
         chart = charts.build(svc, kind, args)
         if chart is None:
             abort(_text(404, "Diagrammet har inget att visa för det här valet."))
-        fetched = svc.store.meta.get("fetched_at")
-        body = (
-            export.image(chart, fmt, fetched)
+        body = (  # the chart carries the vintage of the data it shows
+            export.image(chart, fmt)
             if fmt in export.IMAGE_FORMATS
-            else export.data_file(chart, fmt, fetched)
+            else export.data_file(chart, fmt)
         )
         return _file(body, export.filename(chart, fmt), export.mime_type(fmt))
     except (UnknownError, BadParameter, export.ExportError) as exc:

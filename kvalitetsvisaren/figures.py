@@ -200,9 +200,24 @@ def group_figure(
     )
 
 
-def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go.Figure:
-    """The values over the years (marked by quartile) against Riket, when Riket is known."""
+def trend_figure(
+    trend: pd.DataFrame, *, name: str, unit: str, title: str, municipality_name: str = ""
+) -> go.Figure:
+    """The values over the years (marked by quartile) against Riket, when Riket is known; with
+    `municipality_name`, also the municipality's values (column `municipality`, for a unit's
+    chart), when known."""
     traces = []
+    if municipality_name and trend["municipality"].notna().any():
+        traces.append(
+            go.Scatter(
+                x=trend["year"],
+                y=trend["municipality"],
+                name=esc(municipality_name),
+                mode="lines+markers",
+                line={"color": RIKET, "dash": "dot"},
+                marker={"symbol": "square-open"},
+            )
+        )
     if trend["riket"].notna().any():
         traces.append(
             go.Scatter(

@@ -60,9 +60,11 @@ def skeleton(
     kpi: str | None = None,
     check: Callable[[IndicatorService, Params], str | None] | None = None,
     extra_years: list[int] | None = None,
+    years: Callable[[IndicatorService, Params], list[int]] | None = None,
 ) -> html.Div:
     """The page: header, a main region whose content the page's callback fills, and the
-    checked parameters in a Store. A bad URL gets the explanation page instead."""
+    checked parameters in a Store. A bad URL gets the explanation page instead. `years`: the
+    years the page has data for (its year picker offers those)."""
     svc = get_service()
     # Dash Pages passes path segments as they came, percent-encoded: name them as typed
     area = unquote(area) if area else area
@@ -77,10 +79,8 @@ def skeleton(
     except (BadParameter, UnknownError) as exc:
         log.warning("Bad URL %s %s: %s", path, raw, exc)
         return bad_url_page(svc, str(exc))
-    years = None
-    if (unit_level and area) or extra_years:
-        more = set(svc.unit_years(area)) if (unit_level and area) else set()
-        years = sorted(set(svc.years()) | more | set(extra_years or ()), reverse=True)
+    # each part of the store has its own vintage: unit values were fetched apart
+    part, universe = ("ou_values", "enheter") if unit_level else ("values", "kommuner")
     return html.Div(
         [
             views.header(
@@ -91,11 +91,11 @@ def skeleton(
                 area=area,
                 kpi=kpi,
                 unit_title=unit_title,
-                years=years,
+                years=years(svc, p) if years else None,
             ),
             *stale_banner(),
             html.Main(
-                [*content, source_line(p.ar, svc.store.meta.get("fetched_at"))],
+                [*content, source_line(p.ar, svc.store.vintage(part), universe)],
                 id="main",
                 tabIndex="-1",
             ),

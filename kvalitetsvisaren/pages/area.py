@@ -42,6 +42,7 @@ def layout(
         params_id=ids.AREA_PARAMS,
         content=content,
         area=area,
+        years=lambda svc, p: svc.area_years(area, p.kommun),
     )
 
 

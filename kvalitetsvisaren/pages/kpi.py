@@ -60,6 +60,7 @@ def layout(
         kpi=kpi,
         params_id=ids.KPI_PARAMS,
         content=content,
+        years=lambda svc, p: svc.kpi_years(kpi),
     )
 
 

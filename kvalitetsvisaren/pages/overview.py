@@ -25,6 +25,7 @@ def layout(kommun: str | None = None, ar: str | None = None, **_: str) -> html.D
         raw={"kommun": kommun, "ar": ar},
         params_id=ids.OVERVIEW_PARAMS,
         content=content,
+        years=lambda svc, p: svc.overview_years(p.kommun),
     )
 
 

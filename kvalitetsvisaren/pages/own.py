@@ -57,6 +57,7 @@ def layout(
         area=info["area"],
         extra_years=years,
         check=lambda svc, p: pagekit.check_unit(svc, info["area"], p),
+        years=lambda svc, p: svc.own_years(measure, p.kommun),
     )
 
 

@@ -34,7 +34,8 @@ def layout(
     svc = get_service()
     area = area or svc.config.areas[0].id
     if ar is None and area in {a.id for a in svc.config.areas} and svc.unit_years(area):
-        ar = str(svc.unit_years(area)[0])  # the latest year with unit data
+        # the latest year with data for the municipality's units
+        ar = str(svc.unit_years(area, kommun or svc.config.default_municipality)[0])
     content = [
         dcc.Loading(html.Div(id=ids.UNITS_CONTENT), type="dot"),
         dcc.Store(id=ids.UNITS_AREA, data=area),
@@ -48,6 +49,7 @@ def layout(
         unit_level=True,
         area=area,
         check=lambda svc, p: pagekit.check_unit(svc, area, p),
+        years=lambda svc, p: svc.unit_years(area, p.kommun),
     )
 
 
