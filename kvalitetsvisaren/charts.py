@@ -219,8 +219,7 @@ def group(
 ) -> Chart | None:
     name, slug, _ = _names(svc, municipality, area)
     s = svc.kpi_summary(kpi, municipality, year, area=area)
-    members = grupp if grupp in ("liknande", "lan") else grupp.split(",")
-    found = svc.comparison(kpi, municipality, year, members, area=area)
+    found = svc.comparison(kpi, municipality, year, group_members(grupp), area=area)
     if found is None:
         return None
     title = f"{s.label}: {found.label}"
@@ -345,6 +344,11 @@ def gender(
 
 
 # --- level 2:3 --------------------------------------------------------------------------
+
+
+def group_members(grupp: str) -> str | list[str]:
+    """The URL's `grupp` as the service takes it: "liknande", "lan" or a list of ids."""
+    return grupp if grupp in ("liknande", "lan") else grupp.split(",")
 
 
 def reference_note(name: str, municipality: float, riket: float, unit: str, year: int) -> str:

@@ -307,15 +307,17 @@ class IndicatorService:
             for r in _at(self.measure_rows, municipality, year).to_dict("records")
             if r["area"] == area
         }
-        kpis = self._area_kpis(area, municipality, year)
+        by_measure: dict[str, list[dict]] = {}
+        for r in self._area_kpis(area, municipality, year).to_dict("records"):
+            by_measure.setdefault(r["measure"], []).append(r)
         rows = []
         for order, measure in enumerate(config_area.measures):
             ranked = measures.get(measure.id, {})
             context = measure.kind == "context"
-            mine = kpis[kpis["measure"] == measure.id]
-            shown = mine[mine["value"].notna()]
-            headline = shown.iloc[0] if len(shown) else mine.iloc[0]
-            change = trends.summarise(mine["trend"], mine["previous_year"])
+            mine = by_measure[measure.id]
+            shown = [r for r in mine if pd.notna(r["value"])]
+            headline = (shown or mine)[0]
+            change = trends.summarise((r["trend"], r["previous_year"]) for r in mine)
             rows.append(
                 {
                     "order": order,
@@ -328,7 +330,7 @@ class IndicatorService:
                     "score": np.nan if context else ranked.get("score", np.nan),
                     "trend": change.trend,
                     "trend_text": change.sentence(),
-                    **{f"kpis_{c}": int((mine["colour"] == c).sum()) for c in COLOURS},
+                    **{f"kpis_{c}": sum(r["colour"] == c for r in mine) for c in COLOURS},
                     "headline_kpi": headline["kpi"],
                     "headline_label": headline["label"],
                     "headline_unit": headline["unit"],
@@ -337,12 +339,12 @@ class IndicatorService:
                     "respondents_text": headline["respondents_text"],
                     # "nära gränsen" is a KPI's cut, not the measure's: not on the tile
                     "flags": tuple(
-                        dict.fromkeys(f for fs in shown["flags"] for f in fs if f != flags.NEAR_CUT)
+                        dict.fromkeys(f for r in shown for f in r["flags"] if f != flags.NEAR_CUT)
                     ),
-                    "missing": "" if len(shown) else headline["missing"],
-                    "targets_set": int(mine["target"].notna().sum()),
-                    "targets_met": int((mine["target_status"] == "met").sum()),
-                    "targets_judged": int(mine["target_status"].ne("").sum()),
+                    "missing": "" if shown else headline["missing"],
+                    "targets_set": sum(pd.notna(r["target"]) for r in mine),
+                    "targets_met": sum(r["target_status"] == "met" for r in mine),
+                    "targets_judged": sum(r["target_status"] != "" for r in mine),
                 }
             )
         frame = pd.DataFrame(rows)

@@ -13,6 +13,7 @@ measures. Always on the values, never on a rank or a score: a politician quotes 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,13 +94,14 @@ def _plural(word: str, count: int) -> str:
     return word[:-1] + "de" if word == "oförändrat" and count > 1 else word
 
 
-def summarise(trends: pd.Series, previous_years: pd.Series) -> MeasureTrend:
-    """A measure's trend from its KPIs' trends and the years they were compared with."""
-    judged = trends.isin([BETTER, WORSE, SAME])
-    years = previous_years[judged].dropna().astype(int)
+def summarise(kpis: Iterable[tuple[str, float]]) -> MeasureTrend:
+    """A measure's trend from its KPIs' (trend, previous year) pairs. Plain Python: it runs
+    for every measure of every overview."""
+    judged = [(t, y) for t, y in kpis if t in (BETTER, WORSE, SAME)]
+    trends = [t for t, _ in judged]
     return MeasureTrend(
-        better=int((trends == BETTER).sum()),
-        worse=int((trends == WORSE).sum()),
-        same=int((trends == SAME).sum()),
-        years=tuple(sorted(set(years.tolist()))),
+        better=trends.count(BETTER),
+        worse=trends.count(WORSE),
+        same=trends.count(SAME),
+        years=tuple(sorted({int(y) for _, y in judged})),
     )

@@ -631,11 +631,13 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
 
 def group_content(svc: IndicatorService, kpi: str, p: Params) -> list:
     area = _page_area(svc, p)
-    spec = charts.group(svc, kpi, area=area, municipality=p.kommun, year=p.ar, grupp=p.grupp)
-    if spec is None:
+    found = svc.comparison(kpi, p.kommun, p.ar, charts.group_members(p.grupp), area=area)
+    if found is None:
         return [html.P("Kommunen har ingen sådan jämförelsegrupp i Kolada.")]
-    if not spec.data.filter(like="Värde").notna().any().any():
-        return [html.P(f"Ingen kommun i gruppen har värde för {p.ar}.", className="notice")]
+    if not found.n:
+        text = f"Ingen kommun i jämförelsegruppen {found.label} har värde för {p.ar}."
+        return [html.P(text, className="notice group-place")]
+    spec = charts.group(svc, kpi, area=area, municipality=p.kommun, year=p.ar, grupp=p.grupp)
     return [
         html.P(spec.alt_text, className="group-place"),
         chart("nyckeltal-grupp-diagram", spec, p.kommun),

@@ -116,7 +116,7 @@ def test_own_measure_summary_synthetic(local_app):
     row = rows.loc["egen-nojd"]
     assert (row["year"], row["value"], row["previous_value"]) == (2022, 85.5, 82.0)
     assert row["trend"] == "better" and row["units"] == 3
-    # the latest year up to the chosen one; a later year is shown when it is all there is
+    # the view's year only, with its own target
     assert svc.own_measures("hemtjanst", VASTERVIK, 2023).iloc[0]["year"] == 2023
     assert svc.own_measures("hemtjanst", VASTERVIK, 2023).iloc[0]["target_status"] == "not_met"
     assert svc.own_measures("grundskola", VASTERVIK, 2022).empty
