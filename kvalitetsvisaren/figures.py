@@ -206,29 +206,21 @@ def trend_figure(
     """The values over the years (marked by quartile) against Riket, when Riket is known; with
     `municipality_name`, also the municipality's values (column `municipality`, for a unit's
     chart), when known."""
-    traces = []
-    if municipality_name and trend["municipality"].notna().any():
-        traces.append(
-            go.Scatter(
-                x=trend["year"],
-                y=trend["municipality"],
-                name=esc(municipality_name),
-                mode="lines+markers",
-                line={"color": RIKET, "dash": "dot"},
-                marker={"symbol": "square-open"},
-            )
+    references = [("riket", "Riket", "dash", "circle-open")]
+    if municipality_name:
+        references.insert(0, ("municipality", esc(municipality_name), "dot", "square-open"))
+    traces = [
+        go.Scatter(
+            x=trend["year"],
+            y=trend[column],
+            name=label,
+            mode="lines+markers",
+            line={"color": RIKET, "dash": dash},
+            marker={"symbol": symbol},
         )
-    if trend["riket"].notna().any():
-        traces.append(
-            go.Scatter(
-                x=trend["year"],
-                y=trend["riket"],
-                name="Riket",
-                mode="lines+markers",
-                line={"color": RIKET, "dash": "dash"},
-                marker={"symbol": "circle-open"},
-            )
-        )
+        for column, label, dash, symbol in references
+        if trend[column].notna().any()
+    ]
     traces.append(
         go.Scatter(
             x=trend["year"],
