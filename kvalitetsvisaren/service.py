@@ -840,8 +840,8 @@ class IndicatorService:
         return r.set_index(["municipality_id", "year"]).sort_index()
 
     def _measure_rows(self) -> pd.DataFrame:
-        """Every measure x municipality x year: colour, rank, n, score, the previous score and
-        colour; indexed by (municipality_id, year)."""
+        """Every measure x municipality x year: colour, rank, n, score; indexed by
+        (municipality_id, year). (Its trend is on its KPIs' values: trends.py.)"""
         keyed = {
             f"{a.id}/{m.id}": m.kpis
             for a in self.config.areas
@@ -857,12 +857,6 @@ class IndicatorService:
             ["area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"]
         ]
         m["colour"] = m["colour"].astype(str)
-        m = m.sort_values(["area", "measure", "municipality_id", "year"], ignore_index=True)
-        keys = [m["area"], m["measure"], m["municipality_id"]]
-        for column in ("score", "colour"):
-            last_known = m[column].where(m["score"].notna()).groupby(keys, sort=False).ffill()
-            m[f"previous_{column}"] = last_known.groupby(keys, sort=False).shift(1)
-
         return m.set_index(["municipality_id", "year"]).sort_index()
 
     def _flags(self, rows: pd.DataFrame) -> pd.Series:
