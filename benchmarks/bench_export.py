@@ -30,16 +30,15 @@ def main() -> None:
 
     svc = IndicatorService(load_store(BUNDLED_SNAPSHOT), load_config(DEFAULT_CONFIG))
     year = svc.years()[0]
-    fetched = svc.store.meta.get("fetched_at")
     every = list(charts.all_charts(svc, args.kommun, year, [a.id for a in svc.config.areas]))
 
     start = time.perf_counter()
-    export.image(every[0], "png", fetched)  # starts Chromium
+    export.image(every[0], "png")  # starts Chromium
     cold = time.perf_counter() - start
     warm = []
     for chart in every[1 : 1 + args.images]:
         start = time.perf_counter()
-        export.image(chart, "png", fetched)
+        export.image(chart, "png")
         warm.append(time.perf_counter() - start)
 
     formats = args.formats.split(",")

@@ -5,12 +5,16 @@ show these; the export renders them. No Dash here.
 Kinds and their parameters (all take kommun and ar):
 
     matt        area, measure   the measure's KPIs against Riket (level 2)
-    spridning   kpi             every municipality, cuts, Riket, mean (level 2:2)
-    grupp       kpi, grupp      the comparison group (level 2:2)
-    utveckling  kpi             the last ten years against Riket (level 2:2)
-    kon         kpi             women and men (level 2:2)
+    spridning   area, kpi       every municipality, cuts, Riket, mean (level 2:2)
+    grupp       area, kpi, grupp  the comparison group (level 2:2)
+    utveckling  area, kpi       the last ten years against Riket (level 2:2)
+    kon         area, kpi       women and men (level 2:2)
     enheter     area, kpi       the municipality's units (level 2:3)
-    enhet       area, kpi, enhet  one unit over the years (level 2:3)
+    enhet       area, kpi, enhet  one unit over the years, beside the municipality and Riket
+
+The KPI charts of level 2:2 are drawn for the page's area (its comparison group, whether the
+KPI is coloured there, the file name); an export URL without `area` gets the first area that
+lists the KPI, as the page does for a URL without `omrade`.
     lokal-utveckling  matt (enhet)  an own measure over the years, with its targets
     lokal-enheter     matt          an own measure, the municipality's units compared
 """
@@ -28,7 +32,7 @@ import plotly.graph_objects as go
 
 from . import figures
 from .labels import QUARTILES, number
-from .service import IndicatorService, UnknownError, rank_text
+from .service import IndicatorService, UnknownError
 
 KINDS = (
     "matt",
@@ -55,6 +59,7 @@ class Chart:
     year: int
     universe: str = "kommuner"  # what the colours rank among, for the source line
     params: tuple[tuple[str, str], ...] = ()  # how to ask for it again (export URL)
+    vintage: str | None = None  # when the data it shows was fetched (its part of the store)
 
 
 def slugify(text: str) -> str:
@@ -74,14 +79,15 @@ def _word(colour: str) -> str:
 def build(svc: IndicatorService, kind: str, params: dict[str, Any]) -> Chart | None:
     """The chart of `kind` for the parameters (as in an export URL). Raises UnknownError for
     what the data lacks; None when the chart has nothing to show (e.g. no gender split)."""
+    kpi_area = {"area": params.get("area") or _default_area(svc, params.get("kpi"))}
     builders = {
         "matt": lambda: measure(svc, params["area"], params["measure"], **_mp(params)),
-        "spridning": lambda: spread(svc, params["kpi"], **_mp(params)),
+        "spridning": lambda: spread(svc, params["kpi"], **kpi_area, **_mp(params)),
         "grupp": lambda: group(
-            svc, params["kpi"], grupp=params.get("grupp") or "liknande", **_mp(params)
+            svc, params["kpi"], grupp=params.get("grupp") or "liknande", **kpi_area, **_mp(params)
         ),
-        "utveckling": lambda: trend(svc, params["kpi"], **_mp(params)),
-        "kon": lambda: gender(svc, params["kpi"], **_mp(params)),
+        "utveckling": lambda: trend(svc, params["kpi"], **kpi_area, **_mp(params)),
+        "kon": lambda: gender(svc, params["kpi"], **kpi_area, **_mp(params)),
         "enheter": lambda: units(svc, params["area"], params["kpi"], **_mp(params)),
         "enhet": lambda: unit(svc, params["area"], params["enhet"], params["kpi"], **_mp(params)),
         "lokal-utveckling": lambda: own_trend(
@@ -151,16 +157,17 @@ def measure(
         alt,
         year,
         params=(("area", area), ("measure", measure_id)),
+        vintage=_national(svc),
     )
 
 
 # --- level 2:2 --------------------------------------------------------------------------
 
 
-def spread(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> Chart:
-    name, slug, _ = _names(svc, municipality)
-    s = svc.kpi_summary(kpi, municipality, year)
-    dist = svc.distribution(kpi, year)
+def spread(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year: int) -> Chart:
+    name, slug, _ = _names(svc, municipality, area)
+    s = svc.kpi_summary(kpi, municipality, year, area=area)
+    dist = svc.distribution(kpi, year, area=area)
     title = f"{s.label}, alla kommuner"
     fig = figures.strip_figure(
         dist,
@@ -183,30 +190,36 @@ def spread(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> 
     ).sort_values("Placering", ignore_index=True)
     alt = (
         f"Spridningsdiagram: {s.label} {year} för landets {len(dist)} kommuner med uppgift. "
-        f"{name} har {number(s.value, s.unit)}, {rank_text(s.rank, s.n)} "
+        f"{name} har {number(s.value, s.unit)}, {s.rank_text} "
         f"({_word(s.colour).lower()}); riket {number(s.riket, s.unit)}, ovägt medel "
         f"{number(s.mean, s.unit)}."
     )
     return Chart(
         "spridning",
-        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_spridning",
+        f"{slug}_{year}_{area}_{kpi.lower()}_spridning",
         title,
         f"{name} {year}",
         fig,
         data,
         alt,
         year,
-        params=(("kpi", kpi),),
+        params=(("area", area), ("kpi", kpi)),
+        vintage=_national(svc),
     )
 
 
 def group(
-    svc: IndicatorService, kpi: str, *, municipality: str, year: int, grupp: str = "liknande"
+    svc: IndicatorService,
+    kpi: str,
+    *,
+    area: str,
+    municipality: str,
+    year: int,
+    grupp: str = "liknande",
 ) -> Chart | None:
-    name, slug, _ = _names(svc, municipality)
-    s = svc.kpi_summary(kpi, municipality, year)
-    members = grupp if grupp in ("liknande", "lan") else grupp.split(",")
-    found = svc.comparison(kpi, municipality, year, members)
+    name, slug, _ = _names(svc, municipality, area)
+    s = svc.kpi_summary(kpi, municipality, year, area=area)
+    found = svc.comparison(kpi, municipality, year, group_members(grupp), area=area)
     if found is None:
         return None
     title = f"{s.label}: {found.label}"
@@ -215,7 +228,7 @@ def group(
         unit=s.unit,
         title=title,
         mean=found.mean,
-        higher_is_better=s.higher_is_better,
+        higher_is_better=None if s.context else s.higher_is_better,
     )
     m = found.members
     data = pd.DataFrame(
@@ -226,7 +239,13 @@ def group(
             "Plats i gruppen": m["place"],
         }
     ).sort_values("Plats i gruppen", ignore_index=True)
-    place = "ingen plats" if pd.isna(found.place) else f"plats {int(found.place)} av {found.n}"
+    place = (
+        "ingen plats (sammanhang, rangordnas inte)"
+        if s.context
+        else "ingen plats"
+        if pd.isna(found.place)
+        else f"plats {int(found.place)} av {found.n}"
+    )
     alt = (
         f"{s.label} {year} i jämförelsegruppen {found.label}: {name} har "
         f"{number(s.value, s.unit)} och {place} i gruppen; gruppens ovägda medel "
@@ -235,21 +254,22 @@ def group(
     kind = grupp if grupp in ("liknande", "lan") else "egen"
     return Chart(
         "grupp",
-        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_grupp-{kind}",
+        f"{slug}_{year}_{area}_{kpi.lower()}_grupp-{kind}",
         title,
         f"{name} {year}",
         fig,
         data,
         alt,
         year,
-        params=(("kpi", kpi), ("grupp", grupp)),
+        params=(("area", area), ("kpi", kpi), ("grupp", grupp)),
+        vintage=_national(svc),
     )
 
 
-def trend(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> Chart:
-    name, slug, _ = _names(svc, municipality)
-    s = svc.kpi_summary(kpi, municipality, year)
-    t = svc.trend(kpi, municipality, year)
+def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year: int) -> Chart:
+    name, slug, _ = _names(svc, municipality, area)
+    s = svc.kpi_summary(kpi, municipality, year, area=area)
+    t = svc.trend(kpi, municipality, year, area=area)
     title = f"{s.label}, {name} och riket"
     fig = figures.trend_figure(t, name=name, unit=s.unit, title=title)
     data = pd.DataFrame(
@@ -274,23 +294,26 @@ def trend(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> C
         )
     return Chart(
         "utveckling",
-        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_utveckling",
+        f"{slug}_{year}_{area}_{kpi.lower()}_utveckling",
         title,
         f"{name} {year}",
         fig,
         data,
         alt,
         year,
-        params=(("kpi", kpi),),
+        params=(("area", area), ("kpi", kpi)),
+        vintage=_national(svc),
     )
 
 
-def gender(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> Chart | None:
-    name, slug, _ = _names(svc, municipality)
+def gender(
+    svc: IndicatorService, kpi: str, *, area: str, municipality: str, year: int
+) -> Chart | None:
+    name, slug, _ = _names(svc, municipality, area)
     split = svc.gender_split(kpi, municipality, year)
-    if not set(split["gender"]) >= {"K", "M"}:
+    if not set(split["gender"]) >= {"K", "M"} or split["value"].isna().all():
         return None
-    s = svc.kpi_summary(kpi, municipality, year)
+    s = svc.kpi_summary(kpi, municipality, year, area=area)
     title = f"{s.label} per kön"
     fig = figures.gender_figure(split, unit=s.unit, title=title)
     words = {"K": "Kvinnor", "M": "Män", "T": "Totalt"}
@@ -308,18 +331,34 @@ def gender(svc: IndicatorService, kpi: str, *, municipality: str, year: int) -> 
     )
     return Chart(
         "kon",
-        f"{slug}_{year}_{_area_slug(svc, kpi)}_{kpi.lower()}_kon",
+        f"{slug}_{year}_{area}_{kpi.lower()}_kon",
         title,
         f"{name} {year}",
         fig,
         data,
         alt,
         year,
-        params=(("kpi", kpi),),
+        params=(("area", area), ("kpi", kpi)),
+        vintage=_national(svc),
     )
 
 
 # --- level 2:3 --------------------------------------------------------------------------
+
+
+def group_members(grupp: str) -> str | list[str]:
+    """The URL's `grupp` as the service takes it: "liknande", "lan" or a list of ids."""
+    return grupp if grupp in ("liknande", "lan") else grupp.split(",")
+
+
+def reference_note(name: str, municipality: float, riket: float, unit: str, year: int) -> str:
+    """What the reference lines of a units chart show, or that the data has none for the
+    year (municipality values end earlier than unit values in the snapshot)."""
+    known = [(w, v) for w, v in ((name, municipality), ("riket", riket)) if pd.notna(v)]
+    if not known:
+        return f"Datan har inga värden för kommunen och riket {year}, så inga linjer visas."
+    lines = " och ".join(f"{w} {number(v, unit)}" for w, v in known)
+    return f"Linjerna visar {lines} ({year})."
 
 
 def units(
@@ -327,40 +366,38 @@ def units(
 ) -> Chart | None:
     name, slug, config_area = _names(svc, municipality, area)
     definition = svc.config.kpi(kpi)
+    label, unit_text = definition.unit_label, definition.unit_unit
     table = svc.unit_table(area, municipality, year)
     rows = table[table["kpi"] == kpi]
     with_value = rows.dropna(subset=["value"])
     if with_value.empty:
         return None
-    title = f"{definition.label}, {config_area.unit_noun} i {name}"
+    own, riket = rows["municipality_value"].iloc[0], rows["riket"].iloc[0]
+    title = f"{label}, {config_area.unit_noun} i {name}"
     fig = figures.units_figure(
-        rows,
-        unit=definition.unit,
-        title=title,
-        municipality=rows["municipality_value"].iloc[0],
-        riket=rows["riket"].iloc[0],
-        name=name,
+        rows, unit=unit_text, title=title, municipality=own, riket=riket, name=name
     )
     data = pd.DataFrame(
         {
             "Enhet": with_value["title"],
-            _unit_col("Värde", definition.unit): with_value["value"],
+            _unit_col("Värde", unit_text): with_value["value"],
             "Färg": with_value["colour"].map(_word),
             "Placering bland landets enheter": with_value["rank"],
             "Antal enheter i landet": with_value["n"],
         }
-    ).sort_values(_unit_col("Värde", definition.unit), ascending=False, ignore_index=True)
+    ).sort_values(_unit_col("Värde", unit_text), ascending=False, ignore_index=True)
     lo, hi = (
         with_value.loc[with_value["value"].idxmin()],
         with_value.loc[with_value["value"].idxmax()],
     )
     colours = with_value["colour"].value_counts()
     alt = (
-        f"Stapeldiagram: {definition.label} {year} för {len(with_value)} enheter i {name}, från "
-        f"{number(lo['value'], definition.unit)} ({lo['title']}) till "
-        f"{number(hi['value'], definition.unit)} ({hi['title']}). {colours.get('green', 0)} "
+        f"Stapeldiagram: {label} {year} för {len(with_value)} enheter i {name}, från "
+        f"{number(lo['value'], unit_text)} ({lo['title']}) till "
+        f"{number(hi['value'], unit_text)} ({hi['title']}). {colours.get('green', 0)} "
         f"bland de 25 % bästa och {colours.get('red', 0)} bland de 25 % sämsta av landets "
-        f"{number(float(with_value['n'].iloc[0]))} enheter."
+        f"{number(float(with_value['n'].iloc[0]))} enheter. "
+        + reference_note(name, own, riket, unit_text, year)
     )
     return Chart(
         "enheter",
@@ -373,28 +410,38 @@ def units(
         year,
         universe="enheter",
         params=(("area", area), ("kpi", kpi)),
+        vintage=_unit_level(svc),
     )
 
 
 def unit(
     svc: IndicatorService, area: str, ou: str, kpi: str, *, municipality: str, year: int
 ) -> Chart | None:
+    """One unit over the years beside the municipality and Riket in the same years (where
+    the data has them). None for fewer than two years: one value is not a trend."""
     name, slug, _ = _names(svc, municipality, area)
     info = svc.unit(ou)
     rows = svc.unit_trend(ou, kpi)
-    if rows.empty:
+    if rows["year"].nunique() < 2:
         return None
     definition = svc.config.kpi(kpi)
-    title = f"{definition.label}, {info['title']}"
+    label, unit_text = definition.unit_label, definition.unit_unit
+    own = svc.trend(kpi, municipality, int(rows["year"].max()), area=area).set_index("year")
+    rows = rows.assign(
+        municipality=rows["year"].map(own["value"]), riket=rows["year"].map(own["riket"])
+    )
+    title = f"{label}, {info['title']}"
     fig = figures.trend_figure(
-        rows.assign(riket=float("nan")), name=info["title"], unit=definition.unit, title=title
+        rows, name=info["title"], unit=unit_text, title=title, municipality_name=name
     )
     data = pd.DataFrame(
         {
             "År": rows["year"],
-            _unit_col("Värde", definition.unit): rows["value"],
+            _unit_col("Värde", unit_text): rows["value"],
             "Färg": rows["colour"].map(_word),
             "Placering bland landets enheter": rows["rank"],
+            _unit_col(name, unit_text): rows["municipality"],
+            _unit_col("Riket", unit_text): rows["riket"],
         }
     )
     last = rows.iloc[-1]
@@ -403,9 +450,15 @@ def unit(
         if last["colour"] == "neutral"
         else f"{_word(last['colour']).lower()} bland landets enheter"
     )
+    shown = rows.loc[rows["municipality"].notna() | rows["riket"].notna(), "year"]
+    lines = (
+        f" Linjer: {name} och riket ({', '.join(str(int(y)) for y in shown)})."
+        if len(shown)
+        else f" Datan har inga värden för {name} och riket de här åren."
+    )
     alt = (
-        f"{definition.label} för {info['title']} ({name}) {int(rows['year'].min())}–"
-        f"{int(last['year'])}: senast {number(last['value'], definition.unit)} ({where})."
+        f"{label} för {info['title']} ({name}) {int(rows['year'].min())}–"
+        f"{int(last['year'])}: senast {number(last['value'], unit_text)} ({where})." + lines
     )
     return Chart(
         "enhet",
@@ -418,6 +471,7 @@ def unit(
         int(last["year"]),
         universe="enheter",
         params=(("area", area), ("enhet", ou), ("kpi", kpi)),
+        vintage=_unit_level(svc),
     )
 
 
@@ -523,8 +577,18 @@ def own_units(
     )
 
 
-def _area_slug(svc: IndicatorService, kpi: str) -> str:
-    return svc.area_of(kpi).id
+def _default_area(svc: IndicatorService, kpi: str | None) -> str:
+    """An export URL without `area`: the first area that lists the KPI (as the KPI page does
+    for a URL without `omrade`)."""
+    return svc.area_of(kpi).id if kpi else svc.config.areas[0].id
+
+
+def _national(svc: IndicatorService) -> str | None:
+    return svc.store.vintage("values")
+
+
+def _unit_level(svc: IndicatorService) -> str | None:
+    return svc.store.vintage("ou_values")
 
 
 # --- every chart of a municipality -----------------------------------------------------
@@ -534,8 +598,9 @@ def all_charts(
     svc: IndicatorService, municipality: str, year: int, areas: list[str]
 ) -> Iterator[Chart]:
     """Every chart the dashboard shows for the areas: each quality measure, each KPI with a
-    value that year (spread, group, trend, genders), each unit-level KPI (latest unit year),
-    and each own measure (trend, units)."""
+    value that year (spread, group, trend, genders; for the first area listing it), each
+    unit-level KPI (the municipality's latest unit year), and each own measure (trend,
+    units)."""
     seen: set[str] = set()
     for area in areas:
         config_area = svc.area(area)
@@ -547,30 +612,23 @@ def all_charts(
             if kpi in seen:
                 continue
             seen.add(kpi)
-            yield spread(svc, kpi, municipality=municipality, year=year)
-            for chart in (
-                group(svc, kpi, municipality=municipality, year=year),
-                gender(svc, kpi, municipality=municipality, year=year),
-            ):
+            where = {"area": area, "municipality": municipality, "year": year}
+            yield spread(svc, kpi, **where)
+            for chart in (group(svc, kpi, **where), gender(svc, kpi, **where)):
                 if chart is not None:
                     yield chart
-            yield trend(svc, kpi, municipality=municipality, year=year)
+            yield trend(svc, kpi, **where)
         yield from _unit_level_charts(svc, area, municipality, year)
 
 
 def _unit_level_charts(
     svc: IndicatorService, area: str, municipality: str, year: int
 ) -> Iterator[Chart]:
-    """The area's units per KPI (the latest unit year if `year` has none), then its own
-    measures (trend, units)."""
-    unit_years = svc.unit_years(area)
-    unit_year = year if year in unit_years else (unit_years[0] if unit_years else None)
+    """The area's units per KPI (the municipality's latest unit year if `year` has none),
+    then its own measures (trend, units)."""
+    unit_year = svc.unit_year(area, municipality, year)
     where = {"municipality": municipality}
-    found = (
-        [units(svc, area, k, **where, year=unit_year) for k in svc.unit_kpis(area)]
-        if unit_year
-        else []
-    )
+    found = [units(svc, area, k, **where, year=unit_year) for k in svc.unit_kpis(area)]
     for measure_id in svc.own_measures(area, municipality, year)["measure_id"]:
         found += [
             own_trend(svc, measure_id, **where, year=year),

@@ -7,16 +7,16 @@ Every coloured element carries `data-quartile`; colours come from the ranking, n
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 from dash import dcc, html
 
-from . import flags
+from . import flags, trends
 from .charts import Chart
 from .download import FORMATS, LABELS, export_url
-from .labels import LOCAL, QUARTILES, TRENDS, number
+from .labels import LOCAL, QUARTILES, TRENDS, number, source_text
 from .targets import STATUS_TEXT
 
 DROPDOWN_LABELS = {
@@ -74,8 +74,9 @@ def analysis(comment: str) -> html.Div | None:
 
 
 def trend_mark(trend: str, change: float | None, unit: str) -> html.Span:
-    """Arrow by the direction of the value, word by whether that is better or worse. A change
-    of a share is in percentage points (p.e.), not per cent."""
+    """Arrow by the direction of the value, word by whether that is better or worse (none for
+    a context KPI: its change is shown, not judged). A change of a share is in percentage
+    points (p.e.), not per cent."""
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return html.Span("–", className="trend trend-none", title="Ingen jämförelse")
     arrow = "↑" if change > 0 else "↓" if change < 0 else "→"
@@ -83,7 +84,7 @@ def trend_mark(trend: str, change: float | None, unit: str) -> html.Span:
     amount = number(abs(change), "p.e." if unit == "%" else unit)
     word = TRENDS.get(trend, "")
     text = f"{arrow} {sign}{amount}" + (f" ({word})" if word else "")
-    return html.Span(text, className=f"trend trend-{trend or 'none'}")
+    return html.Span(text, className=f"trend trend-{trends.attribute(trend)}")
 
 
 def flag_marks(ids: Sequence[str]) -> html.Span:
@@ -103,19 +104,31 @@ def flag_marks(ids: Sequence[str]) -> html.Span:
     )
 
 
-def legend() -> html.Ul:
-    """What the colours and flags mean, shown on every level."""
+def legend(shown: Iterable[str] = (), *, places: bool = True) -> html.Ul:
+    """What the colours mean, and the flags that this view shows (only those: a legend entry
+    for a mark that cannot appear is noise). `places`: the view shows places ("plats 59 av
+    286"), so the legend says once which end is best."""
+    present = set(shown)
     items = [html.Li([badge(c, small=True)]) for c in QUARTILES]
     items += [
         html.Li(
             [
                 html.Span(FLAG_ICONS[f], className="flag", **{"aria-hidden": "true"}),
                 f" {flags.LABELS[f]}",
-            ]
+            ],
+            **{"data-flag": f},
         )
         for f in FLAG_ICONS
+        if f in present
     ]
+    if places:
+        items.append(html.Li("Plats 1 = bäst", className="legend-places"))
     return html.Ul(items, className="legend", **{"aria-label": "Teckenförklaring"})
+
+
+def flags_in(column: Iterable[Sequence[str]]) -> set[str]:
+    """Every flag id in a column of flag lists (for `legend`)."""
+    return {f for fs in column for f in fs}
 
 
 def table(frame: pd.DataFrame, caption: str) -> html.Table:
@@ -186,13 +199,10 @@ def explanation(message: str, back: Sequence[tuple[str, str]]) -> html.Section:
     )
 
 
-def source_line(year: int, fetched_at: str | None) -> html.P:
-    fetched = fetched_at[:10] if fetched_at else "okänt datum"
-    return html.P(
-        f"Källa: Kolada (RKA), data {year}, hämtad {fetched}; färgsättning: egen bearbetning "
-        "(kvartiler bland landets kommuner).",
-        className="source-line",
-    )
+def source_line(year: int, vintage: str | None, universe: str = "kommuner") -> html.P:
+    """The page's source: Kolada, the data year and when that part of the data was fetched
+    (the store records each part's own vintage: unit values are fetched apart)."""
+    return html.P(source_text(year, vintage, universe), className="source-line")
 
 
 def _cell(value: Any) -> str:

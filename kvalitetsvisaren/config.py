@@ -101,6 +101,20 @@ class Kpi(_Model):
     unit: Text
     higher_is_better: StrictBool | None  # required: write null for a context KPI
     has_ou_data: StrictBool = False
+    # On the unit level (one school, one provider) the municipality's words can be wrong
+    # ("alla skolor i kommunen", "antal"): these replace them there.
+    ou_label: Text | None = None
+    ou_unit: Text | None = None
+
+    @property
+    def unit_label(self) -> str:
+        """The label on the unit level."""
+        return self.ou_label or self.label
+
+    @property
+    def unit_unit(self) -> str:
+        """The unit (of measurement) on the unit level."""
+        return self.ou_unit or self.unit
 
 
 class Measure(_Model):
@@ -112,18 +126,28 @@ class Measure(_Model):
 
 class LowResponse(_Model):
     """The KPI that tells a survey result rests on few answers ("få svar"), e.g. N23590
-    "färre än 30 svarande (Ja=1)" with `at_least: 1`, or a respondent count with `below: 30`.
-    It applies to the KPIs from the same survey (the same Kolada title before " - ")."""
+    "färre än 30 svarande (Ja=1)" with `at_least: 1`, or a respondent count (U23592) with
+    `below: 30`. It applies to the KPIs from the same survey (the same Kolada title before
+    " - "). `hidden_when_below`: Kolada hides the count itself below the limit, so a survey
+    result without a count (in a year with counts for others) rests on fewer answers too."""
 
     kpi: KpiId
     below: float | None = None
     at_least: float | None = None
+    hidden_when_below: StrictBool = False
 
     @model_validator(mode="after")
     def _one_limit(self) -> LowResponse:
         if (self.below is None) == (self.at_least is None):
             raise ValueError("give exactly one of below and at_least")
+        if self.hidden_when_below and self.below is None:
+            raise ValueError("hidden_when_below needs below (a respondent count)")
         return self
+
+    @property
+    def is_count(self) -> bool:
+        """The KPI counts respondents (shown as "n svarande"), rather than flags few."""
+        return self.below is not None
 
     def flags(self, value: pd.Series) -> pd.Series:
         """Element-wise: the value marks few respondents (NaN never does)."""

@@ -50,12 +50,7 @@ def serve(kind: str) -> Response:
         return _explained(Explanation(str(exc), status=404))
     if chart is None:
         return _explained(Explanation("Diagrammet har inget att visa för det här valet."))
-    fetched = svc.store.meta.get("fetched_at")
-    body = (
-        export.image(chart, fmt, fetched)
-        if fmt in export.IMAGE_FORMATS
-        else export.data_file(chart, fmt, fetched)
-    )
+    body = export.image(chart, fmt) if fmt in export.IMAGE_FORMATS else export.data_file(chart, fmt)
     return _file(body, export.filename(chart, fmt), export.mime_type(fmt))
 
 

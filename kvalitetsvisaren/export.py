@@ -26,7 +26,7 @@ from tqdm import tqdm
 from . import charts, figures
 from .atomic import write_directory
 from .charts import Chart
-from .labels import LOCAL, QUARTILES, esc, number
+from .labels import LOCAL, QUARTILES, esc, number, source_text
 from .service import IndicatorService, UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
@@ -52,17 +52,7 @@ class ExportError(ValueError):
     """A request the export cannot serve (unknown format, nothing to draw); Swedish message."""
 
 
-def source_text(year: int, fetched_at: str | None, universe: str = "kommuner") -> str:
-    if universe == "lokal":  # an own measure: the municipality's data, no ranking
-        return f"Källa: kommunens egen uppgift, {year}. Jämförs inte med landets kommuner."
-    fetched = fetched_at[:10] if fetched_at else "okänt datum"
-    return (
-        f"Källa: Kolada (RKA), data {year}, hämtad {fetched}. Färgsättning: egen bearbetning "
-        f"(kvartiler bland landets {universe})."
-    )
-
-
-def publication_figure(chart: Chart, fetched_at: str | None) -> go.Figure:
+def publication_figure(chart: Chart) -> go.Figure:
     """The chart as it is published: title and subtitle on top; legend and source line at the
     bottom, placed relative to the whole image so they never meet the plot."""
     fig = go.Figure(chart.figure)
@@ -91,7 +81,7 @@ def publication_figure(chart: Chart, fetched_at: str | None) -> go.Figure:
         },
     )
     fig.add_annotation(  # annotations have no container coordinates: shift in pixels
-        text=esc(source_text(chart.year, fetched_at, chart.universe)),
+        text=esc(source_text(chart.year, chart.vintage, chart.universe)),
         x=0,
         y=0,
         xref="paper",
@@ -118,17 +108,17 @@ def _to_image(fig: go.Figure, fmt: str, width: int, height: int, scale: int) -> 
         return fig.to_image(format=fmt, width=width, height=height, scale=scale)
 
 
-def image(chart: Chart, fmt: str, fetched_at: str | None) -> bytes:
+def image(chart: Chart, fmt: str) -> bytes:
     if fmt not in IMAGE_FORMATS:
         raise ExportError(f"Bildformatet {fmt!r} finns inte; välj bland {list(IMAGE_FORMATS)}.")
     kind, scale, _, _ = IMAGE_FORMATS[fmt]
-    return _to_image(publication_figure(chart, fetched_at), kind, WIDTH, HEIGHT, scale)
+    return _to_image(publication_figure(chart), kind, WIDTH, HEIGHT, scale)
 
 
-def data_file(chart: Chart, fmt: str, fetched_at: str | None) -> bytes:
+def data_file(chart: Chart, fmt: str) -> bytes:
     """CSV (Swedish Excel: semicolon, decimal comma, UTF-8 with BOM), Excel (the data and a
     sheet saying what it is), or the alt text with the source line."""
-    source = source_text(chart.year, fetched_at, chart.universe)
+    source = source_text(chart.year, chart.vintage, chart.universe)
     if fmt == "csv":
         data = _inert_text(chart.data)
         return data.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
@@ -224,7 +214,7 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         summary.verdict,
         quality,
         table,
-        source_text(year, svc.store.meta.get("fetched_at")),
+        source_text(year, svc.store.vintage("values")),
         notes,
     )
     pdf = _to_image(fig, "pdf", *figures.A4, 1)
@@ -290,7 +280,6 @@ def export_all(
         svc.area(area)
     if year not in svc.years():
         raise UnknownError(f"Det finns inga uppgifter för år {year}.")
-    fetched_at = svc.store.meta.get("fetched_at")
     todo = list(charts.all_charts(svc, municipality, year, area_ids))
 
     def write(tmp: Path) -> None:
@@ -300,9 +289,9 @@ def export_all(
         ):
             files = {}
             for fmt in formats:
-                files[fmt] = _write(tmp, filename(chart, fmt), image(chart, fmt, fetched_at))
+                files[fmt] = _write(tmp, filename(chart, fmt), image(chart, fmt))
             for fmt in DATA_FORMATS:
-                files[fmt] = _write(tmp, filename(chart, fmt), data_file(chart, fmt, fetched_at))
+                files[fmt] = _write(tmp, filename(chart, fmt), data_file(chart, fmt))
             manifest.append(
                 {
                     "diagram": chart.title,
@@ -332,7 +321,7 @@ def export_all(
                     "omraden": area_ids,
                     "format": formats,
                     "skapad": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "kalla": source_text(year, fetched_at),
+                    "kalla": source_text(year, svc.store.vintage("values")),
                     "diagram": manifest,
                 },
                 ensure_ascii=False,

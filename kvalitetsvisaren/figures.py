@@ -200,20 +200,27 @@ def group_figure(
     )
 
 
-def trend_figure(trend: pd.DataFrame, *, name: str, unit: str, title: str) -> go.Figure:
-    """The values over the years (marked by quartile) against Riket, when Riket is known."""
-    traces = []
-    if trend["riket"].notna().any():
-        traces.append(
-            go.Scatter(
-                x=trend["year"],
-                y=trend["riket"],
-                name="Riket",
-                mode="lines+markers",
-                line={"color": RIKET, "dash": "dash"},
-                marker={"symbol": "circle-open"},
-            )
+def trend_figure(
+    trend: pd.DataFrame, *, name: str, unit: str, title: str, municipality_name: str = ""
+) -> go.Figure:
+    """The values over the years (marked by quartile) against Riket, when Riket is known; with
+    `municipality_name`, also the municipality's values (column `municipality`, for a unit's
+    chart), when known."""
+    references = [("riket", "Riket", "dash", "circle-open")]
+    if municipality_name:
+        references.insert(0, ("municipality", esc(municipality_name), "dot", "square-open"))
+    traces = [
+        go.Scatter(
+            x=trend["year"],
+            y=trend[column],
+            name=label,
+            mode="lines+markers",
+            line={"color": RIKET, "dash": dash},
+            marker={"symbol": symbol},
         )
+        for column, label, dash, symbol in references
+        if trend[column].notna().any()
+    ]
     traces.append(
         go.Scatter(
             x=trend["year"],

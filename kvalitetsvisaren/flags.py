@@ -3,7 +3,8 @@
 - "nära gränsen": within 2 % of the value range (all municipalities that year) of a quartile cut;
 - "preliminär": Kolada has not yet published the year as final (per the KPI's publication
   dates), or the value's status says so;
-- "få svar": the survey behind the value had few respondents (the area's low_response KPI);
+- "få svar": the survey behind the value had fewer than 30 respondents (the area's
+  low_response KPI, see surveys.py; an own measure's `svarande`);
 - "serie bruten": the KPI is discontinued (its title ends in "(-YYYY)").
 """
 
@@ -31,21 +32,12 @@ EXPLANATIONS = {
     DISCONTINUED: "Nyckeltalet har upphört; serien fortsätter inte.",
 }
 NEAR_CUT_SHARE = 0.02
+FEW_RESPONDENTS = 30  # Kolada's own limit (N23590/N23591), for own measures' `svarande`
 _DISCONTINUED = re.compile(r"\(\s*-\s*\d{4}\s*\)\s*$")
-_SURVEY_SPLIT = re.compile(r"\s+-\s+|,")
 
 
 def is_discontinued(title: str | float | None) -> bool:
     return isinstance(title, str) and bool(_DISCONTINUED.search(title))
-
-
-def survey_name(title: str | float | None) -> str | None:
-    """The source part of a Kolada title, before the first " - " or ",": "Brukarbedömning
-    hemtjänst äldreomsorg" for both "... - helhetssyn, andel (%)" and "..., färre än 30
-    svarande (Ja=1, Nej=0)"."""
-    if not isinstance(title, str):
-        return None
-    return _SURVEY_SPLIT.split(title, maxsplit=1)[0].strip()
 
 
 def near_cut(

@@ -35,6 +35,19 @@ def number(value: float | None, unit: str = "") -> str:
     return f"{text}{NBSP}{unit}"
 
 
+def source_text(year: int, vintage: str | None, universe: str = "kommuner") -> str:
+    """The source line of a page or an image: raw values are Kolada's, colours our own
+    processing. `vintage`: when the part of the data shown (municipality or unit values) was
+    fetched."""
+    if universe == "lokal":  # an own measure: the municipality's data, no ranking
+        return f"Källa: kommunens egen uppgift, {year}. Jämförs inte med landets kommuner."
+    fetched = vintage[:10] if vintage else "okänt datum"
+    return (
+        f"Källa: Kolada (RKA), data {year}, hämtad {fetched}. Färgsättning: egen bearbetning "
+        f"(kvartiler bland landets {universe})."
+    )
+
+
 def esc(text: object) -> str:
     """Text for a plotly label: plotly reads a few HTML tags in labels (<b>, <br>, <a href>),
     so names from the data are escaped and always show as the text they are."""

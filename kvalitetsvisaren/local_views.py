@@ -12,7 +12,7 @@ import pandas as pd
 from dash import dcc, html
 
 from . import charts
-from .components import analysis, chart, local_badge, target_mark, trend_mark
+from .components import analysis, chart, flag_marks, local_badge, target_mark, trend_mark
 from .labels import number
 from .service import IndicatorService
 from .urls import Params, own_url
@@ -23,9 +23,20 @@ LOCAL_NOTE = (
 
 
 def _value_text(row: Any) -> str:
+    """The value of the view's year only (a later value would claim what that year lacks)."""
     if pd.notna(row.value):
         return f"{row.year}: {number(row.value, row.unit)}"
-    return f"{row.year}: {row.units} enheter" if row.units else f"{row.year}: –"
+    if row.units:
+        return f"{row.year}: {row.units} enheter"
+    years = ", ".join(str(y) for y in row.years)
+    return f"Inget värde för {row.year} (måttet har värden för {years})"
+
+
+def _respondents(row: Any) -> list:
+    """ "13 svarande" and "få svar" when the own measure says how many answered."""
+    if pd.isna(row.respondents):
+        return []
+    return [f"{int(row.respondents)} svarande ", flag_marks(row.flags)]
 
 
 def own_tiles(svc: IndicatorService, area: str, p: Params) -> list:
@@ -42,6 +53,7 @@ def own_tiles(svc: IndicatorService, area: str, p: Params) -> list:
                 ),
                 local_badge(),
                 html.P(_value_text(r), className="tile-rank"),
+                html.P(_respondents(r), className="tile-respondents"),
                 html.P(target_mark(r.target_status, r.target, r.unit), className="tile-trend"),
             ],
             className="tile tile-local",
@@ -60,7 +72,7 @@ def own_section(svc: IndicatorService, area: str, p: Params) -> list:
     rows = svc.own_measures(area, p.kommun, p.ar)
     if rows.empty:
         return []
-    head = ["Lokalt mått", "", "Värde", "Förändring", "Enheter", "Mål", "Vår analys"]
+    head = ["Lokalt mått", "", "Värde", "Förändring", "Svarande", "Enheter", "Mål", "Vår analys"]
     body = [
         html.Tr(
             [
@@ -68,10 +80,14 @@ def own_section(svc: IndicatorService, area: str, p: Params) -> list:
                 html.Td(local_badge()),
                 html.Td(_value_text(r), className="num"),
                 html.Td(
-                    trend_mark(r.trend, r.value - r.previous_value, r.unit)
-                    if pd.notna(r.previous_value)
+                    [
+                        trend_mark(r.trend, r.value - r.previous_value, r.unit),
+                        f" sedan {int(r.previous_year)}",
+                    ]
+                    if pd.notna(r.value) and pd.notna(r.previous_value)
                     else "–"
                 ),
+                html.Td(_respondents(r) or "–"),
                 html.Td(str(r.units) if r.units else "–", className="num"),
                 html.Td(target_mark(r.target_status, r.target, r.unit)),
                 html.Td(r.comment),

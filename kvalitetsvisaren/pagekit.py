@@ -22,6 +22,7 @@ from .service import IndicatorService
 from .urls import Params, overview_url
 from .viewstate import (
     OVERVIEW,
+    UNITS,
     UPLOAD,
     Explanation,
     View,
@@ -99,12 +100,14 @@ def skeleton(svc: IndicatorService, view: View, content: list, params_id: str) -
         years=list(view.years),
         query=view.query(),
     )
-    vintage = svc.store.meta.get("fetched_at")
+    # each part of the store has its own vintage: unit values were fetched apart
+    part, universe = ("ou_values", "enheter") if view.route == UNITS else ("values", "kommuner")
+    source = source_line(p.ar, svc.store.vintage(part), universe)
     return html.Div(
         [
             header,
             *stale_banner(),
-            html.Main([*content, source_line(p.ar, vintage)], id="main", tabIndex="-1"),
+            html.Main([*content, source], id="main", tabIndex="-1"),
             dcc.Store(id=params_id, data=view.query()),
         ]
     )

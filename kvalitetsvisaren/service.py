@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import flags, learning, targets
+from . import flags, learning, surveys, targets, trends
 from .comparison import (
     RIKET,
     county_group,
@@ -29,6 +29,7 @@ from .comparison import (
     riket_values,
 )
 from .config import AppConfig, Area
+from .coverage import Coverage
 from .local import LocalData, empty_local
 from .ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
 from .store import Store
@@ -42,9 +43,12 @@ _NO_OWN_MEASURES = pd.DataFrame(
         "higher_is_better": pd.Series(dtype=bool),
         "year": pd.Series(dtype="int64"),
         "value": pd.Series(dtype=float),
+        "respondents": pd.Series(dtype=float),
+        "flags": pd.Series(dtype=object),
         "previous_year": pd.Series(dtype=float),
         "previous_value": pd.Series(dtype=float),
         "units": pd.Series(dtype="int64"),
+        "years": pd.Series(dtype=object),
         "trend": pd.Series(dtype=str),
         "target": pd.Series(dtype=float),
         "comment": pd.Series(dtype=str),
@@ -59,11 +63,14 @@ _OWN_SUMMARY_COLUMNS = [
     "kpi",
     "year",
     "value",
+    "respondents",
     "previous_year",
     "previous_value",
     "units",
+    "years",
 ]
 COLOURS = ("green", "yellow", "red", "grey", "neutral")
+CONTEXT_RANK = "rangordnas inte (sammanhang)"
 
 
 class UnknownError(KeyError):
@@ -96,10 +103,14 @@ class KpiSummary:
     target: float = np.nan  # the municipality's own target for the year (målvärde)
     target_status: str = ""  # "met", "not_met" or ""
     comment: str = ""  # the municipality's own analysis ("Vår analys")
+    context: bool = False  # context in the page's area: never coloured or ranked
+    area: str = ""  # the page's area
+    respondents: str = ""  # "503 svarande" for a survey result
+    missing: str = ""  # why there is no value, when there is none
 
     @property
     def rank_text(self) -> str:
-        return rank_text(self.rank, self.n)
+        return CONTEXT_RANK if self.context else rank_text(self.rank, self.n)
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,7 @@ class IndicatorService:
         self.measure_rows = self._measure_rows()
         self.units = unit_quartiles(store.ou_values, store.ous, self.directions)
         self.units["colour"] = self.units["colour"].astype(str)
+        self.coverage = Coverage(self.ranked, self.units, store.ous, store.kpis)
         has_value = self.units[self.units["value"].notna()]
         self._ever = frozenset(zip(has_value["kpi"], has_value["ou_id"], strict=True))
         # Asked for by the units page and each of its charts: built once per view key.
@@ -182,11 +194,6 @@ class IndicatorService:
         self._years = tuple(sorted(has.unique().tolist(), reverse=True))
         if not self._years:
             raise ValueError("the store has no values for the configured KPIs")
-        u = self.units[self.units["value"].notna()]
-        self._unit_years = {
-            t: tuple(sorted(part["year"].unique().tolist(), reverse=True))
-            for t, part in u.groupby("unit_type")
-        }
         self._ou_ids = {i.upper(): i for i in store.ous["id"]}
         self._ous = store.ous.set_index("id")
 
@@ -208,10 +215,6 @@ class IndicatorService:
         """Years with municipality values for the configured KPIs, newest first."""
         return list(self._years)
 
-    def unit_years(self, area: str) -> list[int]:
-        """Years with unit values for the area's kind of unit, newest first (maybe none)."""
-        return list(self._unit_years.get(self.area(area).ou_prefix, ()))
-
     def find_unit(self, ou_id: str) -> dict[str, Any] | None:
         """The unit (as `unit`) whose id is `ou_id` in any letter case, or None."""
         found = self._ou_ids.get(ou_id.upper())
@@ -223,6 +226,50 @@ class IndicatorService:
         years = self.years()
         earlier = [y for y in years if y <= year]
         return earlier[0] if earlier else years[0]
+
+    # Each page offers the years it has something to show for (newest first):
+
+    def overview_years(self, municipality: str) -> list[int]:
+        """Level 1: years with a value of any measure's KPI for the municipality."""
+        kpis = tuple(k for a in self.config.areas for k in a.kpi_ids())
+        return self.coverage.years_of(municipality, kpis)
+
+    def area_years(self, area: str, municipality: str) -> list[int]:
+        """Level 2: years with a value of any of the area's KPIs for the municipality."""
+        return self.coverage.years_of(municipality, self.area(area).kpi_ids())
+
+    def kpi_years(self, kpi: str) -> list[int]:
+        """Level 2:2: years in which any municipality has a value of the KPI (the page shows
+        them all)."""
+        return self.coverage.kpi_years(kpi)
+
+    def unit_years(self, area: str, municipality: str | None = None) -> list[int]:
+        """Level 2:3: years with a value for a unit of the area (of the municipality, if given;
+        the area's years when none of its units has one)."""
+        config_area = self.area(area)
+        kpis = self.unit_kpis(area)
+        mine = (
+            self.coverage.unit_years(config_area.ou_prefix, tuple(kpis), municipality)
+            if municipality
+            else []
+        )
+        return mine or self.coverage.unit_years(config_area.ou_prefix, tuple(kpis))
+
+    def unit_year(self, area: str, municipality: str, year: int) -> int:
+        """The year a link to the area's units uses: `year` if its units have data then, else
+        the latest year they have (so that a link never lands on an empty page)."""
+        years = self.unit_years(area, municipality)
+        return year if year in years or not years else years[0]
+
+    def missing_reason(self, kpi: str, municipality: str, year: int) -> str:
+        """Why the municipality has no value of the KPI for the year, from the data."""
+        return self.coverage.missing(kpi, self.names.get(municipality, municipality), year)
+
+    def year_notes(self, area: str, year: int) -> list[str]:
+        """Sentences for a year in which a source of the area's KPIs has nothing at all
+        (e.g. a survey that has no results for that year), once per source."""
+        found = (self.coverage.gap(k, year) for k in self.area(area).kpi_ids())
+        return list(dict.fromkeys(n for n in found if n))
 
     def headline_kpi(self, area: str) -> str:
         """The first KPI of the area's first quality measure (its headline)."""
@@ -259,31 +306,29 @@ class IndicatorService:
         return [self.area_summary(a.id, municipality, year) for a in self.config.areas]
 
     def area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
-        """Each measure of the area in config order: colour, rank, n, trend against the
-        previous year with a value, the count of its KPIs per colour, its headline (the first
-        KPI with a value), how many of its KPIs have a local target for the year and how many
-        of those with a value met it; and a verdict. Built from plain records: called per
-        request."""
+        """Each measure of the area in config order: colour, rank, n, its trend on its KPIs'
+        values (trends.py: trend, trend_text), the count of its KPIs per colour, its headline
+        (the first KPI with a value), the survey's respondents and flags, why it has no
+        value (missing), how many of its KPIs have a local target for the year and how many
+        of those with a value met it; and a verdict naming the strongest and weakest."""
         config_area = self.area(area)
         self.check_municipality(municipality)
         measures = {
-            (r["area"], r["measure"]): r
+            r["measure"]: r
             for r in _at(self.measure_rows, municipality, year).to_dict("records")
+            if r["area"] == area
         }
-        kpis = {r["kpi"]: r for r in _at(self.kpi_rows, municipality, year).to_dict("records")}
-        goals = self._goals(municipality, year)
+        by_measure: dict[str, list[dict]] = {}
+        for r in self._area_kpis(area, municipality, year).to_dict("records"):
+            by_measure.setdefault(r["measure"], []).append(r)
         rows = []
         for order, measure in enumerate(config_area.measures):
-            ranked = measures.get((area, measure.id), {})
+            ranked = measures.get(measure.id, {})
             context = measure.kind == "context"
-            colours = [kpis.get(k, {}).get("colour", "grey") for k in measure.kpis]
-            shown = [k for k in measure.kpis if pd.notna(kpis.get(k, {}).get("value"))]
-            headline = shown[0] if shown else measure.kpis[0]
-            status = [
-                targets.target_status(kpis.get(k, {}).get("value"), goals[k], self.directions[k])
-                for k in measure.kpis
-                if k in goals
-            ]
+            mine = by_measure[measure.id]
+            shown = [r for r in mine if pd.notna(r["value"])]
+            headline = (shown or mine)[0]
+            change = trends.summarise((r["trend"], r["previous_year"]) for r in mine)
             rows.append(
                 {
                     "order": order,
@@ -294,20 +339,26 @@ class IndicatorService:
                     "rank": np.nan if context else ranked.get("rank", np.nan),
                     "n": 0 if context else int(ranked.get("n", 0)),
                     "score": np.nan if context else ranked.get("score", np.nan),
-                    "previous_score": np.nan if context else ranked.get("previous_score", np.nan),
-                    "previous_colour": ranked.get("previous_colour"),
-                    **{f"kpis_{c}": colours.count(c) for c in COLOURS},
-                    "headline_kpi": headline,
-                    "headline_label": self.config.kpi(headline).label,
-                    "headline_unit": self.config.kpi(headline).unit,
-                    "headline_value": kpis.get(headline, {}).get("value", np.nan),
-                    "targets_set": len(status),
-                    "targets_met": status.count("met"),
-                    "targets_judged": sum(1 for t in status if t),
+                    "trend": change.trend,
+                    "trend_text": change.sentence(),
+                    **{f"kpis_{c}": sum(r["colour"] == c for r in mine) for c in COLOURS},
+                    "headline_kpi": headline["kpi"],
+                    "headline_label": headline["label"],
+                    "headline_unit": headline["unit"],
+                    "headline_value": headline["value"],
+                    "respondents": headline["respondents"],
+                    "respondents_text": headline["respondents_text"],
+                    # "nära gränsen" is a KPI's cut, not the measure's: not on the tile
+                    "flags": tuple(
+                        dict.fromkeys(f for r in shown for f in r["flags"] if f != flags.NEAR_CUT)
+                    ),
+                    "missing": "" if shown else headline["missing"],
+                    "targets_set": sum(pd.notna(r["target"]) for r in mine),
+                    "targets_met": sum(r["target_status"] == "met" for r in mine),
+                    "targets_judged": sum(r["target_status"] != "" for r in mine),
                 }
             )
         frame = pd.DataFrame(rows)
-        frame["trend"] = _trend(frame["score"] - frame["previous_score"], True)
         return AreaSummary(area, config_area.label, frame, verdict(frame))
 
     # --- level 2 --------------------------------------------------------------------------
@@ -334,7 +385,20 @@ class IndicatorService:
         ]
         out["trend"] = out["trend"].fillna("")
         out["colour_changed"] = out["colour_changed"].fillna(False).astype(bool)
-        out["rank_text"] = [rank_text(r, n) for r, n in zip(out["rank"], out["n"], strict=True)]
+        out["few"] = out["few"].fillna(False).astype(bool)
+        out = _as_context(out, out["measure_kind"] == "context")
+        out["rank_text"] = [
+            CONTEXT_RANK if c else rank_text(r, n)
+            for r, n, c in zip(out["rank"], out["n"], out["measure_kind"] == "context", strict=True)
+        ]
+        out["respondents_text"] = [
+            surveys.respondents_text(c, f, lim)
+            for c, f, lim in zip(out["respondents"], out["few"], out["limit"], strict=True)
+        ]
+        out["missing"] = [
+            "" if pd.notna(v) else self.missing_reason(k, municipality, year)
+            for k, v in zip(out["kpi"], out["value"], strict=True)
+        ]
         out["year"] = year
         out = self._with_targets(out, municipality)
         return out.drop(columns=["area", "measure_order"])
@@ -352,16 +416,34 @@ class IndicatorService:
 
     # --- level 2:2 ------------------------------------------------------------------------
 
-    def kpi_summary(self, kpi: str, municipality: str, year: int) -> KpiSummary:
+    def is_context(self, kpi: str, area: str) -> bool:
+        """Whether the KPI is context in the area: it has no direction, or none of the
+        area's quality measures lists it (only its context measures do). A KPI that is
+        quality in one area and context in another (N00090 could be) is coloured and ranked
+        on the pages of the first area only; the page's area decides, never the KPI alone."""
+        if self.directions.get(kpi) is None:
+            return True
+        quality = (m for m in self.area(area).measures if m.kind == "quality")
+        return not any(kpi in m.kpis for m in quality)
+
+    def kpi_summary(self, kpi: str, municipality: str, year: int, *, area: str) -> KpiSummary:
+        """The KPI for the municipality and year, as the page of `area` shows it."""
         self.check_kpi(kpi)
         self.check_municipality(municipality)
         rows = _at(self.kpi_rows, municipality, year)
-        hit = rows[rows["kpi"] == kpi]
-        row = hit.iloc[0] if len(hit) else pd.Series(dtype=object)
+        hit = rows[rows["kpi"] == kpi].reset_index(drop=True)
+        if hit.empty:
+            hit = pd.DataFrame({"kpi": [kpi], "value": [np.nan], "colour": ["grey"]})
+            hit = hit.assign(rank=np.nan, n=0, trend="", flags=[()], respondents=np.nan)
+            hit = hit.assign(few=False, limit=np.nan)
+        context = self.is_context(kpi, area)
+        row = _as_context(hit, pd.Series([context])).iloc[0]
         meta = self.kpis.loc[kpi] if kpi in self.kpis.index else None
         stats = self.stats.loc[(kpi, year)] if (kpi, year) in self.stats.index else None
-        value = row.get("value", np.nan)
+        value = row["value"]
         target, comment = targets.lookup(self.local.targets, municipality, kpi, year)
+        no_cuts = {"green_cut": np.nan, "red_cut": np.nan}  # context: no quartiles to show
+        cuts = stats if stats is not None and not context else no_cuts
         return KpiSummary(
             kpi=kpi,
             label=self.config.kpi(kpi).label,
@@ -371,39 +453,52 @@ class IndicatorService:
             higher_is_better=self.directions[kpi],
             year=year,
             value=value,
-            colour=row.get("colour", "grey"),
-            rank=row.get("rank", np.nan),
-            n=int(row.get("n", 0)),
+            colour=row["colour"],
+            rank=row["rank"],
+            n=int(row["n"]),
             riket=self.riket.get((kpi, year), np.nan),
             mean=np.nan if stats is None else stats["mean"],
-            green_cut=np.nan if stats is None else stats["green_cut"],
-            red_cut=np.nan if stats is None else stats["red_cut"],
-            flags=list(row.get("flags", ())),
+            green_cut=cuts["green_cut"],
+            red_cut=cuts["red_cut"],
+            flags=list(row["flags"]),
             target=target,
             target_status=targets.target_status(value, target, self.directions[kpi]),
             comment=comment,
+            context=context,
+            area=area,
+            respondents=surveys.respondents_text(row["respondents"], row["few"], row["limit"]),
+            missing="" if pd.notna(value) else self.missing_reason(kpi, municipality, year),
         )
 
-    def distribution(self, kpi: str, year: int) -> pd.DataFrame:
-        """Every type-K municipality with a value: municipality_id, title, value, colour, rank."""
+    def distribution(self, kpi: str, year: int, *, area: str) -> pd.DataFrame:
+        """Every type-K municipality with a value: municipality_id, title, value, colour, rank
+        (neutral and unranked where the area uses the KPI as context)."""
         self.check_kpi(kpi)
         r = self.ranked
         part = r[(r["kpi"] == kpi) & (r["year"] == year) & r["value"].notna()]
         out = part[["municipality_id", "value", "colour", "rank"]].copy()
+        if self.is_context(kpi, area):
+            out = out.assign(colour="neutral", rank=np.nan)
         out.insert(1, "title", out["municipality_id"].map(self.names))
         return out.sort_values("value", ignore_index=True)
 
     def comparison(
-        self, kpi: str, municipality: str, year: int, group: str | list[str] = "liknande"
+        self,
+        kpi: str,
+        municipality: str,
+        year: int,
+        group: str | list[str] = "liknande",
+        *,
+        area: str,
     ) -> GroupComparison | None:
-        """The municipality among a group: "liknande" (Kolada's Liknande kommuner of the KPI's
-        area, 7 peers + itself), "lan" (the county's kommuner) or a list of municipality ids.
-        None if the municipality has no such group."""
+        """The municipality among a group: "liknande" (Kolada's Liknande kommuner of the
+        page's area, 7 peers + itself), "lan" (the county's kommuner) or a list of municipality
+        ids. None if the municipality has no such group. No colours or places where the area
+        uses the KPI as context."""
         self.check_kpi(kpi)
         name = self.check_municipality(municipality)
         if group == "liknande":
-            area = self.area_of(kpi)
-            found = liknande_group(self.peers, municipality, area.peer_group_area, year)
+            found = liknande_group(self.peers, municipality, self.area(area).peer_group_area, year)
         elif group == "lan":
             found = county_group(
                 self.store.municipality_groups, self.store.municipalities, municipality
@@ -419,9 +514,12 @@ class IndicatorService:
         frame = pd.DataFrame({"municipality_id": members}).merge(
             part[["municipality_id", "value", "colour"]], how="left"
         )
+        context = self.is_context(kpi, area)
         frame["colour"] = frame["colour"].fillna("grey")
+        if context:
+            frame["colour"] = np.where(frame["value"].notna(), "neutral", "grey")
         frame.insert(1, "title", frame["municipality_id"].map(self.names))
-        frame["place"] = place_in_group(frame["value"], self.directions[kpi])
+        frame["place"] = place_in_group(frame["value"], None if context else self.directions[kpi])
         frame["is_focus"] = frame["municipality_id"] == municipality
         focus = frame.loc[frame["is_focus"], "place"]
         return GroupComparison(
@@ -432,30 +530,30 @@ class IndicatorService:
             n=int(frame["value"].notna().sum()),
         )
 
-    def learn_from(self, kpi: str, municipality: str, year: int) -> LearnFrom | None:
+    def learn_from(self, kpi: str, municipality: str, year: int, *, area: str) -> LearnFrom | None:
         """For a KPI where the municipality is red or got worse: up to three municipalities of
-        its Liknande kommuner group that are green or improved most over three years, or, if
-        none of the group is, from all municipalities. None for a result that is not weak, a
-        context KPI, or when nobody qualifies."""
+        its Liknande kommuner group (of the page's area) that are green or improved most over
+        three years, or, if none of the group is, from all municipalities. None for a result
+        that is not weak, a KPI the area uses as context, or when nobody qualifies."""
         self.check_kpi(kpi)
         self.check_municipality(municipality)
         direction = self.directions[kpi]
         rows = _at(self.kpi_rows, municipality, year)
         mine = rows[rows["kpi"] == kpi]
-        if direction is None or mine.empty or pd.isna(mine["value"].iloc[0]):
+        if self.is_context(kpi, area) or mine.empty or pd.isna(mine["value"].iloc[0]):
             return None
         colour, trend, value = mine[["colour", "trend", "value"]].iloc[0]
-        if colour != "red" and trend != "worse":
+        if colour != "red" and trend != trends.WORSE:
             return None
         r = self.ranked
         kpi_rows = r[(r["kpi"] == kpi) & (r["year"] <= year)]
-        area = self.area_of(kpi).peer_group_area
-        group = liknande_group(self.peers, municipality, area, year)
+        peer_area = self.area(area).peer_group_area
+        group = liknande_group(self.peers, municipality, peer_area, year)
         others = [m for m in self.kommuner["id"] if m != municipality]
         national = "alla kommuner" + (
             ", eftersom ingen av de liknande kommunerna gör bättre" if group else ""
         )
-        scopes = [(f"liknande kommuner inom {area} (Kolada)", group[1][1:])] if group else []
+        scopes = [(f"liknande kommuner inom {peer_area} (Kolada)", group[1][1:])] if group else []
         for scope, candidates in [*scopes, (national, others)]:
             peers = learning.best_peers(kpi_rows, candidates, year, direction, value)
             if len(peers):
@@ -464,10 +562,11 @@ class IndicatorService:
         return None
 
     def trend(
-        self, kpi: str, municipality: str, year: int, span: int = TREND_YEARS
+        self, kpi: str, municipality: str, year: int, span: int = TREND_YEARS, *, area: str
     ) -> pd.DataFrame:
         """The last `span` years up to `year`: year, value, colour, rank, n, riket, change and
-        the municipality's own target (NaN where it set none)."""
+        the municipality's own target (NaN where it set none). Neutral and unranked where
+        the area uses the KPI as context."""
         self.check_kpi(kpi)
         self.check_municipality(municipality)
         r = self.ranked
@@ -478,6 +577,9 @@ class IndicatorService:
         out = mine.reindex(range(first, year + 1))[["value", "colour", "rank", "n"]]
         out = out.rename_axis("year").reset_index()
         out["colour"] = out["colour"].fillna("grey")
+        if self.is_context(kpi, area):
+            out["colour"] = np.where(out["value"].notna(), "neutral", "grey")
+            out["rank"] = np.nan
         out["riket"] = [self.riket.get((kpi, y), np.nan) for y in out["year"]]
         out["change"] = out["value"] - out["value"].ffill().shift()
         mine = targets.for_municipality(self.local.targets, municipality)
@@ -572,11 +674,12 @@ class IndicatorService:
     # --- own measures (the local layer; never coloured by national quartile) ---------------
 
     def own_measures(self, area: str, municipality: str, year: int) -> pd.DataFrame:
-        """The area's own measures that the municipality has, in file order, each at its
-        latest year up to `year` (or its latest year, if all are later): measure_id, label,
-        unit, higher_is_better, year, value (the whole municipality; NaN if only units have
-        one), previous_year, previous_value, trend, units (how many units have a value that
-        year), target, target_status, comment."""
+        """The area's own measures that the municipality has, in file order, at `year` only (a
+        view shows its own year: no later value or target): measure_id, label, unit,
+        higher_is_better, year, value (the whole municipality; NaN if it has none that year),
+        respondents, flags ("få svar" below flags.FEW_RESPONDENTS), previous_year,
+        previous_value, trend (trends.py), units (how many units have a value that year),
+        years (every year with a value), target, target_status, comment."""
         self.area(area)
         self.check_municipality(municipality)
         m = self.local.measures
@@ -585,10 +688,8 @@ class IndicatorService:
             return _NO_OWN_MEASURES.copy()
         rows = []
         for measure_id, part in mine.groupby("measure_id", sort=False):
-            shown = part[part["year"] <= year] if (part["year"] <= year).any() else part
-            at = int(shown["year"].max())
-            whole = part[part["ou_id"].isna()].set_index("year")["value"].sort_index()
-            earlier = whole[whole.index < at]
+            whole = part[part["ou_id"].isna()].set_index("year").sort_index()
+            earlier = whole["value"][whole.index < year]
             first = part.iloc[0]
             rows.append(
                 {
@@ -597,19 +698,21 @@ class IndicatorService:
                     "unit": first["unit"],
                     "higher_is_better": bool(first["higher_is_better"]),
                     "kpi": measure_id,
-                    "year": at,
-                    "value": whole.get(at, np.nan),
+                    "year": year,
+                    "value": whole["value"].get(year, np.nan),
+                    "respondents": float(whole["respondents"].astype(float).get(year, np.nan)),
                     "previous_year": earlier.index[-1] if len(earlier) else np.nan,
                     "previous_value": earlier.iloc[-1] if len(earlier) else np.nan,
-                    "units": int((part["ou_id"].notna() & (part["year"] == at)).sum()),
+                    "units": int((part["ou_id"].notna() & (part["year"] == year)).sum()),
+                    "years": tuple(sorted(part["year"].unique().tolist())),
                 }
             )
         out = pd.DataFrame(rows, columns=_OWN_SUMMARY_COLUMNS)
-        change = out["value"] - out["previous_value"]
-        out["trend"] = [  # each own measure has its own direction
-            _trend(pd.Series([c]), h)[0]
-            for c, h in zip(change, out["higher_is_better"], strict=True)
+        out["flags"] = [
+            [flags.LOW_RESPONSE] if n < flags.FEW_RESPONDENTS else [] for n in out["respondents"]
         ]
+        signs = out["higher_is_better"].map(trends.sign)  # each own measure has its own
+        out["trend"] = trends.judge(out["value"] - out["previous_value"], signs)
         mine_targets = targets.for_municipality(self.local.targets, municipality)
         out = out.merge(mine_targets, on=["kpi", "year"], how="left")
         out["target"] = out["target"].astype(float)
@@ -618,14 +721,6 @@ class IndicatorService:
             out["value"], out["target"], out["higher_is_better"]
         )
         return out.drop(columns="kpi")
-
-    def _goals(self, municipality: str, year: int) -> dict[str, float]:
-        """The municipality's targets for the year by KPI ({} at once without any targets:
-        this runs for every area of every overview)."""
-        if self.local.targets.empty:
-            return {}
-        mine = targets.for_municipality(self.local.targets, municipality)
-        return mine[mine["year"] == year].set_index("kpi")["target"].to_dict()
 
     def own_measure(self, measure_id: str) -> dict[str, Any]:
         """label, area, unit, higher_is_better and the source files of an own measure."""
@@ -740,7 +835,6 @@ class IndicatorService:
         ]
         r = r.sort_values(["kpi", "municipality_id", "year"], ignore_index=True)
         has = r["value"].notna()
-        by = r.groupby(["kpi", "municipality_id"], observed=True, sort=False)
         for column in ("value", "year", "colour"):
             last_known = (
                 r[column]
@@ -751,26 +845,22 @@ class IndicatorService:
             r[f"previous_{column}"] = last_known.groupby(
                 [r["kpi"], r["municipality_id"]], observed=True, sort=False
             ).shift(1)
-        del by
         r["change"] = r["value"] - r["previous_value"]
-        sign = r["kpi"].map({k: {True: 1, False: -1}.get(d, 0) for k, d in self.directions.items()})
-        directed = np.sign(r["change"]) * sign
-        r["trend"] = np.select(
-            [r["change"].isna() | (sign == 0), directed > 0, directed < 0, directed == 0],
-            ["", "better", "worse", "same"],
-            "",
-        )
+        signs = r["kpi"].map({k: trends.sign(d) for k, d in self.directions.items()})
+        r["trend"] = trends.judge(r["change"], signs)
         r["colour_changed"] = (
             r["previous_colour"].notna() & has & (r["previous_colour"] != r["colour"])
         )
         r = r.join(self.riket.rename("riket"), on=["kpi", "year"])
         r = r.join(self.stats[["mean"]], on=["kpi", "year"])
+        rules = [a.low_response for a in self.config.areas if a.low_response]
+        r = r.join(surveys.respondents(r, self.kpis["title"], rules))
         r["flags"] = self._flags(r)
         return r.set_index(["municipality_id", "year"]).sort_index()
 
     def _measure_rows(self) -> pd.DataFrame:
-        """Every measure x municipality x year: colour, rank, n, score, the previous score and
-        colour; indexed by (municipality_id, year)."""
+        """Every measure x municipality x year: colour, rank, n, score; indexed by
+        (municipality_id, year). (Its trend is on its KPIs' values: trends.py.)"""
         keyed = {
             f"{a.id}/{m.id}": m.kpis
             for a in self.config.areas
@@ -786,16 +876,10 @@ class IndicatorService:
             ["area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"]
         ]
         m["colour"] = m["colour"].astype(str)
-        m = m.sort_values(["area", "measure", "municipality_id", "year"], ignore_index=True)
-        keys = [m["area"], m["measure"], m["municipality_id"]]
-        for column in ("score", "colour"):
-            last_known = m[column].where(m["score"].notna()).groupby(keys, sort=False).ffill()
-            m[f"previous_{column}"] = last_known.groupby(keys, sort=False).shift(1)
-
         return m.set_index(["municipality_id", "year"]).sort_index()
 
     def _flags(self, rows: pd.DataFrame) -> pd.Series:
-        """Flag ids per row of (kpi, municipality_id, year, value, status)."""
+        """Flag ids per row of (kpi, municipality_id, year, value, status, few)."""
         stats = rows[["kpi", "year"]].join(self.stats, on=["kpi", "year"])
         dates = ["publ_period", "prel_publication_date", "publication_date"]
         meta = rows[["kpi"]].join(self.kpis[dates], on="kpi")
@@ -815,27 +899,11 @@ class IndicatorService:
                     rows["status"],
                     self.today,
                 ),
-                flags.LOW_RESPONSE: has & self._low_response(rows),
+                flags.LOW_RESPONSE: has & rows["few"],
                 flags.DISCONTINUED: rows["kpi"].map(titles.map(flags.is_discontinued)).eq(True),
             }
         )
         return flags.flag_lists(marks)
-
-    def _low_response(self, rows: pd.DataFrame) -> pd.Series:
-        """A KPI from the same survey as an area's low_response KPI, in a year where that KPI
-        marks few respondents for the municipality."""
-        surveys = self.kpis["title"].map(flags.survey_name)
-        few = pd.Series(False, index=rows.index)
-        for area in self.config.areas:  # the few areas that have a rule
-            rule = area.low_response
-            if rule is None or rule.kpi not in self.kpis.index:
-                continue
-            same = surveys[surveys.eq(surveys[rule.kpi])].index.difference([rule.kpi])
-            counts = rows[rows["kpi"] == rule.kpi].set_index(["municipality_id", "year"])["value"]
-            keys = pd.MultiIndex.from_frame(rows[["municipality_id", "year"]])
-            marked = rule.flags(counts).reindex(keys).fillna(False).to_numpy(dtype=bool)
-            few |= rows["kpi"].isin(same).to_numpy() & marked
-        return few
 
 
 def verdict(measures: pd.DataFrame) -> str:
@@ -854,19 +922,46 @@ def verdict(measures: pd.DataFrame) -> str:
     text = f"{best} bland de 25 % bästa, {worst} bland de 25 % sämsta"
     if missing:
         text += f" ({missing} saknar uppgift)"
-    return text + "."
+    return text + "." + _strongest_and_weakest(quality)
 
 
-def _trend(change: pd.Series, higher_is_better: bool | None) -> list[str]:
-    """ "better", "worse", "same" or "" (no comparison / context KPI) per change."""
-    out = []
-    for c in change:
-        if pd.isna(c) or higher_is_better is None:
-            out.append("")
-        elif c == 0:
-            out.append("same")
-        else:
-            out.append("better" if (c > 0) == higher_is_better else "worse")
+def _strongest_and_weakest(quality: pd.DataFrame) -> str:
+    """ " Starkast: Kontakt, plats 59 av 286. Svagast: …": by the share of municipalities
+    ahead (rank / n, so measures ranked among different numbers compare); ties go to the
+    first in config order."""
+    ranked = quality[quality["rank"].notna() & (quality["n"] > 0)]
+    if ranked.empty:
+        return ""
+    share = ranked["rank"] / ranked["n"]
+    best, worst = share.idxmin(), share.idxmax()
+
+    def place(i: Any) -> str:
+        m = ranked.loc[i]
+        return f"{m['label']}, {rank_text(m['rank'], int(m['n']))}"
+
+    if len(ranked) == 1:
+        return f" Enda rangordnade mått: {place(best)}."
+    return f" Starkast: {place(best)}." + (f" Svagast: {place(worst)}." if worst != best else "")
+
+
+def _as_context(rows: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
+    """The one context rule, on every level: a KPI shown as context (of a context measure, or
+    on a KPI page whose area uses it only as context) is never coloured, ranked or judged
+    better/worse; its value and change are shown as they are. Its national ranking still
+    exists, for the areas that use it as quality."""
+    out = rows.copy()
+    context = context.to_numpy(dtype=bool)
+    has = out["value"].notna().to_numpy()
+    out["colour"] = np.where(context, np.where(has, "neutral", "grey"), out["colour"])
+    out["rank"] = out["rank"].where(~context)
+    out["n"] = np.where(context, 0, out["n"])
+    out["trend"] = np.where(context, trends.NONE, out["trend"])
+    if "colour_changed" in out:
+        out["colour_changed"] = out["colour_changed"] & ~context
+    out["flags"] = [
+        [f for f in fs if f != flags.NEAR_CUT] if c else list(fs)
+        for fs, c in zip(out["flags"], context, strict=True)
+    ]
     return out
 
 

@@ -64,6 +64,13 @@ class Store:
     meta: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
+    def vintage(self, part: str) -> str | None:
+        """When a part of the store ("values", "ou_values", ...) was fetched: its own record in
+        meta["parts"] (the bundled snapshot's parts come from different dumps), else the whole
+        store's fetched_at (a sync fetches all parts at once)."""
+        record = self.meta.get("parts", {}).get(part) or {}
+        return record.get("vintage") or self.meta.get("fetched_at")
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
 

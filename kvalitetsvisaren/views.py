@@ -18,6 +18,7 @@ from .components import (
     badge,
     chart,
     flag_marks,
+    flags_in,
     legend,
     target_mark,
     trend_mark,
@@ -26,7 +27,8 @@ from .config import Area
 from .download import export_url
 from .flags import EXPLANATIONS, LABELS
 from .labels import QUARTILES, number
-from .service import IndicatorService, rank_text
+from .service import TREND_YEARS, IndicatorService, UnknownError, rank_text
+from .trends import attribute
 from .urls import Params, area_url, kpi_url, overview_url, units_url
 
 LEVELS = (
@@ -60,10 +62,9 @@ def header(
         "1": overview_url(national),
         "2": area_url(here, national),
         "2:2": kpi_url(focus_kpi, national, here),
-        "2:3": units_view_url(svc, here, p),
+        "2:3": units_url(here, _units_year(svc, here, p)),
     }
     options = [{"label": r.title, "value": r.id} for r in svc.municipality_options().itertuples()]
-    year_options = [{"label": str(y), "value": y} for y in (years or svc.years())]
     return html.Header(
         [
             html.A("Hoppa till innehållet", href="#main", className="skip-link"),
@@ -71,7 +72,13 @@ def header(
                 [
                     dcc.Link("Kvalitetsvisaren", href=overview_url(national), className="brand"),
                     _picker("Kommun", ids.MUNICIPALITY_PICKER, options, p.kommun, search=True),
-                    _picker("År", ids.YEAR_PICKER, year_options, p.ar, search=False),
+                    _picker(
+                        "År",
+                        ids.YEAR_PICKER,
+                        year_options(svc.years() if years is None else years, p.ar),
+                        p.ar,
+                        search=False,
+                    ),
                 ],
                 className="topbar",
             ),
@@ -111,12 +118,22 @@ def header(
     )
 
 
-def units_view_url(svc: IndicatorService, area: str, p: Params) -> str:
-    """Level 2:3 of the area for the same year if it has unit data, else for the latest year
-    that has (a link never lands on a year the unit page does not offer)."""
-    years = svc.unit_years(area)
-    year = p.ar if not years or p.ar in years else years[0]
-    return units_url(area, p.with_(ar=year, enhet=p.enhet if year == p.ar else None))
+def year_options(years: list[int] | None, current: int) -> list[dict]:
+    """The years the page has data for, newest first. A URL may name another year (a link
+    from a page with other years): it is listed too, saying it has nothing, so the picker
+    shows the year the page is for."""
+    shown = list(years or [])
+    options = [{"label": str(y), "value": y} for y in shown]
+    if current not in shown:
+        options.append({"label": f"{current} (inga uppgifter)", "value": current})
+        options.sort(key=lambda o: o["value"], reverse=True)
+    return options
+
+
+def _units_year(svc: IndicatorService, area: str, p: Params) -> Params:
+    """The parameters of a link to the area's units: the year itself if its units have data
+    then, else their latest year (a link never lands on an empty unit page)."""
+    return p.with_(ar=svc.unit_year(area, p.kommun, p.ar))
 
 
 def _current(text: str, current: bool) -> list | str:
@@ -180,8 +197,9 @@ def _breadcrumbs(
 
 def overview_content(svc: IndicatorService, p: Params) -> list:
     name = svc.check_municipality(p.kommun)
+    summaries = svc.overview(p.kommun, p.ar)
     sections = []
-    for summary in svc.overview(p.kommun, p.ar):
+    for summary in summaries:
         area = svc.area(summary.area)
         measures = summary.measures
         quality = measures[measures["kind"] == "quality"]
@@ -191,6 +209,7 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                 [
                     html.H2(dcc.Link(area.label, href=area_url(area.id, p))),
                     html.P(summary.verdict, className="verdict"),
+                    *year_notes(svc, area.id, p.ar),
                     onepager_link(area, p),
                     html.Div(
                         [_tile(row, area, p) for row in quality.itertuples()], className="tiles"
@@ -201,26 +220,26 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                         className="tiles tiles-context",
                     ),
                     *local_views.own_tiles(svc, area.id, p),
-                    dcc.Link(
-                        f"Se varje {area.unit_noun} (nivå 2:3)",
-                        href=units_view_url(svc, area.id, p),
-                        className="units-link",
-                    ),
+                    units_link(svc, area, p),
                 ],
                 className="area",
                 id=f"omrade-{area.id}",
                 **{"data-area": area.id},
             )
         )
+    shown = flags_in(f for s in summaries for f in s.measures["flags"])
+    for s in summaries:
+        shown |= flags_in(svc.own_measures(s.area, p.kommun, p.ar)["flags"])
     return [
         html.H1(f"Kvalitet i {name} {p.ar}"),
         html.P(
             f"Färgen visar var {name} hamnar bland landets kommuner för varje kvalitetsmått: "
             "de 25 % bästa, de 50 % i mitten eller de 25 % sämsta. Färgen säger var kommunen "
-            "står jämfört med andra, inte om resultatet i sig är bra.",
+            "står jämfört med andra, inte om resultatet i sig är bra. Pilen säger hur "
+            "måttets nyckeltal har ändrats sedan förra mätningen.",
             className="intro",
         ),
-        legend(),
+        legend(shown),
         *sections,
         html.P(
             dcc.Link("Lägg till kommunens egna mått (lokala uppgifter)", href="/ladda-upp"),
@@ -229,8 +248,22 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
     ]
 
 
+def year_notes(svc: IndicatorService, area: str, year: int) -> list:
+    """Why much of the area is empty this year, when a whole source has nothing for it."""
+    return [html.P(note, className="notice", role="status") for note in svc.year_notes(area, year)]
+
+
+def units_link(svc: IndicatorService, area: Area, p: Params) -> html.P:
+    """To the area's units, on a year they have data for (saying so when it is another)."""
+    target = _units_year(svc, area.id, p)
+    other = f", uppgifter per enhet för {target.ar}" if target.ar != p.ar else ""
+    return html.P(
+        dcc.Link(f"Se varje {area.unit_noun} (nivå 2:3{other})", href=units_url(area.id, target)),
+        className="units-link",
+    )
+
+
 def _tile(row: Any, area: Area, p: Params) -> html.Div:
-    trend = {"better": "↑ bättre", "worse": "↓ sämre", "same": "→ oförändrad"}.get(row.trend, "")
     counts = [
         html.Span(
             f"{QUARTILES[c][0]} {getattr(row, f'kpis_{c}')}",
@@ -239,6 +272,7 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
         )
         for c in ("green", "yellow", "red", "grey")
     ]
+    place = rank_text(row.rank, row.n) if pd.notna(row.rank) else row.missing or "ingen placering"
     return html.Div(
         [
             html.H3(
@@ -248,16 +282,30 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
                 className="tile-title",
             ),
             badge(row.colour),
+            html.P(place, className="tile-rank"),
+            html.P(row.trend_text, className="tile-trend", **{"data-trend": attribute(row.trend)}),
+            _survey_note(row.respondents_text, row.flags, "tile-respondents"),
             html.P(
-                rank_text(row.rank, row.n) if row.n else "ingen placering", className="tile-rank"
+                [html.Span("Nyckeltal:", className="counts-label"), *counts],
+                className="tile-counts",
+                title="Måttets nyckeltal per färg",
             ),
-            html.P(trend and f"{trend} än förra mätningen", className="tile-trend"),
-            html.P(counts, className="tile-counts", **{"aria-label": "Nyckeltal per färg"}),
             html.P(local_views.targets_summary(row), className="tile-targets"),
         ],
         className=f"tile tile-{row.colour}",
-        **{"data-measure": row.measure, "data-quartile": row.colour},
+        **{
+            "data-measure": row.measure,
+            "data-quartile": row.colour,
+            "data-trend": attribute(row.trend),
+        },
     )
+
+
+def _survey_note(respondents: str, flags: Any, class_name: str) -> html.P | None:
+    """ "503 svarande" and the result's flags ("få svar"), when there is either."""
+    if not respondents and not flags:
+        return None
+    return html.P([respondents, " ", flag_marks(flags)], className=class_name)
 
 
 def _context_tile(row: Any, area: Area, p: Params) -> html.Div:
@@ -276,7 +324,7 @@ def _context_tile(row: Any, area: Area, p: Params) -> html.Div:
             ),
         ],
         className="tile tile-neutral",
-        **{"data-measure": row.measure, "data-quartile": "neutral"},
+        **{"data-measure": row.measure, "data-quartile": "neutral", "data-trend": "none"},
     )
 
 
@@ -288,6 +336,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     area = svc.area(area_id)
     summary = svc.area_summary(area_id, p.kommun, p.ar)
     kpis = svc.area_kpis(area_id, p.kommun, p.ar)
+    own = svc.own_measures(area_id, p.kommun, p.ar)
     local = bool(kpis["target"].notna().any() or kpis["comment"].ne("").any())
     sections = []
     for measure in summary.measures.itertuples():
@@ -305,26 +354,34 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
             html.Section(
                 [
                     html.H2([measure.label, " ", badge(measure.colour, small=True)]),
+                    html.P(
+                        measure.trend_text,
+                        className="measure-trend",
+                        **{"data-trend": attribute(measure.trend)},
+                    )
+                    if measure.trend_text
+                    else None,
                     html.Div(_kpi_table(rows, area, p, local), className="table-scroll"),
                     *graph,
                 ],
                 id=measure.measure,
                 className="measure",
-                **{"data-measure": measure.measure, "data-quartile": measure.colour},
+                **{
+                    "data-measure": measure.measure,
+                    "data-quartile": measure.colour,
+                    "data-trend": attribute(measure.trend),
+                },
             )
         )
     return [
         html.H1(f"{area.label} i {name} {p.ar}"),
         html.P(summary.verdict, className="verdict"),
+        *year_notes(svc, area_id, p.ar),
         onepager_link(area, p),
-        legend(),
+        legend(flags_in(kpis["flags"]) | flags_in(own["flags"])),
         *sections,
         *local_views.own_section(svc, area_id, p),
-        dcc.Link(
-            f"Se varje {area.unit_noun} (nivå 2:3)",
-            href=units_view_url(svc, area_id, p),
-            className="units-link",
-        ),
+        units_link(svc, area, p),
     ]
 
 
@@ -336,7 +393,7 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
         "Jämfört med landet",
         "Placering",
         "Riket",
-        "Förändring",
+        "Förändring sedan förra mätningen",
         "Observera",
         "Lär av andra",
         *(["Mål", "Vår analys"] if local else []),
@@ -345,11 +402,11 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
         html.Tr(
             [
                 html.Th(dcc.Link(r.label, href=kpi_url(r.kpi, p, area.id)), scope="row"),
-                html.Td(number(r.value, r.unit), className="num"),
+                html.Td(_value_cell(r), className="num"),
                 html.Td(badge(r.colour, small=True)),
-                html.Td(r.rank_text),
+                html.Td(r.rank_text if pd.notna(r.value) else r.missing),
                 html.Td(number(r.riket, r.unit), className="num"),
-                html.Td(trend_mark(r.trend, r.change, r.unit)),
+                html.Td(_change(r)),
                 html.Td(flag_marks(r.flags)),
                 html.Td(_learn_link(r, area, p)),
                 *(
@@ -358,7 +415,7 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
                     else []
                 ),
             ],
-            **{"data-kpi": r.kpi, "data-quartile": r.colour},
+            **{"data-kpi": r.kpi, "data-quartile": r.colour, "data-trend": attribute(r.trend)},
         )
         for r in rows.itertuples()
     ]
@@ -368,10 +425,23 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
     )
 
 
+def _value_cell(row: Any) -> list:
+    """The value, and for a survey result its respondents ("503 svarande") under it."""
+    small = [html.Br(), html.Small(row.respondents_text)] if row.respondents_text else []
+    return [number(row.value, row.unit), *small]
+
+
+def _change(row: Any) -> list:
+    """The change of value and the year it is against ("↓ −2 p.e. (sämre) sedan 2020")."""
+    if pd.isna(row.change):
+        return [trend_mark(row.trend, row.change, row.unit)]
+    return [trend_mark(row.trend, row.change, row.unit), f" sedan {int(row.previous_year)}"]
+
+
 def _learn_link(row: Any, area: Area, p: Params) -> Any:
-    """Where the result is red or got worse, a way to the peers who do better."""
-    weak = row.higher_is_better is not None and (row.colour == "red" or row.trend == "worse")
-    if not weak or pd.isna(row.value):
+    """Where the result is red or got worse, a way to the peers who do better (never for a
+    KPI shown as context)."""
+    if not (row.colour == "red" or row.trend == "worse") or pd.isna(row.value):
         return ""
     return dcc.Link("Vem gör bättre?", href=kpi_url(row.kpi, p, area.id) + "#lar-av-andra")
 
@@ -381,10 +451,16 @@ def _learn_link(row: Any, area: Area, p: Params) -> Any:
 
 def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list, list]:
     """Level 2:2 in three parts around the group controls (which live in the layout): the
-    summary and all municipalities; the comparison group; the trend and the gender split."""
+    summary and all municipalities; the comparison group; the trend and the gender split.
+    Everything for the page's area (`omrade`): its comparison group, whether the KPI is
+    coloured there, the charts' names. Where there is nothing to draw, a sentence says why."""
     name = svc.check_municipality(p.kommun)
-    s = svc.kpi_summary(kpi, p.kommun, p.ar)
-    where = {"municipality": p.kommun, "year": p.ar}
+    area = _page_area(svc, p)
+    s = svc.kpi_summary(kpi, p.kommun, p.ar, area=area)
+    where = {"area": area, "municipality": p.kommun, "year": p.ar}
+    spread: Any = html.P(_nobody(svc, kpi, p), className="notice")
+    if len(svc.distribution(kpi, p.ar, area=area)):
+        spread = chart("nyckeltal-spridning", charts.spread(svc, kpi, **where), p.kommun)
     main = [
         html.H1([html.Span(kpi, className="kpi-id"), " ", s.label]),
         html.P(s.title, className="kolada-title"),
@@ -395,15 +471,17 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
             className="definition",
             open=True,
         ),
-        html.Section(
-            [
-                html.H2("Alla kommuner"),
-                chart("nyckeltal-spridning", charts.spread(svc, kpi, **where), p.kommun),
-            ]
-        ),
+        html.Section([html.H2("Alla kommuner"), spread]),
     ]
-    trend = charts.trend(svc, kpi, **where)
-    more = [html.Section([html.H2("Utveckling"), chart("nyckeltal-trend", trend, p.kommun)])]
+    shown = (
+        chart("nyckeltal-trend", charts.trend(svc, kpi, **where), p.kommun)
+        if svc.trend(kpi, p.kommun, p.ar, area=area)["value"].notna().any()
+        else html.P(
+            f"{name} har inga värden för nyckeltalet {p.ar - TREND_YEARS + 1}–{p.ar}. " + s.missing,
+            className="notice",
+        )
+    )
+    more = [html.Section([html.H2("Utveckling"), shown])]
     genders = charts.gender(svc, kpi, **where)
     if genders is not None:
         more.append(
@@ -412,15 +490,48 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
     return main, group_content(svc, kpi, p), more
 
 
+def _page_area(svc: IndicatorService, p: Params) -> str:
+    """The area of a KPI page: part of its URL (the layout fills it in when it is missing)."""
+    if not p.omrade:
+        raise UnknownError("Sidan saknar område (omrade=).")
+    return svc.area(p.omrade).id
+
+
+def _nobody(svc: IndicatorService, kpi: str, p: Params) -> str:
+    """Why no municipality is drawn for the year."""
+    years = svc.kpi_years(kpi)
+    if not years:
+        return svc.missing_reason(kpi, p.kommun, p.ar) + " Därför visas inget diagram."
+    return f"Ingen kommun har värde för {p.ar}. Nyckeltalet har värden för {_years(years)}."
+
+
+def _years(years: list[int]) -> str:
+    """ "2012–2020, 2022": runs of consecutive years (newest first in, oldest first out)."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
 def _summary_card(s: Any, name: str) -> html.Div:
     notes = [html.Li([html.Strong(LABELS[f]), f": {EXPLANATIONS[f]}"]) for f in s.flags]
     facts = [
-        ("Värde", number(s.value, s.unit)),
-        ("Placering", rank_text(s.rank, s.n)),
+        ("Värde", number(s.value, s.unit) if pd.notna(s.value) else s.missing),
+        *([("Svarande", s.respondents)] if s.respondents else []),
+        ("Placering", s.rank_text),
         ("Riket (Koladas vägda värde)", number(s.riket, s.unit)),
         ("Ovägt medel av kommunerna", number(s.mean, s.unit)),
-        ("Gräns bästa 25 %", number(s.green_cut, s.unit)),
-        ("Gräns sämsta 25 %", number(s.red_cut, s.unit)),
+        *(
+            []
+            if s.context
+            else [
+                ("Gräns bästa 25 %", number(s.green_cut, s.unit)),
+                ("Gräns sämsta 25 %", number(s.red_cut, s.unit)),
+            ]
+        ),
     ]
     return html.Div(
         [
@@ -429,24 +540,23 @@ def _summary_card(s: Any, name: str) -> html.Div:
             html.P(target_mark(s.target_status, s.target, s.unit), className="summary-target"),
             analysis(s.comment),
             html.Ul(notes, className="flag-notes") if notes else None,
-            html.P(
-                "Lägre värde är bättre."
-                if s.higher_is_better is False
-                else "Högre värde är bättre."
-                if s.higher_is_better
-                else "Sammanhangsmått: färgsätts inte.",
-                className="direction",
-            ),
+            html.P(_direction(s), className="direction"),
         ],
         className="summary-card",
         **{"data-kpi": s.kpi, "data-quartile": s.colour},
     )
 
 
+def _direction(s: Any) -> str:
+    if s.context:
+        return "Sammanhangsmått i det här området: färgsätts och rangordnas inte."
+    return "Lägre värde är bättre." if s.higher_is_better is False else "Högre värde är bättre."
+
+
 def _learn_from(svc: IndicatorService, s: Any, p: Params, name: str) -> list:
     """ "Lär av andra": for a red or worsening result, who among similar municipalities (or
     nationally) is among the best or improved most, each linked to its own level 2:2 view."""
-    found = svc.learn_from(s.kpi, p.kommun, s.year)
+    found = svc.learn_from(s.kpi, p.kommun, s.year, area=s.area)
     if found is None:
         return []
     why = (
@@ -521,9 +631,14 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
 
 
 def group_content(svc: IndicatorService, kpi: str, p: Params) -> list:
-    spec = charts.group(svc, kpi, municipality=p.kommun, year=p.ar, grupp=p.grupp)
-    if spec is None:
+    area = _page_area(svc, p)
+    found = svc.comparison(kpi, p.kommun, p.ar, charts.group_members(p.grupp), area=area)
+    if found is None:
         return [html.P("Kommunen har ingen sådan jämförelsegrupp i Kolada.")]
+    if not found.n:
+        text = f"Ingen kommun i jämförelsegruppen {found.label} har värde för {p.ar}."
+        return [html.P(text, className="notice group-place")]
+    spec = charts.group(svc, kpi, area=area, municipality=p.kommun, year=p.ar, grupp=p.grupp)
     return [
         html.P(spec.alt_text, className="group-place"),
         chart("nyckeltal-grupp-diagram", spec, p.kommun),
@@ -556,16 +671,17 @@ def units_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     if p.enhet:
         return _unit_page(svc, area, p, name)
     table_rows = svc.unit_table(area_id, p.kommun, p.ar)
-    years = svc.unit_years(area_id)
     parts: list = [
         html.H1(f"Enheter inom {area.label.lower()} i {name} {p.ar}"),
         html.P(
             f"Varje {area.unit_noun} jämförs med alla enheter av samma slag i landet; färgen visar "
-            "var enheten hamnar bland dem. Linjerna visar kommunens och rikets värden.",
+            "var enheten hamnar bland dem. Under varje diagram står vilka jämförelselinjer "
+            "(kommunen, riket) som finns för året.",
             className="intro",
         ),
         legend(),
     ]
+    years = svc.unit_years(area_id, p.kommun)
     if p.ar not in years:
         parts.append(_no_unit_year(area, p, years))
     for kpi in svc.unit_kpis(area_id):
@@ -601,22 +717,23 @@ def _unit_kpi_section(
         )
     else:
         body.append(chart(f"enheter-{kpi}", spec, p.kommun))
-    table = _unit_table(mine, area, p, definition.unit, definition.higher_is_better is not False)
+    table = _unit_table(mine, area, p, definition.unit_unit, definition.higher_is_better)
     body.append(html.Div(table, className="table-scroll"))
     return html.Section(
-        [html.H2([html.Span(kpi, className="kpi-id"), " ", definition.label]), *body],
+        [html.H2([html.Span(kpi, className="kpi-id"), " ", definition.unit_label]), *body],
         className="unit-kpi",
         **{"data-kpi": kpi},
     )
 
 
 def _unit_table(
-    rows: pd.DataFrame, area: Area, p: Params, unit: str, high_first: bool
+    rows: pd.DataFrame, area: Area, p: Params, unit: str, higher_is_better: bool | None
 ) -> html.Table:
     """The units best first (by the KPI's direction), those without a value last."""
     head = ["Enhet", "Värde", "Bland landets enheter", "Placering"]
     body = []
-    for r in rows.sort_values(["value", "title"], ascending=[not high_first, True]).itertuples():
+    ascending = [higher_is_better is False, True]
+    for r in rows.sort_values(["value", "title"], ascending=ascending).itertuples():
         if pd.isna(r.value):
             why = (
                 f"Ingen uppgift för {p.ar}"
@@ -652,7 +769,8 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
         html.H1(unit["title"]),
         html.P(
             f"{area.unit_noun.capitalize()} i {name}. Färgen visar var enheten hamnar bland "
-            "landets enheter av samma slag.",
+            "landets enheter av samma slag. Med flera års värden visas utvecklingen bredvid "
+            "kommunens och rikets värden, de år datan har dem.",
             className="intro",
         ),
         legend(),
@@ -665,21 +783,24 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
             )
         )
     for kpi, rows in trend.groupby("kpi", sort=False):
-        spec = charts.unit(svc, area.id, unit["id"], kpi, municipality=p.kommun, year=p.ar)
         latest = rows.iloc[-1]
         definition = svc.config.kpi(kpi)
+        # one year is a value, not a trend: no chart for it
+        spec = charts.unit(svc, area.id, unit["id"], kpi, municipality=p.kommun, year=p.ar)
         parts.append(
             html.Section(
                 [
-                    html.H2([html.Span(kpi, className="kpi-id"), " ", definition.label]),
+                    html.H2([html.Span(kpi, className="kpi-id"), " ", definition.unit_label]),
                     html.P(
                         [
-                            f"{int(latest['year'])}: {number(latest['value'], definition.unit)} ",
+                            f"{int(latest['year'])}: "
+                            f"{number(latest['value'], definition.unit_unit)} ",
                             badge(latest["colour"], small=True),
                             " " + unit_rank_text(latest["rank"], latest["n"]),
-                        ]
+                        ],
+                        className="unit-value",
                     ),
-                    chart(f"enhet-{kpi}", spec, p.kommun),
+                    chart(f"enhet-{kpi}", spec, p.kommun) if spec is not None else None,
                 ],
                 className="unit-kpi",
                 **{"data-kpi": kpi, "data-quartile": latest["colour"]},

@@ -74,7 +74,7 @@ class View:
     kpi: str | None = None
     measure: str | None = None  # an own measure (/lokalt/<matt>)
     unit_title: str | None = None
-    years: tuple[int, ...] = ()  # the years this view offers, newest first
+    years: tuple[int, ...] = ()  # the years this view has data for, newest first (maybe none)
 
     @property
     def path(self) -> str:
@@ -182,9 +182,11 @@ def read_export(
     if kind not in EXPORT_KINDS:
         return Explanation(
             f"Diagramtypen {_shown(kind)} finns inte. Typer: {', '.join(EXPORT_KINDS)}.",
-            ((_overview_label(svc), _home(svc)),),
+            (_home_link(svc),),
         )
     route, required = EXPORT_KINDS[kind]
+    if route == KPI and "omrade" not in query and "area" in query:  # a chart names its area
+        query = {**query, "omrade": query["area"]}
     reader = _Reader(svc, route, {}, query)
     try:
         missing = [name for name in required if not reader.single(name)]
@@ -253,7 +255,8 @@ class _Reader:
         if kpi is not None:
             area = self.kpi_area(kpi)
         years = tuple(self.years(area, measure, municipality))
-        year = self.year(years)
+        # a view of nothing (a KPI without values) still opens, on a national year, and says so
+        year = self.year(years or tuple(self.svc.years()))
         group = self.group() if self.route == KPI else "liknande"
         unit, unit_title = (None, None)
         if self.route in (UNITS, OWN) and area is not None:
@@ -376,14 +379,20 @@ class _Reader:
         return value, self.svc.own_measure(value)["area"]
 
     def years(self, area: str | None, measure: str | None, municipality: str) -> list[int]:
-        """The years this view offers, newest first (never empty)."""
+        """The years this view has something to show for, newest first (maybe none)."""
         svc = self.svc
-        if self.route == UNITS and area:  # Kolada's unit values and the municipality's own
-            found = set(svc.unit_years(area)) | set(svc.own_unit_years(area, municipality))
-            return sorted(found, reverse=True) or svc.years()
-        if self.route == OWN and measure:
-            return svc.own_years(measure, municipality) or svc.years()
-        return svc.years()
+        if self.route == AREA and area:
+            found = svc.area_years(area, municipality)
+        elif self.route == KPI:
+            found = svc.kpi_years(self.known["kpi"])
+        elif self.route == UNITS and area:  # Kolada's unit values and the municipality's own
+            own = svc.own_unit_years(area, municipality)
+            found = sorted(set(svc.unit_years(area, municipality)) | set(own), reverse=True)
+        elif self.route == OWN and measure:
+            found = svc.own_years(measure, municipality)
+        else:
+            found = svc.overview_years(municipality)
+        return found
 
     def year(self, years: tuple[int, ...]) -> int:
         value = self.single("ar")
@@ -498,13 +507,11 @@ class _Reader:
 
     @property
     def home(self) -> tuple[str, str]:
-        municipality = self.known.get("kommun", self.svc.config.default_municipality)
-        p = Params(municipality, self.svc.years()[0])
-        return f"Översikten för {self.svc.names[municipality]} {p.ar}", urls.overview_url(p)
+        return _home_link(self.svc, self.known.get("kommun"))
 
     def area_link(self, area: str) -> tuple[str, str]:
         municipality = self.known.get("kommun", self.svc.config.default_municipality)
-        p = Params(municipality, self.svc.years()[0])
+        p = Params(municipality, (self.svc.area_years(area, municipality) or self.svc.years())[0])
         return self.svc.area(area).label, urls.area_url(area, p)
 
     def here(self, **changes: Any) -> tuple[str, str]:
@@ -570,13 +577,11 @@ def _label(svc: IndicatorService, view: View) -> str:
     return labels[view.route]()
 
 
-def _overview_label(svc: IndicatorService) -> str:
-    name = svc.names[svc.config.default_municipality]
-    return f"Översikten för {name} {svc.years()[0]}"
-
-
-def _home(svc: IndicatorService) -> str:
-    return urls.overview_url(Params(svc.config.default_municipality, svc.years()[0]))
+def _home_link(svc: IndicatorService, municipality: str | None = None) -> tuple[str, str]:
+    """The overview of the municipality (the default one if none is known) at its latest year."""
+    municipality = municipality or svc.config.default_municipality
+    p = Params(municipality, (svc.overview_years(municipality) or svc.years())[0])
+    return f"Översikten för {svc.names[municipality]} {p.ar}", urls.overview_url(p)
 
 
 def _place_name(svc: IndicatorService, code: str) -> str:

@@ -527,9 +527,17 @@ def test_low_response_kpi_must_be_defined_and_counts_as_used(tmp_path: Path, rea
 
     text = error_for(tmp_path, point_to_undefined)
     assert "areas[0].low_response.kpi: KPI 'U99999' is not defined" in text
-    assert real.area("hemtjanst").low_response.kpi == "N23590"
-    assert "N23590" in real.kpi_ids()  # fetched by sync although no measure lists it
-    assert not real.measures_of_kpi("N23590")
+    # the survey's respondent counts: "få svar" below 30, and a hidden count means below 30
+    for area, kpi in (("hemtjanst", "U23592"), ("sarskilt-boende", "U23594")):
+        rule = real.area(area).low_response
+        assert (rule.kpi, rule.below, rule.hidden_when_below, rule.is_count) == (
+            kpi,
+            30,
+            True,
+            True,
+        )
+        assert kpi in real.kpi_ids()  # fetched by sync although no measure lists it
+        assert not real.measures_of_kpi(kpi)
 
 
 def test_low_response_needs_exactly_one_limit(tmp_path: Path) -> None:
@@ -540,3 +548,26 @@ def test_low_response_needs_exactly_one_limit(tmp_path: Path) -> None:
         data["areas"][0]["low_response"] = {"kpi": "N23590", "below": 30, "at_least": 1}
 
     assert "exactly one of below and at_least" in error_for(tmp_path, both)
+
+
+def test_hidden_when_below_needs_a_count(tmp_path: Path) -> None:
+    def flag_rule_hidden(data: dict[str, Any]) -> None:
+        data["kpis"].append(
+            {"id": "N23590", "label": "Få", "unit": "ja/nej", "higher_is_better": None}
+        )
+        data["areas"][0]["low_response"] = {"kpi": "N23590", "at_least": 1, "hidden_when_below": 1}
+
+    text = error_for(tmp_path, flag_rule_hidden)
+    assert "areas[0].low_response.hidden_when_below: expected true or false, got the number 1" in (
+        text
+    )
+
+
+def test_unit_level_label_and_unit_are_optional_and_checked(tmp_path: Path, real) -> None:
+    assert (real.kpi("N15034").unit_unit, real.kpi("N15034").unit) == ("elever per lärare", "antal")
+    assert real.kpi("N15504").unit_label == "Meritvärde, jämfört med alla skolor"  # one school
+    assert real.kpi("U21468").unit_label == real.kpi("U21468").label  # none given: the same
+    text = error_for(tmp_path, _set("kpis", 0, "ou_unit", value="  "))
+    assert "indicators.yaml: kpis[0].ou_unit: must not be empty (KPI 'U21468')" in text
+    text = error_for(tmp_path, _set("kpis", 0, "ou_label", value=3))
+    assert "kpis[0].ou_label: expected text, got the number 3 (put it in quotes)" in text

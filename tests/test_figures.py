@@ -15,11 +15,11 @@ VASTERVIK = "0883"
 
 @pytest.fixture(scope="module")
 def summary(service):
-    return service.kpi_summary("U21468", VASTERVIK, 2022)
+    return service.kpi_summary("U21468", VASTERVIK, 2022, area="hemtjanst")
 
 
 def test_strip_shows_every_municipality_once_with_a_symbol_per_quartile(service, summary):
-    dist = service.distribution("U21468", 2022)
+    dist = service.distribution("U21468", 2022, area="hemtjanst")
     fig = figures.strip_figure(
         dist,
         VASTERVIK,
@@ -51,7 +51,7 @@ def test_strip_shows_every_municipality_once_with_a_symbol_per_quartile(service,
 
 
 def test_group_bars_are_the_members_best_first(service):
-    group = service.comparison("U21468", VASTERVIK, 2022)
+    group = service.comparison("U21468", VASTERVIK, 2022, area="hemtjanst")
     fig = figures.group_figure(
         group.members, unit="%", title="t", mean=group.mean, higher_is_better=True
     )
@@ -64,7 +64,7 @@ def test_group_bars_are_the_members_best_first(service):
 
 
 def test_trend_breaks_the_line_where_a_year_is_missing(service):
-    trend = service.trend("U21468", VASTERVIK, 2022)
+    trend = service.trend("U21468", VASTERVIK, 2022, area="hemtjanst")
     fig = figures.trend_figure(trend, name="Västervik", unit="%", title="t")
     mine = next(t for t in fig.data if t.name == "Västervik")
     years = list(mine.x)

@@ -62,9 +62,11 @@ def improvement(store, kpi: str, municipality: str, year: int, hib: bool) -> flo
     return (mine[year] - before.iloc[0]) * (1 if hib else -1)
 
 
-def check_peers(svc, store, kpi: str, municipality: str, year: int) -> pd.DataFrame | None:
+def check_peers(
+    svc, store, kpi: str, municipality: str, year: int, area: str
+) -> pd.DataFrame | None:
     """Assert every suggested peer qualifies; returns the peers (None if no panel)."""
-    found = svc.learn_from(kpi, municipality, year)
+    found = svc.learn_from(kpi, municipality, year, area=area)
     if found is None:
         return None
     hib = svc.config.kpi(kpi).higher_is_better
@@ -90,9 +92,10 @@ def check_peers(svc, store, kpi: str, municipality: str, year: int) -> pd.DataFr
 def test_vastervik_gets_peers_from_its_liknande_kommuner_group(svc, store):
     row = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi").loc["U21468"]
     assert row["trend"] == "worse"  # 2022 lower than 2021: the panel is due
-    peers = check_peers(svc, store, "U21468", VASTERVIK, 2022)
+    peers = check_peers(svc, store, "U21468", VASTERVIK, 2022, "hemtjanst")
     assert peers is not None and set(peers["municipality_id"]) <= VASTERVIK_PEERS
-    assert svc.learn_from("U21468", VASTERVIK, 2022).scope.startswith("liknande kommuner")
+    found = svc.learn_from("U21468", VASTERVIK, 2022, area="hemtjanst")
+    assert found.scope.startswith("liknande kommuner inom äldreomsorg")
 
 
 def test_every_suggestion_on_real_data_is_green_and_better_or_improving(svc, store):
@@ -107,20 +110,24 @@ def test_every_suggestion_on_real_data_is_green_and_better_or_improving(svc, sto
                 & ((rows["colour"] == "red") | (rows["trend"] == "worse"))
             ]
             for kpi in weak["kpi"]:
-                shown += check_peers(svc, store, kpi, municipality, 2022) is not None
+                shown += check_peers(svc, store, kpi, municipality, 2022, area) is not None
             strong = rows[(rows["colour"] != "red") & (rows["trend"] != "worse")]
             for kpi in strong["kpi"]:
-                assert svc.learn_from(kpi, municipality, 2022) is None
+                assert svc.learn_from(kpi, municipality, 2022, area=area) is None
     assert shown > 50
 
 
 def test_no_group_member_does_better_so_peers_come_from_the_whole_country(svc, store):
     for municipality in svc.municipality_options()["id"]:
-        for kpi in ("U21468", "U23471", "N15419"):
-            found = svc.learn_from(kpi, municipality, 2022)
+        for kpi, area in (
+            ("U21468", "hemtjanst"),
+            ("U23471", "sarskilt-boende"),
+            ("N15419", "grundskola"),
+        ):
+            found = svc.learn_from(kpi, municipality, 2022, area=area)
             if found is not None and found.scope.startswith("alla kommuner"):
-                check_peers(svc, store, kpi, municipality, 2022)
-                group = svc.comparison(kpi, municipality, 2022, "liknande")
+                check_peers(svc, store, kpi, municipality, 2022, area)
+                group = svc.comparison(kpi, municipality, 2022, "liknande", area=area)
                 members = set(group.members["municipality_id"]) if group else set()
                 assert not members & set(found.peers["municipality_id"])
                 return
@@ -128,8 +135,11 @@ def test_no_group_member_does_better_so_peers_come_from_the_whole_country(svc, s
 
 
 def test_context_kpi_and_missing_value_get_no_panel(svc):
-    assert svc.learn_from("N21006", VASTERVIK, 2022) is None  # cost: context
-    assert svc.learn_from("N21497", VASTERVIK, 2022) is None  # no value
+    assert svc.learn_from("N21006", VASTERVIK, 2022, area="hemtjanst") is None  # cost: context
+    assert svc.learn_from("N21497", VASTERVIK, 2022, area="hemtjanst") is None  # no value
+    # timavlönade: lower is better and worse than 2021, but context in hemtjänst: no panel
+    assert svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi").loc["N20205", "trend"] == ""
+    assert svc.learn_from("N20205", VASTERVIK, 2022, area="hemtjanst") is None
 
 
 def test_kpi_page_lists_the_peers_with_links_to_their_own_view(dash_app, service):
@@ -139,7 +149,8 @@ def test_kpi_page_lists_the_peers_with_links_to_their_own_view(dash_app, service
     main, _, _ = kpi.update_kpi(p, "U21468")
     section = [c for c in walk(as_json(main)) if c["props"].get("id") == "lar-av-andra"]
     assert len(section) == 1 and "Lär av andra" in texts(section)
-    peers = service.learn_from("U21468", VASTERVIK, 2022).peers["municipality_id"].tolist()
+    found = service.learn_from("U21468", VASTERVIK, 2022, area="hemtjanst")
+    peers = found.peers["municipality_id"].tolist()
     links = [c["props"]["href"] for c in walk(section) if "href" in c["props"]]
     assert [parse_qs(urlsplit(h).query)["kommun"][0] for h in links] == peers
     assert all(urlsplit(h).path == "/nyckeltal/U21468" for h in links)

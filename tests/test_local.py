@@ -116,7 +116,7 @@ def test_own_measure_summary_synthetic(local_app):
     row = rows.loc["egen-nojd"]
     assert (row["year"], row["value"], row["previous_value"]) == (2022, 85.5, 82.0)
     assert row["trend"] == "better" and row["units"] == 3
-    # the latest year up to the chosen one; a later year is shown when it is all there is
+    # the view's year only, with its own target
     assert svc.own_measures("hemtjanst", VASTERVIK, 2023).iloc[0]["year"] == 2023
     assert svc.own_measures("hemtjanst", VASTERVIK, 2023).iloc[0]["target_status"] == "not_met"
     assert svc.own_measures("grundskola", VASTERVIK, 2022).empty
@@ -137,7 +137,7 @@ def test_targets_join_the_real_values_and_say_met_or_not_synthetic(local_app, se
     summary = svc.area_summary("hemtjanst", VASTERVIK, 2022).measures.set_index("measure")
     assert summary.loc["bemotande", ["targets_set", "targets_met"]].tolist() == [1, 1]
     assert summary.loc["helhetssyn", ["targets_set", "targets_met"]].tolist() == [1, 0]
-    trend = svc.trend("U21468", VASTERVIK, 2022).set_index("year")["target"]
+    trend = svc.trend("U21468", VASTERVIK, 2022, area="hemtjanst").set_index("year")["target"]
     assert trend[2020] == 90 and trend[2022] == 90 and pd.isna(trend[2019])
     # the service without a local layer is untouched
     assert service.area_kpis("hemtjanst", VASTERVIK, 2022)["target"].isna().all()
@@ -178,7 +178,7 @@ def test_exports_carry_the_target_synthetic(local_app):
     spec = charts.build(
         local_app.service, "utveckling", {"kpi": "U21468", "kommun": VASTERVIK, "ar": "2022"}
     )
-    csv = export.data_file(spec, "csv", None)
+    csv = export.data_file(spec, "csv")
     frame = pd.read_csv(io.BytesIO(csv), sep=";", decimal=",", encoding="utf-8-sig")
     target_column = [c for c in frame.columns if c.startswith("Mål")]
     assert target_column

@@ -205,10 +205,10 @@ def test_gymnasieskola_summary_for_vastervik_2022(svc, store):
     assert VASTERVIK not in kommun_values(store, "N17673", 2022).index
     assert measures.loc["trygghet", "colour"] == "grey"
     assert svc.headline_kpi("gymnasieskola") == "N17467"
-    group = svc.comparison("N17467", VASTERVIK, 2022)
+    group = svc.comparison("N17467", VASTERVIK, 2022, area="gymnasieskola")
     assert group.label == "Liknande kommuner gymnasieskola, Västervik, 2024"
     assert len(group.members) == 8
-    assert svc.comparison("N11701", VASTERVIK, 2022).label == (
+    assert svc.comparison("N11701", VASTERVIK, 2022, area="forskola").label == (
         "Liknande kommuner förskola, Västervik, 2024"
     )
 

@@ -106,8 +106,24 @@ def test_area_rows_carry_each_kpis_national_colour(pages, service, kpi_colours):
     content = pages["area"].update_area(params(), "hemtjanst")
     rows = find(content, "data-kpi")
     assert {r["data-kpi"] for r in rows} == set(service.config.area("hemtjanst").kpi_ids())
+    context = {
+        k for m in service.config.area("hemtjanst").measures if m.kind == "context" for k in m.kpis
+    }
+    values = service.store.values
     for row in rows:
         expected = kpi_colours.get((row["data-kpi"], VASTERVIK, 2022), "grey")
+        if row["data-kpi"] in context:  # never coloured, whatever its national ranking
+            has = (
+                values[
+                    (values["kpi"] == row["data-kpi"])
+                    & (values["municipality_id"] == VASTERVIK)
+                    & (values["year"] == 2022)
+                    & (values["gender"] == "T")
+                ]["value"]
+                .notna()
+                .any()
+            )
+            expected = "neutral" if has else "grey"
         assert row["data-quartile"] == expected, row["data-kpi"]
     assert "plats 145 av 286" in text(content)  # U21468, counted in test_ranking by hand
 

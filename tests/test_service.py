@@ -89,21 +89,28 @@ def test_change_is_against_the_previous_year_with_a_value(svc, store):
 
 
 def test_lower_is_better_trend_and_colour_change(svc, store):
-    rows = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi")
-    n20205 = rows.loc["N20205"]  # timavlönade, lower is better
-    mine = raw(store, "N20205", municipality=VASTERVIK).set_index("year")["value"]
-    assert n20205["change"] == pytest.approx(mine[2022] - mine[2021])
-    assert n20205["trend"] == ("better" if mine[2022] < mine[2021] else "worse")
-    ranked = national_quartiles(store.values, store.municipalities, {"N20205": False})
-    ranked = ranked[ranked["kpi"] == "N20205"]
+    göteborg = "1480"
+    rows = svc.area_kpis("hemtjanst", göteborg, 2022).set_index("kpi")
+    u21401 = rows.loc["U21401"]  # kontinuitet (staff met in 14 days), lower is better
+    mine = raw(store, "U21401", municipality=göteborg).set_index("year")["value"]
+    assert u21401["change"] == pytest.approx(mine[2022] - mine[2021])
+    assert u21401["trend"] == ("better" if mine[2022] < mine[2021] else "worse")
+    ranked = national_quartiles(store.values, store.municipalities, {"U21401": False})
+    ranked = ranked[ranked["kpi"] == "U21401"]
     colour = ranked.set_index(["municipality_id", "year"])["colour"].astype(str)
-    assert n20205["colour_changed"] == (colour[(VASTERVIK, 2022)] != colour[(VASTERVIK, 2021)])
+    assert u21401["colour_changed"] == (colour[(göteborg, 2022)] != colour[(göteborg, 2021)])
 
 
-def test_context_kpi_is_neutral_without_rank_or_trend(svc):
-    cost = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi").loc["N21006"]
-    assert cost["colour"] == "neutral" and math.isnan(cost["rank"])
-    assert cost["rank_text"] == "ingen placering" and cost["trend"] == ""
+def test_context_kpi_is_neutral_without_rank_or_trend(svc, store):
+    rows = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi")
+    # N21006 has no direction; N20205 (timavlönade) has one, but sits in a context measure
+    for kpi in ("N21006", "N20205"):
+        row = rows.loc[kpi]
+        assert row["colour"] == "neutral" and math.isnan(row["rank"]), kpi
+        assert row["rank_text"] == "rangordnas inte (sammanhang)" and row["trend"] == "", kpi
+        assert flags.NEAR_CUT not in row["flags"]
+    mine = raw(store, "N20205", municipality=VASTERVIK).set_index("year")["value"]
+    assert rows.loc["N20205", "change"] == pytest.approx(mine[2022] - mine[2021])  # shown
 
 
 def test_kpi_without_any_data_is_grey_not_missing(svc):
@@ -115,9 +122,9 @@ def test_kpi_without_any_data_is_grey_not_missing(svc):
 
 
 def test_quartile_cuts_are_the_exact_thresholds_of_the_colours(svc, store):
-    for kpi, year in [("U21468", 2022), ("N20205", 2021), ("N15419", 2019)]:
-        summary = svc.kpi_summary(kpi, VASTERVIK, year)
-        dist = svc.distribution(kpi, year)
+    for kpi, year in [("U21468", 2022), ("U21401", 2021), ("N15419", 2019)]:
+        summary = svc.kpi_summary(kpi, VASTERVIK, year, area=svc.area_of(kpi).id)
+        dist = svc.distribution(kpi, year, area=svc.area_of(kpi).id)
         hib = svc.config.kpi(kpi).higher_is_better
         values = np.sort(raw(store, kpi, year)["value"].to_numpy())
         k = len(values) // 4
@@ -134,14 +141,14 @@ def test_quartile_cuts_are_the_exact_thresholds_of_the_colours(svc, store):
 
 
 def test_kpi_summary_text_and_definition(svc):
-    s = svc.kpi_summary("U21468", VASTERVIK, 2022)
+    s = svc.kpi_summary("U21468", VASTERVIK, 2022, area="hemtjanst")
     assert s.title.startswith("Brukarbedömning hemtjänst äldreomsorg")
     assert "Hur nöjd eller missnöjd är du sammantaget" in s.description
     assert s.colour in ("green", "yellow", "red") and s.rank_text.startswith("plats ")
 
 
 def test_liknande_kommuner_group_adds_the_municipality_and_ranks_within(svc, store):
-    group = svc.comparison("U21468", VASTERVIK, 2022, "liknande")
+    group = svc.comparison("U21468", VASTERVIK, 2022, "liknande", area="hemtjanst")
     # rKolada munic_g.json: G176747 "Liknande kommuner äldreomsorg, Västervik, 2024"
     assert group.label == "Liknande kommuner äldreomsorg, Västervik, 2024"
     members = ["0883", "0482", "1278", "1421", "2121", "2161", "2182", "2523"]
@@ -153,23 +160,29 @@ def test_liknande_kommuner_group_adds_the_municipality_and_ranks_within(svc, sto
 
 
 def test_school_areas_use_the_school_peer_group(svc):
-    group = svc.comparison("N15419", VASTERVIK, 2022, "liknande")
+    group = svc.comparison("N15419", VASTERVIK, 2022, "liknande", area="grundskola")
     assert group.label == "Liknande kommuner grundskola, Västervik, 2024"
+    # a KPI of every area (N00090) takes the page's area's group, not its first area's
+    for area, label in (("grundskola", "grundskola"), ("hemtjanst", "äldreomsorg")):
+        group = svc.comparison("N00090", VASTERVIK, 2022, "liknande", area=area)
+        assert group.label == f"Liknande kommuner {label}, Västervik, 2024"
 
 
 def test_county_and_own_list(svc, store):
-    county = svc.comparison("U21468", VASTERVIK, 2022, "lan")
+    county = svc.comparison("U21468", VASTERVIK, 2022, "lan", area="hemtjanst")
     assert county.label == "Kalmar läns kommuner"
     kalmar = store.municipalities[
         store.municipalities["id"].str.startswith("08") & (store.municipalities["type"] == "K")
     ]
     assert set(county.members["municipality_id"]) == set(kalmar["id"])
-    own = svc.comparison("U21468", VASTERVIK, 2022, ["0180", "9999", "0883", "1480"])
+    own = svc.comparison(
+        "U21468", VASTERVIK, 2022, ["0180", "9999", "0883", "1480"], area="hemtjanst"
+    )
     assert own.members["municipality_id"].tolist() == ["0883", "0180", "1480"]  # unknown dropped
 
 
 def test_trend_series_and_gender_split(svc, store):
-    trend = svc.trend("U21468", VASTERVIK, 2022)
+    trend = svc.trend("U21468", VASTERVIK, 2022, area="hemtjanst")
     mine = raw(store, "U21468", municipality=VASTERVIK).set_index("year")["value"]
     assert trend["year"].tolist() == list(range(2013, 2023))  # the last 10 years, every one
     assert trend.set_index("year")["value"].dropna().to_dict() == {
@@ -188,7 +201,7 @@ def test_overview_measure_colours_come_from_the_measure_ranking(svc, store, conf
     summary = svc.area_summary("hemtjanst", VASTERVIK, 2022)
     rows = summary.measures.set_index("measure")
     # helhetssyn has one KPI: the tile equals the KPI's own colour (rule of the issue)
-    kpi_colour = svc.kpi_summary("U21468", VASTERVIK, 2022).colour
+    kpi_colour = svc.kpi_summary("U21468", VASTERVIK, 2022, area="hemtjanst").colour
     assert rows.loc["helhetssyn", "colour"] == kpi_colour
     assert (
         rows.loc["kostnad", "colour"] == "neutral" and rows.loc["arbetsmiljo", "kind"] == "context"
@@ -221,9 +234,33 @@ BEST, WORST = "bland de 25 % bästa", "bland de 25 % sämsta"
 )
 def test_verdict_sentence(colours, expected):
     frame = pd.DataFrame(
-        {"kind": ["quality"] * len(colours) + ["context"], "colour": [*colours, "neutral"]}
+        {
+            "kind": ["quality"] * len(colours) + ["context"],
+            "colour": [*colours, "neutral"],
+            "label": [f"M{i}" for i in range(len(colours) + 1)],
+            "rank": np.nan,
+            "n": 0,
+        }
     )
-    assert verdict(frame) == expected
+    assert verdict(frame) == expected  # nothing ranked: nothing named
+
+
+def test_verdict_names_the_strongest_and_weakest_by_share_of_those_ahead():
+    frame = pd.DataFrame(
+        {
+            "kind": ["quality"] * 4 + ["context"],
+            "colour": ["yellow", "green", "red", "grey", "neutral"],
+            "label": ["Bemötande", "Kontakt", "Tid", "Mat", "Kostnad"],
+            "rank": [100, 59, 120, np.nan, np.nan],
+            "n": [286, 286, 150, 0, 0],  # 120 of 150 is weaker than 100 of 286
+        }
+    )
+    assert verdict(frame) == (
+        f"1 av 4 mått {BEST}, 1 {WORST} (1 saknar uppgift). Starkast: Kontakt, plats 59 av "
+        "286. Svagast: Tid, plats 120 av 150."
+    )
+    one = frame.assign(rank=[np.nan, 7, np.nan, np.nan, np.nan])
+    assert verdict(one).endswith("Enda rangordnade mått: Kontakt, plats 7 av 286.")
 
 
 # --- level 2:3 --------------------------------------------------------------------------
@@ -257,8 +294,8 @@ def test_unit_trend_and_unit_lookup(svc):
 def test_discontinued_and_near_cut_flags_on_real_data(svc):
     rows = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi")
     assert flags.DISCONTINUED in rows.loc["U21401", "flags"]  # title "... (- 2024)"
-    s = svc.kpi_summary("U21475", VASTERVIK, 2022)
-    dist = svc.distribution("U21475", 2022)["value"]
+    s = svc.kpi_summary("U21475", VASTERVIK, 2022, area="hemtjanst")
+    dist = svc.distribution("U21475", 2022, area="hemtjanst")["value"]
     margin = 0.02 * (dist.max() - dist.min())
     near = min(abs(s.value - s.green_cut), abs(s.value - s.red_cut)) <= margin
     assert (flags.NEAR_CUT in s.flags) == near
@@ -286,23 +323,16 @@ def test_preliminary_flag_from_kolada_publication_dates_synthetic(store, config)
 
 
 def test_low_response_flag_marks_the_same_survey_synthetic(store, config):
-    # Synthetic N23590 = 1 ("färre än 30 svarande") for Västervik 2022 only.
-    extra = pd.DataFrame(
-        {
-            "kpi": ["N23590"],
-            "municipality_id": [VASTERVIK],
-            "year": [2022],
-            "gender": ["T"],
-            "value": [1.0],
-            "status": [None],
-            "count": [None],
-        }
-    )
-    values = pd.concat([store.values, extra], ignore_index=True)
+    # Synthetic: Västervik's 2022 hemtjänst respondents (U23592) set to 13, below Kolada's 30.
+    values = store.values.copy()
+    mine = (values["kpi"] == "U23592") & (values["municipality_id"] == VASTERVIK)
+    values.loc[mine & (values["year"] == 2022), "value"] = 13.0
     svc = IndicatorService(make_store({**store.tables(), "values": values}, store.meta), config)
     rows = svc.area_kpis("hemtjanst", VASTERVIK, 2022).set_index("kpi")
     assert flags.LOW_RESPONSE in rows.loc["U21468", "flags"]  # Brukarbedömning hemtjänst ...
-    assert flags.LOW_RESPONSE not in rows.loc["N20205", "flags"]  # another source
+    assert rows.loc["U21468", "respondents_text"] == "13 svarande"
+    assert flags.LOW_RESPONSE not in rows.loc["U21401", "flags"]  # another source
+    assert rows.loc["U21401", "respondents_text"] == ""
     other = svc.area_kpis("hemtjanst", "0180", 2022).set_index("kpi")
     assert flags.LOW_RESPONSE not in other.loc["U21468", "flags"]
 
@@ -315,7 +345,10 @@ def test_low_response_flag_marks_the_same_survey_synthetic(store, config):
     [
         (lambda s: s.area_kpis("hemtjanst", "9999", 2022), "Kommunen '9999' finns inte."),
         (lambda s: s.area_kpis("fritidshem", "0883", 2022), "Området 'fritidshem' finns inte."),
-        (lambda s: s.kpi_summary("N99999", "0883", 2022), "Nyckeltalet 'N99999' ingår inte"),
+        (
+            lambda s: s.kpi_summary("N99999", "0883", 2022, area="hemtjanst"),
+            "Nyckeltalet 'N99999' ingår inte",
+        ),
         (lambda s: s.unit("V21E0"), "Enheten 'V21E0' finns inte."),
         (lambda s: s.overview("0000", 2022), "Kommunen '0000' finns inte."),  # Riket
     ],

@@ -220,6 +220,8 @@ clientside_callback(
 def check_or_save(file: dict | None, _clicks: int | None, key: object = None):
     contents = file.get("contents") if isinstance(file, dict) else None
     if not isinstance(contents, str) or not contents:
+        if ctx.triggered_id != ids.UPLOAD_SAVE:  # a file refused in the browser: it said why
+            return dash.no_update
         return html.P("Välj en fil först.", className="notice")
     filename = file.get("filename")
     name = filename if isinstance(filename, str) and filename else "fil.csv"

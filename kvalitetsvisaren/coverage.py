@@ -1,0 +1,110 @@
+"""Pure: which years have data, for whom, and why a value is missing.
+
+Every year a page offers and every sentence about an empty cell comes from the data and the KPI
+metadata (its Kolada description names who collects it), never from a claim written here:
+"Inga resultat för 2021 från <källa>" is said only when no municipality has a value of any KPI
+from that source in 2021 while the years before and after have some.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pandas as pd
+
+from .surveys import source_of
+
+
+class Coverage:
+    def __init__(
+        self, ranked: pd.DataFrame, units: pd.DataFrame, ous: pd.DataFrame, kpis: pd.DataFrame
+    ) -> None:
+        """ranked: kpi, municipality_id, year, value (type-K municipalities); units: kpi, ou_id,
+        year, value, unit_type; ous: id, municipality_id; kpis: id, description."""
+        has = ranked.loc[ranked["value"].notna(), ["kpi", "municipality_id", "year"]]
+        has = has.astype({"municipality_id": str, "kpi": str})
+        self._mine = has.set_index("municipality_id").sort_index()
+        self._national = has.groupby("kpi")["year"].agg(["min", "max"])
+        self._count = has.groupby(["kpi", "year"]).size()
+        u = units.loc[units["value"].notna(), ["kpi", "ou_id", "year", "unit_type"]]
+        u = u.assign(municipality_id=u["ou_id"].map(ous.set_index("id")["municipality_id"]))
+        self._units = u.drop(columns="ou_id").drop_duplicates()
+        self._unit_span = u.groupby("kpi")["year"].agg(["min", "max"])
+        self._sources = kpis.set_index("id")["description"].map(source_of).dropna()
+        self._gaps = _source_gaps(has, self._sources)
+
+    # --- years -----------------------------------------------------------------------------
+
+    def years_of(self, municipality: str, kpis: tuple[str, ...]) -> list[int]:
+        """Years in which the municipality has a value of any of the KPIs, newest first."""
+        if municipality not in self._mine.index:
+            return []
+        mine = self._mine.loc[[municipality]]
+        return sorted(mine.loc[mine["kpi"].isin(kpis), "year"].unique().tolist(), reverse=True)
+
+    def kpi_years(self, kpi: str) -> list[int]:
+        """Years in which any municipality has a value of the KPI, newest first."""
+        years = self._count.loc[kpi].index if kpi in self._national.index else []
+        return sorted((int(y) for y in years), reverse=True)
+
+    def unit_years(
+        self, unit_type: str, kpis: tuple[str, ...], municipality: str | None = None
+    ) -> list[int]:
+        """Years in which a unit of the type (of the municipality, if given) has a value of
+        any of the KPIs, newest first."""
+        u = self._units
+        part = u[(u["unit_type"] == unit_type) & u["kpi"].isin(kpis)]
+        if municipality is not None:
+            part = part[part["municipality_id"] == municipality]
+        return sorted(part["year"].unique().tolist(), reverse=True)
+
+    # --- why a value is missing --------------------------------------------------------------
+
+    def missing(self, kpi: str, municipality_name: str, year: int) -> str:
+        """One short sentence: why the municipality has no value of the KPI for the year."""
+        national = self._national.loc[kpi] if kpi in self._national.index else None
+        if national is None:
+            if kpi not in self._unit_span.index:
+                return "Inga värden i datan för nyckeltalet."
+            first, last = self._unit_span.loc[kpi]
+            if year < first:
+                return f"Nyckeltalet finns i datan från {first}, bara per enhet."
+            return f"Nyckeltalet finns i datan bara per enhet ({_span(first, last)})."
+        if year < national["min"]:
+            return f"Nyckeltalet finns i datan från {national['min']}."
+        if year > national["max"]:
+            return f"Senaste värde i datan är från {national['max']}."
+        others = int(self._count.get((kpi, year), 0))
+        if not others:
+            return f"Ingen kommun har värde för {year}."
+        return f"{municipality_name} har inget värde för {year} ({others} kommuner har)."
+
+    def gap(self, kpi: str, year: int) -> str | None:
+        """When no municipality has a value of any KPI from the KPI's source that year, though
+        the years before and after have: the sentence saying so; else None."""
+        source = self._sources.get(kpi)
+        found = self._gaps.get((source, year)) if source else None
+        if found is None:
+            return None
+        before, after = found
+        return (
+            f"Inga resultat för {year}: {source} har inga värden för någon kommun det året "
+            f"(men för {before} och {after})."
+        )
+
+
+def _source_gaps(has: pd.DataFrame, sources: pd.Series) -> dict[tuple[str, int], tuple[int, int]]:
+    """(source, year) -> (the year before, the year after with values) for every year inside a
+    source's span in which none of its KPIs has a value for any municipality."""
+    years = has.assign(source=has["kpi"].map(sources)).dropna(subset=["source"])
+    gaps = {}
+    for source, part in years.groupby("source"):
+        present = sorted(part["year"].unique().tolist())
+        for before, after in pairwise(present):
+            for year in range(before + 1, after):
+                gaps[(source, year)] = (before, after)
+    return gaps
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"

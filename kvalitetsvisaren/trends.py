@@ -1,0 +1,107 @@
+"""Pure: the one trend rule, used by the tiles (level 1), the KPI rows (level 2) and the own
+measures. Always on the values, never on a rank or a score: a politician quotes the arrow.
+
+- A KPI is "better", "worse" or "same" when its value moved in its good direction, against it,
+  or not at all since the previous year with a value (that year is named on the page);
+  "" when there is nothing to compare with or the KPI has no direction (context).
+- A measure counts its KPIs, each against its own previous year with a value ("2 av 3 nyckeltal
+  bättre än 2020"; "än 2019/2020" when their previous years differ). Its arrow is the balance:
+  "better" when more KPIs got better than worse, "worse" when more got worse, "same" when as
+  many got better as worse (all unchanged, or a tie; the sentence then says both counts).
+  A KPI without a value now or before is not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+BETTER, WORSE, SAME, NONE = "better", "worse", "same", ""
+ARROWS = {BETTER: "↑", WORSE: "↓", SAME: "→"}
+
+
+def sign(higher_is_better: bool | None) -> int:
+    """+1 when higher is better, −1 when lower is, 0 for a context KPI (no direction)."""
+    return {True: 1, False: -1}.get(higher_is_better, 0)
+
+
+def judge(change: pd.Series, signs: pd.Series | int) -> np.ndarray:
+    """Element-wise: "better", "worse", "same" or "" for each change of value and the KPI's
+    sign (see `sign`)."""
+    change = pd.Series(change, dtype=float)
+    signs = pd.Series(signs, index=change.index) if np.ndim(signs) else signs
+    directed = np.sign(change) * signs
+    return np.select(
+        [change.isna() | (signs == 0), directed > 0, directed < 0],
+        [NONE, BETTER, WORSE],
+        SAME,
+    )
+
+
+def attribute(trend: str) -> str:
+    """The trend as the page's `data-trend` value: better, worse, same or none."""
+    return trend or "none"
+
+
+@dataclass(frozen=True)
+class MeasureTrend:
+    better: int
+    worse: int
+    same: int
+    years: tuple[int, ...]  # the previous years compared with, oldest first
+
+    @property
+    def compared(self) -> int:
+        return self.better + self.worse + self.same
+
+    @property
+    def trend(self) -> str:
+        if not self.compared:
+            return NONE
+        if self.better != self.worse:
+            return BETTER if self.better > self.worse else WORSE
+        return SAME
+
+    def sentence(self) -> str:
+        """Led by the arrow's side: "↑ 2 av 3 nyckeltal bättre än 2020 (1 sämre)",
+        "↓ 2 av 2 nyckeltal sämre än 2020"; one KPI: "↓ sämre än 2020"."""
+        n, since = self.compared, "/".join(str(y) for y in self.years)
+        if not n:
+            return ""
+        arrow = ARROWS[self.trend]
+        if n == 1:
+            word = {BETTER: "bättre än", WORSE: "sämre än", SAME: "oförändrat sedan"}[self.trend]
+            return f"{arrow} {word} {since}"
+        if self.trend == SAME and not self.better:
+            return f"{arrow} alla {n} nyckeltal oförändrade sedan {since}"
+        if self.trend == SAME:
+            head = f"{self.better} av {n} nyckeltal bättre och {self.worse} sämre än {since}"
+            rest = [(self.same, "oförändrat")]
+        elif self.trend == BETTER:
+            head = f"{self.better} av {n} nyckeltal bättre än {since}"
+            rest = [(self.worse, "sämre"), (self.same, "oförändrat")]
+        else:
+            head = f"{self.worse} av {n} nyckeltal sämre än {since}"
+            rest = [(self.better, "bättre"), (self.same, "oförändrat")]
+        words = [f"{k} {_plural(w, k)}" for k, w in rest if k]
+        return f"{arrow} {head}" + (f" ({', '.join(words)})" if words else "")
+
+
+def _plural(word: str, count: int) -> str:
+    return word[:-1] + "de" if word == "oförändrat" and count > 1 else word
+
+
+def summarise(kpis: Iterable[tuple[str, float]]) -> MeasureTrend:
+    """A measure's trend from its KPIs' (trend, previous year) pairs. Plain Python: it runs
+    for every measure of every overview."""
+    judged = [(t, y) for t, y in kpis if t in (BETTER, WORSE, SAME)]
+    trends = [t for t, _ in judged]
+    return MeasureTrend(
+        better=trends.count(BETTER),
+        worse=trends.count(WORSE),
+        same=trends.count(SAME),
+        years=tuple(sorted({int(y) for _, y in judged})),
+    )
