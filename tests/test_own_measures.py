@@ -7,11 +7,13 @@ that reads such values is marked "_synthetic"; so are those that change the real
 
 from __future__ import annotations
 
+import base64
 import io
 import random
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -23,7 +25,13 @@ from hypothesis import strategies as st
 from kvalitetsvisaren.config import load_config
 from kvalitetsvisaren.own_measures import (
     MAX_BYTES,
+    MAX_CELLS,
+    MAX_FIELDS,
+    MAX_LINES,
     MAX_PROBLEMS,
+    MAX_REQUEST_BYTES,
+    MAX_XLSX_ELEMENTS,
+    MAX_XLSX_UNPACKED,
     OWN_COLUMNS,
     REQUIRED_COLUMNS,
     RESULT_COLUMNS,
@@ -33,6 +41,7 @@ from kvalitetsvisaren.own_measures import (
     safe_filename,
     save_upload,
     template_csv,
+    too_large_message,
 )
 from kvalitetsvisaren.store import load_store
 
@@ -470,6 +479,190 @@ def test_other_file_types_are_refused(lookups):
 def test_too_large_file_is_refused(lookups):
     found = problems(csv(row(2024)) + " " * MAX_BYTES, lookups)
     assert_problem(found, None, "för stor", "5 MB")
+
+
+# --- limits, checked before anything is parsed ---------------------------------------------
+
+
+def digits_of(message: str) -> str:
+    """A message's numbers without Swedish thousands spaces: "120 000" -> "120000"."""
+    return re.sub(r"(?<=\d) (?=\d)", "", message)
+
+
+def test_a_file_of_exactly_max_bytes_is_read_synthetic(lookups):
+    content = csv(row(2024)).encode()
+    content += b" " * (MAX_BYTES - len(content))  # a blank last line
+    assert len(read(content, lookups)) == 1
+    found = problems(content + b" ", lookups)
+    assert_problem(found, None, "för stor", "5.0 MB", "högst 5 MB")
+
+
+def test_too_large_message_names_the_size_and_the_limit():
+    assert "12.0 MB" in too_large_message(12 * 1024 * 1024)
+    assert "högst 5 MB" in too_large_message(MAX_BYTES + 1)
+
+
+def test_a_too_large_file_in_the_folder_is_not_read_and_says_its_size(lookups, tmp_path):
+    write(tmp_path, "stor.csv", csv(row(2024)) + " " * (2 * MAX_BYTES))
+    frame, errors = load_folder(tmp_path, **lookups)
+    assert frame.empty
+    assert_problem(errors["stor.csv"].problems, None, "för stor", "10.0 MB", "högst 5 MB")
+
+
+def test_the_request_limit_holds_a_largest_file_as_a_dash_upload():
+    """dcc.Upload sends "data:<type>;base64,<data>" inside a JSON callback body."""
+    encoded = base64.b64encode(bytes(MAX_BYTES))
+    prefix = b"data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+    assert len(prefix + encoded) + 64 * 1024 < MAX_REQUEST_BYTES < 2 * MAX_BYTES
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_max_lines_are_read_one_more_is_refused_synthetic(lookups, end):
+    at_cap = (csv(row(2024)) + "\n" * (MAX_LINES - 2)).replace("\n", end)
+    assert len(read(at_cap, lookups)) == 1
+    found = problems(at_cap + end, lookups)
+    assert lines(found) == [None]
+    assert_problem(found, None, "för många rader")
+    assert f"({MAX_LINES + 1})" in digits_of(found[0][1])
+    assert f"högst {MAX_LINES}" in digits_of(found[0][1])
+
+
+def test_a_last_line_without_a_line_break_counts_synthetic(lookups):
+    at_cap = csv(row(2024)) + "\n" * (MAX_LINES - 3) + ";;;"
+    assert len(read(at_cap, lookups)) == 1
+    assert_problem(problems(at_cap + "\n;;", lookups), None, "för många rader")
+
+
+def test_max_fields_on_a_line_are_read_one_more_is_refused_with_its_line_synthetic(lookups):
+    padding = ";" * (MAX_FIELDS - len(OWN_COLUMNS))  # empty fields right of the values
+    assert len(read(csv(row(2023), row(2024) + padding), lookups)) == 2
+    found = problems(csv(row(2023), row(2024) + padding + ";"), lookups)
+    assert lines(found) == [3]
+    assert_problem(found, 3, f"fler än {MAX_FIELDS} fält", f"({MAX_FIELDS + 1})")
+
+
+def test_max_cells_are_read_one_more_line_is_refused_synthetic(lookups):
+    """Cells are lines x the widest line: a header of MAX_FIELDS fields, then blank lines."""
+    header = HEADER + ";" * (MAX_FIELDS - len(OWN_COLUMNS))
+    n_lines = MAX_CELLS // MAX_FIELDS
+    at_cap = csv(row(2024), header=header) + "\n" * (n_lines - 2)
+    assert len(read(at_cap, lookups)) == 1
+    found = problems(at_cap + "\n", lookups)
+    assert lines(found) == [None]
+    assert_problem(found, None, "för många celler", f"× {MAX_FIELDS} fält", "tomma kolumner")
+    assert f"({n_lines + 1} rader" in digits_of(found[0][1])
+
+
+def test_a_long_number_that_is_no_number_is_reported_synthetic(lookups):
+    """A run of digits then a letter: a backtracking number pattern took quadratic time."""
+    found = problems(csv(row(2024, varde="1" * 200_000 + "x")), lookups)
+    assert_problem(found, 2, 'varde "111', "inte ett tal")
+
+
+def test_thousands_of_digits_in_a_year_or_a_count_are_reported_synthetic(lookups):
+    """int() refuses more than 4300 digits: such cells are still answered in Swedish."""
+    found = problems(csv(row(2024, ar="2" * 5000, svarande="9" * 5000)), lookups)
+    assert_problem(found, 2, 'ar "222', "årtal")
+    assert_problem(found, 2, 'svarande "999', "orimligt")
+
+
+def test_a_long_unknown_column_name_is_quoted_in_short_synthetic(lookups):
+    found = problems(csv(row(2024) + ";x", header=HEADER + ";" + "kolumn" * 1000), lookups)
+    assert lines(found) == [1]
+    assert_problem(found, 1, 'okänd kolumn "kolumnkolumn', '…" (kolumn K)', "tillåtna kolumner")
+    assert len(found[0][1]) < 300
+
+
+def with_entry(content: bytes, name: str, data: bytes) -> bytes:
+    """The .xlsx with one more zip entry (openpyxl ignores a part nothing refers to)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED)
+        target.writestr(name, data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def one_row_book() -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    book.active.append(list(OWN_COLUMNS))
+    book.active.append(["familj-nojd", "Nöjd", "hemtjanst", "0883", None, 2024, 85.5, "ja"])
+    return book
+
+
+def xml_elements(content: bytes) -> int:
+    """Start tags in every part: each begins with "<" that "/" does not follow."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = [archive.read(info) for info in archive.infolist()]
+    return sum(len(re.findall(rb"<(?!/)", part)) for part in parts)
+
+
+def test_xlsx_of_max_elements_is_read_one_more_is_refused_synthetic(lookups):
+    content = xlsx_bytes(one_row_book())
+    at_cap = with_entry(
+        content, "customXml/pad.xml", b"<a/>" * (MAX_XLSX_ELEMENTS - xml_elements(content))
+    )
+    assert xml_elements(at_cap) == MAX_XLSX_ELEMENTS
+    assert len(read(at_cap, lookups, "matt.xlsx")) == 1
+    over = with_entry(
+        content, "customXml/pad.xml", b"<a/>" * (MAX_XLSX_ELEMENTS + 1 - xml_elements(content))
+    )
+    found = problems(over, lookups, "matt.xlsx")
+    assert lines(found) == [None]
+    assert_problem(found, None, "för mycket innehåll", "CSV")
+
+
+def test_xlsx_unpacked_to_the_limit_is_read_one_byte_more_is_refused_synthetic(lookups):
+    content = xlsx_bytes(one_row_book())
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    at_cap = with_entry(content, "customXml/pad.bin", bytes(MAX_XLSX_UNPACKED - unpacked))
+    assert len(read(at_cap, lookups, "matt.xlsx")) == 1
+    over = with_entry(content, "customXml/pad.bin", bytes(MAX_XLSX_UNPACKED - unpacked + 1))
+    assert_problem(problems(over, lookups, "matt.xlsx"), None, "för stor uppackad")
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16"])
+def test_xlsx_with_a_dtd_is_refused_synthetic(lookups, codec):
+    """Entities declared in a DTD expand into elements no count of bytes sees."""
+    content = xlsx_bytes(one_row_book())
+    dtd = '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'.encode(codec)
+    found = problems(with_entry(content, "customXml/item1.xml", dtd), lookups, "matt.xlsx")
+    assert_problem(found, None, "DTD")
+
+
+def sparse_book(last_row: int, last_column: int) -> bytes:
+    """A header, a good row, an empty but formatted cell in `last_column` of row 2 and a good
+    row at `last_row` (the rows between are missing from the sheet)."""
+    book = one_row_book()
+    sheet = book.active
+    sheet.cell(row=2, column=last_column).font = openpyxl.styles.Font(bold=True)
+    values = ["familj-nojd", "Nöjd", "hemtjanst", "0883", None, 2023, 1, "ja"]
+    for column, value in enumerate(values, 1):
+        sheet.cell(row=last_row, column=column, value=value)
+    return xlsx_bytes(book)
+
+
+def test_xlsx_of_max_lines_is_read_one_more_is_refused_synthetic(lookups):
+    frame = read(sparse_book(MAX_LINES, 1), lookups, "matt.xlsx")
+    assert frame["line"].tolist() == [2, MAX_LINES]
+    found = problems(sparse_book(MAX_LINES + 1, 1), lookups, "matt.xlsx")
+    assert_problem(found, None, "för många rader", "fler än")
+    assert f"högst {MAX_LINES}" in digits_of(found[0][1])
+
+
+def test_xlsx_of_max_fields_is_read_one_more_is_refused_with_its_line_synthetic(lookups):
+    assert len(read(sparse_book(3, MAX_FIELDS), lookups, "matt.xlsx")) == 2
+    found = problems(sparse_book(3, MAX_FIELDS + 1), lookups, "matt.xlsx")
+    assert lines(found) == [2]
+    assert_problem(found, 2, f"fler än {MAX_FIELDS} fält")
+
+
+def test_xlsx_of_max_cells_is_read_one_more_line_is_refused_synthetic(lookups):
+    n_lines = MAX_CELLS // MAX_FIELDS
+    assert len(read(sparse_book(n_lines, MAX_FIELDS), lookups, "matt.xlsx")) == 2
+    found = problems(sparse_book(n_lines + 1, MAX_FIELDS), lookups, "matt.xlsx")
+    assert_problem(found, None, "för många celler", f"× {MAX_FIELDS} fält")
 
 
 def test_unclosed_quote_is_reported_with_its_line_synthetic(lookups):
