@@ -8,6 +8,8 @@ that reads such values is marked "_synthetic"; so are those that change the real
 from __future__ import annotations
 
 import base64
+import csv as pycsv
+import datetime
 import io
 import random
 import re
@@ -30,11 +32,13 @@ from kvalitetsvisaren.own_measures import (
     MAX_LINES,
     MAX_PROBLEMS,
     MAX_REQUEST_BYTES,
+    MAX_RESPONDENTS,
     MAX_XLSX_ELEMENTS,
     MAX_XLSX_UNPACKED,
     OWN_COLUMNS,
     REQUIRED_COLUMNS,
     RESULT_COLUMNS,
+    YEARS,
     OwnMeasuresError,
     load_folder,
     read_own_measures,
@@ -703,6 +707,253 @@ def test_any_bytes_are_read_or_refused(lookups, content, filename):
         read(content, lookups, filename)
     except OwnMeasuresError as exc:
         assert exc.problems
+
+
+# A small, obviously correct reference: each cell value below is tagged with what it reads as
+# (BAD: refused, MISSING: empty), so checking a row is looking its cells up, and the rules
+# between rows (a measure's first row, keys seen once) are a per-row loop.
+BAD, MISSING = "bad", "missing"
+ALPHABET: dict[str, dict[str, object]] = {
+    "matt_id": {"familj-nojd": "familj-nojd", "egen_2": "egen_2", "N21468": BAD}
+    | {"vantetid": BAD, "": MISSING},  # vantetid: a measure of the config
+    "namn": {"Nöjd": "Nöjd", " Väntetid ": "Väntetid", "": MISSING},
+    "omrade": {"hemtjanst": "hemtjanst", "HEMTJANST": "hemtjanst", "grundskola": "grundskola"}
+    | {"hemtjänst": BAD, "": MISSING},
+    "kommun": {"0883": "0883", "0180": "0180", "883": BAD, "0001": BAD, "9999": BAD, "": MISSING},
+    "ar": {"2024": 2024, "02023": 2023, "1989": BAD, "tjugo": BAD, "": MISSING},
+    "varde": {"85,5": 85.5, "1 234": 1234.0, "-2.25": -2.25, "hög": BAD, "85 %": BAD}
+    | {"": MISSING},
+    "hogre_ar_battre": {"ja": True, "NEJ": False, "1": True, "kanske": BAD, "": MISSING},
+    "svarande": {"": None, "120": 120, "1 200": 1200, "-3": BAD, "12,5": BAD},
+    "matt_enhet": {"%": "%", "": "", "antal": "antal"},
+}
+# enhet: the OU it names where it is one in that municipality and area (else it is refused).
+UNITS = {("0883", "hemtjanst"): {GUNNEBO: GUNNEBO, "gunnebo  HEMTJÄNST": GUNNEBO}}
+UNIT_CELLS = ["", "", GUNNEBO, "gunnebo  HEMTJÄNST", "Okänd"]
+CHECKED = ["matt_id", "namn", "omrade", "kommun", "ar", "varde", "hogre_ar_battre", "svarande"]
+CHECKED += ["matt_enhet", "enhet"]  # the order of a line's messages
+
+
+def reference_row(cells: dict[str, str]) -> tuple[dict[str, object], list[tuple[str, str]]]:
+    """What one row reads as (the columns that could be read) and its (column, kind)
+    problems."""
+    values, found = {}, []
+    for column, tags in ALPHABET.items():
+        tag = tags[cells[column]]
+        if tag in (BAD, MISSING):
+            found.append((column, tag))
+        else:
+            values[column] = tag
+    unit = cells["enhet"]
+    if not unit:
+        values["enhet"] = None
+    elif "kommun" in values and "omrade" in values:
+        named = UNITS.get((values["kommun"], values["omrade"]), {})
+        if unit in named:
+            values["enhet"] = named[unit]
+        else:
+            found.append(("enhet", BAD))
+    return values, found
+
+
+def reference(rows: list[dict[str, str] | None]) -> tuple[list[tuple], list[dict]]:
+    """The problems ((line, column or rule, kind), by line) and the accepted rows of a file of
+    the header and `rows` (None: a blank line; "stray": a value right of the header)."""
+    found, accepted, first, keys = [], [], {}, {}
+    filled = [(line, cells) for line, cells in enumerate(rows, 2) if cells and any(cells.values())]
+    for line, cells in filled:
+        if cells["stray"]:
+            found.append((line, "stray", BAD))
+            continue
+        values, problems_of_row = reference_row(cells)
+        problems_of_row += between_rows(values, line, first, keys)
+        found += [(line, *problem) for problem in problems_of_row]
+        if not problems_of_row:
+            accepted.append({**values, "line": line})
+    if not filled:
+        found.append((None, "file", "header only"))
+    return found, accepted
+
+
+def between_rows(values: dict, line: int, first: dict, keys: dict) -> list[tuple[str, str]]:
+    """A measure's first row sets its name, area, direction and unit; a key is used once."""
+    found = []
+    for column in ("namn", "omrade", "hogre_ar_battre", "matt_enhet"):
+        if "matt_id" in values and column in values:
+            seen = first.setdefault((values["matt_id"], column), values[column])
+            if seen != values[column]:
+                found.append((column, "differs"))
+    if {"matt_id", "kommun", "enhet", "ar"} <= values.keys():
+        key = (values["matt_id"], values["kommun"], values["enhet"], values["ar"])
+        if keys.setdefault(key, line) != line:
+            found.append(("key", "repeated"))
+    return found
+
+
+def kind_of(message: str) -> tuple[str, str]:
+    """(column or rule, kind) of one of the checker's messages."""
+    if message.startswith("raden har värdet"):
+        return "stray", BAD
+    if message.startswith("samma matt_id"):
+        return "key", "repeated"
+    if message.startswith("filen har bara en rubrikrad"):
+        return "file", "header only"
+    column = message.split(" ", 1)[0]
+    if message == f"{column} saknas":
+        return column, MISSING
+    return column, "differs" if "skiljer sig från" in message else BAD
+
+
+REFERENCE_ROW = st.fixed_dictionaries(
+    {
+        **{c: st.sampled_from(list(tags)) for c, tags in ALPHABET.items()},
+        "enhet": st.sampled_from(UNIT_CELLS),
+        "stray": st.sampled_from(["", "", "", "", "extra"]),
+    }
+)
+# Mostly good rows, so that the rules between rows (and accepted files) come up.
+GOOD_ROW = st.fixed_dictionaries(
+    {
+        **{
+            c: st.sampled_from([v for v, t in tags.items() if t not in (BAD, MISSING)][:1])
+            for c, tags in ALPHABET.items()
+        },
+        "ar": st.sampled_from(["2024", "02023"]),
+        "enhet": st.sampled_from(["", GUNNEBO]),
+        "stray": st.just(""),
+    }
+)
+
+
+def write_csv(rows: list[dict[str, str] | None], columns: list[str], sep: str, end: str) -> str:
+    out = io.StringIO()
+    writer = pycsv.writer(out, delimiter=sep, lineterminator=end)
+    writer.writerow([*columns, ""])  # a last column without a name: where strays go
+    for cells in rows:
+        writer.writerow([] if cells is None else [*(cells[c] for c in columns), cells["stray"]])
+    return out.getvalue()
+
+
+@PROPERTY
+@given(
+    st.lists(st.none() | REFERENCE_ROW | GOOD_ROW, max_size=14),
+    st.permutations(OWN_COLUMNS),
+    st.sampled_from([";", ","]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_synthetic_files_are_checked_as_the_per_row_reference_checks_them(
+    lookups, rows, columns, sep, end
+):
+    text = write_csv(rows, list(columns), sep, end)
+    expected, accepted = reference(rows)
+    try:
+        frame = read(text, lookups)
+    except OwnMeasuresError as exc:
+        assert [(line, *kind_of(message)) for line, message in exc.problems] == expected
+        assert_values_are_on_their_lines(exc.problems, text)
+    else:
+        assert expected == []
+        assert frame["line"].tolist() == [r["line"] for r in accepted]
+        assert frame["value"].tolist() == [r["varde"] for r in accepted]
+        assert frame["ou_id"].fillna("").tolist() == [r["enhet"] or "" for r in accepted]
+        assert frame["label"].tolist() == [r["namn"] for r in accepted]
+        assert frame["year"].tolist() == [r["ar"] for r in accepted]
+
+
+def assert_values_are_on_their_lines(found: list, text: str) -> None:
+    """A message quoting a value (whole) names a line of the file that holds it."""
+    file_lines = re.split(r"\r\n|\r|\n", text)
+    for line, message in found:
+        quoted = re.match(r'\w+ "([^"…]*)"', message)
+        if quoted and line is not None:
+            assert quoted[1] in file_lines[line - 1], (line, message)
+
+
+def unique_keys(row: dict) -> tuple:
+    return (row["matt_id"], row["kommun"], row["enhet"], row["ar"])
+
+
+# Rows any file may hold; a measure's name, area, direction and unit follow from its id.
+MEASURES = {
+    "familj-nojd": ("Nöjd med stödet", "hemtjanst", "ja", "%"),
+    "vantetid_dagar": ("Väntetid, dagar", "sarskilt-boende", "nej", ""),
+}
+VALID_ROW = st.fixed_dictionaries(
+    {
+        "matt_id": st.sampled_from(list(MEASURES)),
+        "kommun": st.sampled_from(["0883", "0180", "1480"]),
+        "enhet": st.just(""),
+        "ar": st.integers(*YEARS),
+        "varde": st.floats(-1e9, 1e9, allow_nan=False).map(lambda v: round(v, 3)),
+        "svarande": st.none() | st.integers(0, MAX_RESPONDENTS),
+    }
+)
+
+
+def cells_of(row: dict) -> list:
+    label, area, higher, unit = MEASURES[row["matt_id"]]
+    first = [row["matt_id"], label, area, row["kommun"], row["enhet"], row["ar"], row["varde"]]
+    return [*first, higher, row["svarande"], unit]
+
+
+@PROPERTY
+@given(st.lists(VALID_ROW, min_size=1, max_size=20, unique_by=unique_keys), st.booleans())
+def test_synthetic_good_rows_round_trip_through_csv_and_xlsx(lookups, rows, as_xlsx):
+    if as_xlsx:
+        book = openpyxl.Workbook()
+        book.active.append(list(OWN_COLUMNS))
+        for r in rows:
+            book.active.append(cells_of(r))
+        frame = read(xlsx_bytes(book), lookups, "matt.xlsx")
+    else:
+        shown = [
+            [str(v).replace(".", ",") if v is not None else "" for v in cells_of(r)] for r in rows
+        ]
+        frame = read(csv(*(";".join(cells) for cells in shown)), lookups)
+    assert frame["line"].tolist() == list(range(2, len(rows) + 2))
+    assert frame["measure_id"].tolist() == [r["matt_id"] for r in rows]
+    assert frame["municipality_id"].tolist() == [r["kommun"] for r in rows]
+    assert frame["year"].tolist() == [r["ar"] for r in rows]
+    assert frame["value"].tolist() == [r["varde"] for r in rows]
+    assert frame["respondents"].tolist() == [
+        pd.NA if r["svarande"] is None else r["svarande"] for r in rows
+    ]
+    assert frame["label"].tolist() == [MEASURES[r["matt_id"]][0] for r in rows]
+    assert frame["higher_is_better"].tolist() == [MEASURES[r["matt_id"]][2] == "ja" for r in rows]
+    assert frame["unit"].tolist() == [MEASURES[r["matt_id"]][3] for r in rows]
+
+
+SHEET_VALUE = st.sampled_from(
+    [None, "", 883, "0883", 2024, 2024.0, 85.5, 0.855, 1e20, -0.0, True, False, "ja", "NEJ"]
+) | st.sampled_from(
+    ["hemtjanst", "familj-nojd", "Nöjd", " Nöjd ", "1 234,5", datetime.datetime(2024, 1, 2)]
+)
+
+
+@PROPERTY
+@given(st.lists(st.lists(SHEET_VALUE, min_size=10, max_size=12), max_size=8))
+def test_synthetic_xlsx_cells_read_as_pandas_reads_them(lookups, rows):
+    """The same file as a CSV of the text pandas.read_excel(dtype=str) makes of the sheet is
+    read to the same rows, or refused with the same problems."""
+    book = openpyxl.Workbook()
+    book.active.append(list(OWN_COLUMNS))
+    for values in rows:
+        book.active.append(values)
+    content = xlsx_bytes(book)
+    text = pd.read_excel(io.BytesIO(content), header=None, dtype=str, keep_default_na=False)
+    out = io.StringIO()
+    pycsv.writer(out, delimiter=";", lineterminator="\n").writerows(text.to_numpy().tolist())
+    assert outcome(content, "matt.xlsx", lookups) == outcome(
+        out.getvalue().encode(), "matt.xlsx", lookups, as_csv=True
+    )
+
+
+def outcome(content: bytes, name: str, lookups, as_csv: bool = False):
+    try:
+        frame = read(content, lookups, name.replace(".xlsx", ".csv") if as_csv else name)
+    except OwnMeasuresError as exc:
+        return [(line, message) for line, message in exc.problems]
+    return frame.drop(columns="source").to_dict("records")
 
 
 # --- the folder ----------------------------------------------------------------------------
