@@ -195,8 +195,10 @@ def _fail(filename: str, message: str, line: int | None = None) -> OwnMeasuresEr
 def too_large_message(size: int) -> str:
     """Why a file of `size` bytes is refused (Swedish), for a page that refuses it before it
     arrives here (the browser's or the request's size limit)."""
-    limit = MAX_BYTES // (1024 * 1024)
-    return f"filen är för stor ({size / 1024 / 1024:.1f} MB); högst {limit} MB går att läsa in"
+    size_mb = f"{size / 1024 / 1024:.1f}".replace(".", ",")  # 6,0 MB, as the upload page says
+    return (
+        f"filen är för stor ({size_mb} MB); högst {MAX_BYTES // (1024 * 1024)} MB går att läsa in"
+    )
 
 
 def _count(n: int) -> str:

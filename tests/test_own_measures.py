@@ -498,11 +498,11 @@ def test_a_file_of_exactly_max_bytes_is_read_synthetic(lookups):
     content += b" " * (MAX_BYTES - len(content))  # a blank last line
     assert len(read(content, lookups)) == 1
     found = problems(content + b" ", lookups)
-    assert_problem(found, None, "för stor", "5.0 MB", "högst 5 MB")
+    assert_problem(found, None, "för stor", "5,0 MB", "högst 5 MB")
 
 
 def test_too_large_message_names_the_size_and_the_limit():
-    assert "12.0 MB" in too_large_message(12 * 1024 * 1024)
+    assert "12,0 MB" in too_large_message(12 * 1024 * 1024)
     assert "högst 5 MB" in too_large_message(MAX_BYTES + 1)
 
 
@@ -510,7 +510,7 @@ def test_a_too_large_file_in_the_folder_is_not_read_and_says_its_size(lookups, t
     write(tmp_path, "stor.csv", csv(row(2024)) + " " * (2 * MAX_BYTES))
     frame, errors = load_folder(tmp_path, **lookups)
     assert frame.empty
-    assert_problem(errors["stor.csv"].problems, None, "för stor", "10.0 MB", "högst 5 MB")
+    assert_problem(errors["stor.csv"].problems, None, "för stor", "10,0 MB", "högst 5 MB")
 
 
 def test_the_request_limit_holds_a_largest_file_as_a_dash_upload():
