@@ -7,11 +7,15 @@ that reads such values is marked "_synthetic"; so are those that change the real
 
 from __future__ import annotations
 
+import base64
+import csv as pycsv
+import datetime
 import io
 import random
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -23,16 +27,25 @@ from hypothesis import strategies as st
 from kvalitetsvisaren.config import load_config
 from kvalitetsvisaren.own_measures import (
     MAX_BYTES,
+    MAX_CELLS,
+    MAX_FIELDS,
+    MAX_LINES,
     MAX_PROBLEMS,
+    MAX_REQUEST_BYTES,
+    MAX_RESPONDENTS,
+    MAX_XLSX_ELEMENTS,
+    MAX_XLSX_UNPACKED,
     OWN_COLUMNS,
     REQUIRED_COLUMNS,
     RESULT_COLUMNS,
+    YEARS,
     OwnMeasuresError,
     load_folder,
     read_own_measures,
     safe_filename,
     save_upload,
     template_csv,
+    too_large_message,
 )
 from kvalitetsvisaren.store import load_store
 
@@ -472,6 +485,190 @@ def test_too_large_file_is_refused(lookups):
     assert_problem(found, None, "för stor", "5 MB")
 
 
+# --- limits, checked before anything is parsed ---------------------------------------------
+
+
+def digits_of(message: str) -> str:
+    """A message's numbers without Swedish thousands spaces: "120 000" -> "120000"."""
+    return re.sub(r"(?<=\d) (?=\d)", "", message)
+
+
+def test_a_file_of_exactly_max_bytes_is_read_synthetic(lookups):
+    content = csv(row(2024)).encode()
+    content += b" " * (MAX_BYTES - len(content))  # a blank last line
+    assert len(read(content, lookups)) == 1
+    found = problems(content + b" ", lookups)
+    assert_problem(found, None, "för stor", "5,0 MB", "högst 5 MB")
+
+
+def test_too_large_message_names_the_size_and_the_limit():
+    assert "12,0 MB" in too_large_message(12 * 1024 * 1024)
+    assert "högst 5 MB" in too_large_message(MAX_BYTES + 1)
+
+
+def test_a_too_large_file_in_the_folder_is_not_read_and_says_its_size(lookups, tmp_path):
+    write(tmp_path, "stor.csv", csv(row(2024)) + " " * (2 * MAX_BYTES))
+    frame, errors = load_folder(tmp_path, **lookups)
+    assert frame.empty
+    assert_problem(errors["stor.csv"].problems, None, "för stor", "10,0 MB", "högst 5 MB")
+
+
+def test_the_request_limit_holds_a_largest_file_as_a_dash_upload():
+    """dcc.Upload sends "data:<type>;base64,<data>" inside a JSON callback body."""
+    encoded = base64.b64encode(bytes(MAX_BYTES))
+    prefix = b"data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+    assert len(prefix + encoded) + 64 * 1024 < MAX_REQUEST_BYTES < 2 * MAX_BYTES
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_max_lines_are_read_one_more_is_refused_synthetic(lookups, end):
+    at_cap = (csv(row(2024)) + "\n" * (MAX_LINES - 2)).replace("\n", end)
+    assert len(read(at_cap, lookups)) == 1
+    found = problems(at_cap + end, lookups)
+    assert lines(found) == [None]
+    assert_problem(found, None, "för många rader")
+    assert f"({MAX_LINES + 1})" in digits_of(found[0][1])
+    assert f"högst {MAX_LINES}" in digits_of(found[0][1])
+
+
+def test_a_last_line_without_a_line_break_counts_synthetic(lookups):
+    at_cap = csv(row(2024)) + "\n" * (MAX_LINES - 3) + ";;;"
+    assert len(read(at_cap, lookups)) == 1
+    assert_problem(problems(at_cap + "\n;;", lookups), None, "för många rader")
+
+
+def test_max_fields_on_a_line_are_read_one_more_is_refused_with_its_line_synthetic(lookups):
+    padding = ";" * (MAX_FIELDS - len(OWN_COLUMNS))  # empty fields right of the values
+    assert len(read(csv(row(2023), row(2024) + padding), lookups)) == 2
+    found = problems(csv(row(2023), row(2024) + padding + ";"), lookups)
+    assert lines(found) == [3]
+    assert_problem(found, 3, f"fler än {MAX_FIELDS} fält", f"({MAX_FIELDS + 1})")
+
+
+def test_max_cells_are_read_one_more_line_is_refused_synthetic(lookups):
+    """Cells are lines x the widest line: a header of MAX_FIELDS fields, then blank lines."""
+    header = HEADER + ";" * (MAX_FIELDS - len(OWN_COLUMNS))
+    n_lines = MAX_CELLS // MAX_FIELDS
+    at_cap = csv(row(2024), header=header) + "\n" * (n_lines - 2)
+    assert len(read(at_cap, lookups)) == 1
+    found = problems(at_cap + "\n", lookups)
+    assert lines(found) == [None]
+    assert_problem(found, None, "för många celler", f"× {MAX_FIELDS} fält", "tomma kolumner")
+    assert f"({n_lines + 1} rader" in digits_of(found[0][1])
+
+
+def test_a_long_number_that_is_no_number_is_reported_synthetic(lookups):
+    """A run of digits then a letter: a backtracking number pattern took quadratic time."""
+    found = problems(csv(row(2024, varde="1" * 200_000 + "x")), lookups)
+    assert_problem(found, 2, 'varde "111', "inte ett tal")
+
+
+def test_thousands_of_digits_in_a_year_or_a_count_are_reported_synthetic(lookups):
+    """int() refuses more than 4300 digits: such cells are still answered in Swedish."""
+    found = problems(csv(row(2024, ar="2" * 5000, svarande="9" * 5000)), lookups)
+    assert_problem(found, 2, 'ar "222', "årtal")
+    assert_problem(found, 2, 'svarande "999', "orimligt")
+
+
+def test_a_long_unknown_column_name_is_quoted_in_short_synthetic(lookups):
+    found = problems(csv(row(2024) + ";x", header=HEADER + ";" + "kolumn" * 1000), lookups)
+    assert lines(found) == [1]
+    assert_problem(found, 1, 'okänd kolumn "kolumnkolumn', '…" (kolumn K)', "tillåtna kolumner")
+    assert len(found[0][1]) < 300
+
+
+def with_entry(content: bytes, name: str, data: bytes) -> bytes:
+    """The .xlsx with one more zip entry (openpyxl ignores a part nothing refers to)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED)
+        target.writestr(name, data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def one_row_book() -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    book.active.append(list(OWN_COLUMNS))
+    book.active.append(["familj-nojd", "Nöjd", "hemtjanst", "0883", None, 2024, 85.5, "ja"])
+    return book
+
+
+def xml_elements(content: bytes) -> int:
+    """Start tags in every part: each begins with "<" that "/" does not follow."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = [archive.read(info) for info in archive.infolist()]
+    return sum(len(re.findall(rb"<(?!/)", part)) for part in parts)
+
+
+def test_xlsx_of_max_elements_is_read_one_more_is_refused_synthetic(lookups):
+    content = xlsx_bytes(one_row_book())
+    at_cap = with_entry(
+        content, "customXml/pad.xml", b"<a/>" * (MAX_XLSX_ELEMENTS - xml_elements(content))
+    )
+    assert xml_elements(at_cap) == MAX_XLSX_ELEMENTS
+    assert len(read(at_cap, lookups, "matt.xlsx")) == 1
+    over = with_entry(
+        content, "customXml/pad.xml", b"<a/>" * (MAX_XLSX_ELEMENTS + 1 - xml_elements(content))
+    )
+    found = problems(over, lookups, "matt.xlsx")
+    assert lines(found) == [None]
+    assert_problem(found, None, "för mycket innehåll", "CSV")
+
+
+def test_xlsx_unpacked_to_the_limit_is_read_one_byte_more_is_refused_synthetic(lookups):
+    content = xlsx_bytes(one_row_book())
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    at_cap = with_entry(content, "customXml/pad.bin", bytes(MAX_XLSX_UNPACKED - unpacked))
+    assert len(read(at_cap, lookups, "matt.xlsx")) == 1
+    over = with_entry(content, "customXml/pad.bin", bytes(MAX_XLSX_UNPACKED - unpacked + 1))
+    assert_problem(problems(over, lookups, "matt.xlsx"), None, "för stor uppackad")
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16"])
+def test_xlsx_with_a_dtd_is_refused_synthetic(lookups, codec):
+    """Entities declared in a DTD expand into elements no count of bytes sees."""
+    content = xlsx_bytes(one_row_book())
+    dtd = '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'.encode(codec)
+    found = problems(with_entry(content, "customXml/item1.xml", dtd), lookups, "matt.xlsx")
+    assert_problem(found, None, "DTD")
+
+
+def sparse_book(last_row: int, last_column: int) -> bytes:
+    """A header, a good row, an empty but formatted cell in `last_column` of row 2 and a good
+    row at `last_row` (the rows between are missing from the sheet)."""
+    book = one_row_book()
+    sheet = book.active
+    sheet.cell(row=2, column=last_column).font = openpyxl.styles.Font(bold=True)
+    values = ["familj-nojd", "Nöjd", "hemtjanst", "0883", None, 2023, 1, "ja"]
+    for column, value in enumerate(values, 1):
+        sheet.cell(row=last_row, column=column, value=value)
+    return xlsx_bytes(book)
+
+
+def test_xlsx_of_max_lines_is_read_one_more_is_refused_synthetic(lookups):
+    frame = read(sparse_book(MAX_LINES, 1), lookups, "matt.xlsx")
+    assert frame["line"].tolist() == [2, MAX_LINES]
+    found = problems(sparse_book(MAX_LINES + 1, 1), lookups, "matt.xlsx")
+    assert_problem(found, None, "för många rader", "fler än")
+    assert f"högst {MAX_LINES}" in digits_of(found[0][1])
+
+
+def test_xlsx_of_max_fields_is_read_one_more_is_refused_with_its_line_synthetic(lookups):
+    assert len(read(sparse_book(3, MAX_FIELDS), lookups, "matt.xlsx")) == 2
+    found = problems(sparse_book(3, MAX_FIELDS + 1), lookups, "matt.xlsx")
+    assert lines(found) == [2]
+    assert_problem(found, 2, f"fler än {MAX_FIELDS} fält")
+
+
+def test_xlsx_of_max_cells_is_read_one_more_line_is_refused_synthetic(lookups):
+    n_lines = MAX_CELLS // MAX_FIELDS
+    assert len(read(sparse_book(n_lines, MAX_FIELDS), lookups, "matt.xlsx")) == 2
+    found = problems(sparse_book(n_lines + 1, MAX_FIELDS), lookups, "matt.xlsx")
+    assert_problem(found, None, "för många celler", f"× {MAX_FIELDS} fält")
+
+
 def test_unclosed_quote_is_reported_with_its_line_synthetic(lookups):
     found = problems(csv(row(2023), row(2024, namn='"Nöjd')), lookups)
     assert lines(found) == [3]
@@ -510,6 +707,253 @@ def test_any_bytes_are_read_or_refused(lookups, content, filename):
         read(content, lookups, filename)
     except OwnMeasuresError as exc:
         assert exc.problems
+
+
+# A small, obviously correct reference: each cell value below is tagged with what it reads as
+# (BAD: refused, MISSING: empty), so checking a row is looking its cells up, and the rules
+# between rows (a measure's first row, keys seen once) are a per-row loop.
+BAD, MISSING = "bad", "missing"
+ALPHABET: dict[str, dict[str, object]] = {
+    "matt_id": {"familj-nojd": "familj-nojd", "egen_2": "egen_2", "N21468": BAD}
+    | {"vantetid": BAD, "": MISSING},  # vantetid: a measure of the config
+    "namn": {"Nöjd": "Nöjd", " Väntetid ": "Väntetid", "": MISSING},
+    "omrade": {"hemtjanst": "hemtjanst", "HEMTJANST": "hemtjanst", "grundskola": "grundskola"}
+    | {"hemtjänst": BAD, "": MISSING},
+    "kommun": {"0883": "0883", "0180": "0180", "883": BAD, "0001": BAD, "9999": BAD, "": MISSING},
+    "ar": {"2024": 2024, "02023": 2023, "1989": BAD, "tjugo": BAD, "": MISSING},
+    "varde": {"85,5": 85.5, "1 234": 1234.0, "-2.25": -2.25, "hög": BAD, "85 %": BAD}
+    | {"": MISSING},
+    "hogre_ar_battre": {"ja": True, "NEJ": False, "1": True, "kanske": BAD, "": MISSING},
+    "svarande": {"": None, "120": 120, "1 200": 1200, "-3": BAD, "12,5": BAD},
+    "matt_enhet": {"%": "%", "": "", "antal": "antal"},
+}
+# enhet: the OU it names where it is one in that municipality and area (else it is refused).
+UNITS = {("0883", "hemtjanst"): {GUNNEBO: GUNNEBO, "gunnebo  HEMTJÄNST": GUNNEBO}}
+UNIT_CELLS = ["", "", GUNNEBO, "gunnebo  HEMTJÄNST", "Okänd"]
+CHECKED = ["matt_id", "namn", "omrade", "kommun", "ar", "varde", "hogre_ar_battre", "svarande"]
+CHECKED += ["matt_enhet", "enhet"]  # the order of a line's messages
+
+
+def reference_row(cells: dict[str, str]) -> tuple[dict[str, object], list[tuple[str, str]]]:
+    """What one row reads as (the columns that could be read) and its (column, kind)
+    problems."""
+    values, found = {}, []
+    for column, tags in ALPHABET.items():
+        tag = tags[cells[column]]
+        if tag in (BAD, MISSING):
+            found.append((column, tag))
+        else:
+            values[column] = tag
+    unit = cells["enhet"]
+    if not unit:
+        values["enhet"] = None
+    elif "kommun" in values and "omrade" in values:
+        named = UNITS.get((values["kommun"], values["omrade"]), {})
+        if unit in named:
+            values["enhet"] = named[unit]
+        else:
+            found.append(("enhet", BAD))
+    return values, found
+
+
+def reference(rows: list[dict[str, str] | None]) -> tuple[list[tuple], list[dict]]:
+    """The problems ((line, column or rule, kind), by line) and the accepted rows of a file of
+    the header and `rows` (None: a blank line; "stray": a value right of the header)."""
+    found, accepted, first, keys = [], [], {}, {}
+    filled = [(line, cells) for line, cells in enumerate(rows, 2) if cells and any(cells.values())]
+    for line, cells in filled:
+        if cells["stray"]:
+            found.append((line, "stray", BAD))
+            continue
+        values, problems_of_row = reference_row(cells)
+        problems_of_row += between_rows(values, line, first, keys)
+        found += [(line, *problem) for problem in problems_of_row]
+        if not problems_of_row:
+            accepted.append({**values, "line": line})
+    if not filled:
+        found.append((None, "file", "header only"))
+    return found, accepted
+
+
+def between_rows(values: dict, line: int, first: dict, keys: dict) -> list[tuple[str, str]]:
+    """A measure's first row sets its name, area, direction and unit; a key is used once."""
+    found = []
+    for column in ("namn", "omrade", "hogre_ar_battre", "matt_enhet"):
+        if "matt_id" in values and column in values:
+            seen = first.setdefault((values["matt_id"], column), values[column])
+            if seen != values[column]:
+                found.append((column, "differs"))
+    if {"matt_id", "kommun", "enhet", "ar"} <= values.keys():
+        key = (values["matt_id"], values["kommun"], values["enhet"], values["ar"])
+        if keys.setdefault(key, line) != line:
+            found.append(("key", "repeated"))
+    return found
+
+
+def kind_of(message: str) -> tuple[str, str]:
+    """(column or rule, kind) of one of the checker's messages."""
+    if message.startswith("raden har värdet"):
+        return "stray", BAD
+    if message.startswith("samma matt_id"):
+        return "key", "repeated"
+    if message.startswith("filen har bara en rubrikrad"):
+        return "file", "header only"
+    column = message.split(" ", 1)[0]
+    if message == f"{column} saknas":
+        return column, MISSING
+    return column, "differs" if "skiljer sig från" in message else BAD
+
+
+REFERENCE_ROW = st.fixed_dictionaries(
+    {
+        **{c: st.sampled_from(list(tags)) for c, tags in ALPHABET.items()},
+        "enhet": st.sampled_from(UNIT_CELLS),
+        "stray": st.sampled_from(["", "", "", "", "extra"]),
+    }
+)
+# Mostly good rows, so that the rules between rows (and accepted files) come up.
+GOOD_ROW = st.fixed_dictionaries(
+    {
+        **{
+            c: st.sampled_from([v for v, t in tags.items() if t not in (BAD, MISSING)][:1])
+            for c, tags in ALPHABET.items()
+        },
+        "ar": st.sampled_from(["2024", "02023"]),
+        "enhet": st.sampled_from(["", GUNNEBO]),
+        "stray": st.just(""),
+    }
+)
+
+
+def write_csv(rows: list[dict[str, str] | None], columns: list[str], sep: str, end: str) -> str:
+    out = io.StringIO()
+    writer = pycsv.writer(out, delimiter=sep, lineterminator=end)
+    writer.writerow([*columns, ""])  # a last column without a name: where strays go
+    for cells in rows:
+        writer.writerow([] if cells is None else [*(cells[c] for c in columns), cells["stray"]])
+    return out.getvalue()
+
+
+@PROPERTY
+@given(
+    st.lists(st.none() | REFERENCE_ROW | GOOD_ROW, max_size=14),
+    st.permutations(OWN_COLUMNS),
+    st.sampled_from([";", ","]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_synthetic_files_are_checked_as_the_per_row_reference_checks_them(
+    lookups, rows, columns, sep, end
+):
+    text = write_csv(rows, list(columns), sep, end)
+    expected, accepted = reference(rows)
+    try:
+        frame = read(text, lookups)
+    except OwnMeasuresError as exc:
+        assert [(line, *kind_of(message)) for line, message in exc.problems] == expected
+        assert_values_are_on_their_lines(exc.problems, text)
+    else:
+        assert expected == []
+        assert frame["line"].tolist() == [r["line"] for r in accepted]
+        assert frame["value"].tolist() == [r["varde"] for r in accepted]
+        assert frame["ou_id"].fillna("").tolist() == [r["enhet"] or "" for r in accepted]
+        assert frame["label"].tolist() == [r["namn"] for r in accepted]
+        assert frame["year"].tolist() == [r["ar"] for r in accepted]
+
+
+def assert_values_are_on_their_lines(found: list, text: str) -> None:
+    """A message quoting a value (whole) names a line of the file that holds it."""
+    file_lines = re.split(r"\r\n|\r|\n", text)
+    for line, message in found:
+        quoted = re.match(r'\w+ "([^"…]*)"', message)
+        if quoted and line is not None:
+            assert quoted[1] in file_lines[line - 1], (line, message)
+
+
+def unique_keys(row: dict) -> tuple:
+    return (row["matt_id"], row["kommun"], row["enhet"], row["ar"])
+
+
+# Rows any file may hold; a measure's name, area, direction and unit follow from its id.
+MEASURES = {
+    "familj-nojd": ("Nöjd med stödet", "hemtjanst", "ja", "%"),
+    "vantetid_dagar": ("Väntetid, dagar", "sarskilt-boende", "nej", ""),
+}
+VALID_ROW = st.fixed_dictionaries(
+    {
+        "matt_id": st.sampled_from(list(MEASURES)),
+        "kommun": st.sampled_from(["0883", "0180", "1480"]),
+        "enhet": st.just(""),
+        "ar": st.integers(*YEARS),
+        "varde": st.floats(-1e9, 1e9, allow_nan=False).map(lambda v: round(v, 3)),
+        "svarande": st.none() | st.integers(0, MAX_RESPONDENTS),
+    }
+)
+
+
+def cells_of(row: dict) -> list:
+    label, area, higher, unit = MEASURES[row["matt_id"]]
+    first = [row["matt_id"], label, area, row["kommun"], row["enhet"], row["ar"], row["varde"]]
+    return [*first, higher, row["svarande"], unit]
+
+
+@PROPERTY
+@given(st.lists(VALID_ROW, min_size=1, max_size=20, unique_by=unique_keys), st.booleans())
+def test_synthetic_good_rows_round_trip_through_csv_and_xlsx(lookups, rows, as_xlsx):
+    if as_xlsx:
+        book = openpyxl.Workbook()
+        book.active.append(list(OWN_COLUMNS))
+        for r in rows:
+            book.active.append(cells_of(r))
+        frame = read(xlsx_bytes(book), lookups, "matt.xlsx")
+    else:
+        shown = [
+            [str(v).replace(".", ",") if v is not None else "" for v in cells_of(r)] for r in rows
+        ]
+        frame = read(csv(*(";".join(cells) for cells in shown)), lookups)
+    assert frame["line"].tolist() == list(range(2, len(rows) + 2))
+    assert frame["measure_id"].tolist() == [r["matt_id"] for r in rows]
+    assert frame["municipality_id"].tolist() == [r["kommun"] for r in rows]
+    assert frame["year"].tolist() == [r["ar"] for r in rows]
+    assert frame["value"].tolist() == [r["varde"] for r in rows]
+    assert frame["respondents"].tolist() == [
+        pd.NA if r["svarande"] is None else r["svarande"] for r in rows
+    ]
+    assert frame["label"].tolist() == [MEASURES[r["matt_id"]][0] for r in rows]
+    assert frame["higher_is_better"].tolist() == [MEASURES[r["matt_id"]][2] == "ja" for r in rows]
+    assert frame["unit"].tolist() == [MEASURES[r["matt_id"]][3] for r in rows]
+
+
+SHEET_VALUE = st.sampled_from(
+    [None, "", 883, "0883", 2024, 2024.0, 85.5, 0.855, 1e20, -0.0, True, False, "ja", "NEJ"]
+) | st.sampled_from(
+    ["hemtjanst", "familj-nojd", "Nöjd", " Nöjd ", "1 234,5", datetime.datetime(2024, 1, 2)]
+)
+
+
+@PROPERTY
+@given(st.lists(st.lists(SHEET_VALUE, min_size=10, max_size=12), max_size=8))
+def test_synthetic_xlsx_cells_read_as_pandas_reads_them(lookups, rows):
+    """The same file as a CSV of the text pandas.read_excel(dtype=str) makes of the sheet is
+    read to the same rows, or refused with the same problems."""
+    book = openpyxl.Workbook()
+    book.active.append(list(OWN_COLUMNS))
+    for values in rows:
+        book.active.append(values)
+    content = xlsx_bytes(book)
+    text = pd.read_excel(io.BytesIO(content), header=None, dtype=str, keep_default_na=False)
+    out = io.StringIO()
+    pycsv.writer(out, delimiter=";", lineterminator="\n").writerows(text.to_numpy().tolist())
+    assert outcome(content, "matt.xlsx", lookups) == outcome(
+        out.getvalue().encode(), "matt.xlsx", lookups, as_csv=True
+    )
+
+
+def outcome(content: bytes, name: str, lookups, as_csv: bool = False):
+    try:
+        frame = read(content, lookups, name.replace(".xlsx", ".csv") if as_csv else name)
+    except OwnMeasuresError as exc:
+        return [(line, message) for line, message in exc.problems]
+    return frame.drop(columns="source").to_dict("records")
 
 
 # --- the folder ----------------------------------------------------------------------------
