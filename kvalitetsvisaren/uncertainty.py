@@ -239,6 +239,15 @@ def measure_certainty(
     return out
 
 
+def certainty_from_inner_interval(certainty) -> np.ndarray:
+    """Certainty when the interval used lies inside the true one, e.g. Kolada's "färre än 30
+    svarande" with n = 29: the true n is smaller and Wilson intervals only widen as n falls
+    (they are nested), and widening never makes a colour sure. So "unsure" stands and "sure"
+    becomes "unknown"."""
+    certainty = np.asarray(certainty, dtype=object)
+    return np.where(certainty == UNSURE, UNSURE, UNKNOWN).astype(object)
+
+
 def certainty_word(colour: str, certainty: str) -> str:
     """The Swedish words for a colour's certainty: "säkert i mitten" for a sure yellow."""
     if certainty == SURE and colour == "yellow":

@@ -396,6 +396,24 @@ def test_property_wilson_narrows_as_n_grows(p, n, more):
     assert hi2 - lo2 < hi - lo
 
 
+@PROPERTY
+@given(p=shares, n=st.integers(1, 50_000), more=st.integers(1, 50_000))
+def test_property_wilson_intervals_are_nested_in_n(p, n, more):
+    # {q : (p - q)² <= z² q (1 - q) / n} only loses members as n grows.
+    lo, hi = u.wilson_interval(p, n)
+    lo2, hi2 = u.wilson_interval(p, n + more)
+    assert lo - 1e-9 <= lo2 and hi2 <= hi + 1e-9
+
+
+def test_few_respondents_can_only_be_unsure_or_unknown():
+    # From an interval inside the true one, "unsure" can be claimed, "sure" cannot.
+    assert list(u.certainty_from_inner_interval(["unsure", "sure", "unknown"])) == [
+        "unsure",
+        "unknown",
+        "unknown",
+    ]
+
+
 @st.composite
 def kpi_year(draw):
     """Values with ties (whole numbers), a missing one now and then, and random intervals
