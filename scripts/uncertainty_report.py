@@ -194,11 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         rows = annotated(args.dump, kpi, municipalities)
         print(f"## {kpi} ({label}; n = {count_kpi})\n")
         print("Säkra färger per storlek:\n")
-        print(markdown(sure_table(rows)), "\n")
+        print(markdown(sure_table(rows)) + "\n")
         print("Höll färgen nästa undersökningsår?\n")
-        print(markdown(persistence_table(rows)), "\n")
+        print(markdown(persistence_table(rows)) + "\n")
         print("Skild från riket och förändring från förra undersökningsåret:\n")
-        print(markdown(riket_and_change_table(rows)), "\n")
+        print(markdown(riket_and_change_table(rows)) + "\n")
     return 0
 
 
