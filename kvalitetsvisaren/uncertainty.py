@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .ranking import COLOURS, GREEN, GREY, RED, YELLOW
+from .ranking import COLOURS, GREEN, GREY, RED, YELLOW, measure_members
 
 SURE, UNSURE, UNKNOWN = "sure", "unsure", "unknown"
 CERTAINTY_WORDS = {SURE: "säker", UNSURE: "osäker", UNKNOWN: "okänd säkerhet"}
@@ -183,15 +183,7 @@ def measure_certainty(
     can average to a green on the edge), and an unsure KPI with a narrow interval need not
     move the measure. Approximation: the other places' mean scores are held at their point
     values, as the KPI rule holds the other values fixed."""
-    members = pd.DataFrame(
-        [
-            (m, k)
-            for m, kpis in measures.items()
-            for k in dict.fromkeys(kpis)
-            if higher_is_better.get(k) is not None
-        ],
-        columns=["measure", "kpi"],
-    )
+    members = measure_members(measures, higher_is_better)
     size = members.groupby("measure")["kpi"].size()
     columns = ["value", "score_lo", "score_hi", "place_best", "place_worst", "certainty"]
     joined = members.merge(kpi_rows[["kpi", place, "year", *columns]], on="kpi")
