@@ -156,15 +156,7 @@ def measure_quartiles(
         "kpis_with_value",
         "kpis_needed",
     ]
-    members = pd.DataFrame(
-        [
-            (m, k)
-            for m, kpis in measures.items()
-            for k in dict.fromkeys(kpis)
-            if higher_is_better.get(k) is not None
-        ],
-        columns=["measure", "kpi"],
-    )
+    members = measure_members(measures, higher_is_better)
     size = members.groupby("measure")["kpi"].size()
     members["kpis_needed"] = members["measure"].map(-(-size // 2))  # half, rounded up
     joined = members.merge(scores, on="kpi")
@@ -189,6 +181,21 @@ def measure_quartiles(
     out = pd.concat([one[columns], ranked[columns]], ignore_index=True)
     out["kpis_with_value"] = out["kpis_with_value"].astype(int)
     return out
+
+
+def measure_members(
+    measures: Mapping[str, Sequence[str]], higher_is_better: Mapping[str, bool | None]
+) -> pd.DataFrame:
+    """measure, kpi: each measure's directional KPIs (context KPIs never count), once each."""
+    return pd.DataFrame(
+        [
+            (m, k)
+            for m, kpis in measures.items()
+            for k in dict.fromkeys(kpis)
+            if higher_is_better.get(k) is not None
+        ],
+        columns=["measure", "kpi"],
+    )
 
 
 def _exact_means(joined: pd.DataFrame, place: str, size: pd.Series) -> pd.DataFrame:
