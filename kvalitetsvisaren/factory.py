@@ -13,7 +13,7 @@ from . import download, http_checks, ids, pagekit, response_cache, security, she
 from .config import AppConfig
 from .freshness import DEFAULT_MAX_AGE_DAYS
 from .local import load_local
-from .own_measures import MAX_BYTES, template_csv
+from .own_measures import MAX_REQUEST_BYTES, template_csv
 from .paths import ASSETS
 from .runtime import Runtime, get_runtime, get_service, install
 from .service import IndicatorService
@@ -38,9 +38,6 @@ CACHEABLE_OUTPUTS = frozenset(
         ids.OWN_CONTENT,
     }
 )
-# The largest request: an upload of MAX_BYTES as base64 (4/3) in a callback body, with room
-# for the JSON around it. Flask refuses a larger body (413) before anyone reads it.
-MAX_REQUEST_BYTES = MAX_BYTES * 4 // 3 + 1024 * 1024
 
 
 def create_app(
@@ -100,7 +97,7 @@ def create_app(
     app.index_string = app.index_string.replace("<html>", '<html lang="sv">', 1)
     app.layout = shell.layout
     server = app.server
-    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # refused (413) before it is read
     server.before_request(http_checks.guard_callbacks(lambda: app.callback_map))
     server.before_request(_pick_up_new_data)
     server.before_request(_home_to_overview)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kvalitetsvisaren import ids, runtime
-from kvalitetsvisaren.factory import CACHE, MAX_REQUEST_BYTES
+from kvalitetsvisaren.factory import CACHE
+from kvalitetsvisaren.own_measures import MAX_REQUEST_BYTES
 from kvalitetsvisaren.upload_auth import SaveRequest, not_from_this_computer, refusal
 
 GOOD_FILE = (
