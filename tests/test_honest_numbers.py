@@ -161,6 +161,12 @@ def test_any_tile_agrees_with_a_recount_of_its_kpis(pages, raw, config, service,
     year = data.draw(st.sampled_from(range(2012, 2023)))
     area = data.draw(st.sampled_from([a.id for a in config.areas]))
     content = pages["area"].update_area(params(municipality, year), area)
+    kpis = config.area(area).kpi_ids()
+    if not any(pd.notna(series(raw, kpi, municipality).get(year)) for kpi in kpis):
+        # no value of any of the area's KPIs that year: the page explains instead of tiles
+        assert not find(content, "data-measure")
+        assert f"inga uppgifter för {year}" in str(content)
+        return
     sections = {s["data-measure"]: s for s in find(content, "data-measure")}
     for measure in config.area(area).measures:
         shown = sections[measure.id]
@@ -175,6 +181,14 @@ def test_any_tile_agrees_with_a_recount_of_its_kpis(pages, raw, config, service,
             higher = config.kpi(kpi).higher_is_better
             want, _ = kpi_trend(raw, kpi, municipality, year, higher)
             assert rows[kpi]["data-trend"] == want, (municipality, year, kpi)
+
+
+def test_bjurholm_gymnasieskola_2012_has_no_values_and_the_page_says_so(pages, raw, config):
+    kpis = config.area("gymnasieskola").kpi_ids()
+    assert not any(2012 in series(raw, kpi, "2403").index for kpi in kpis)
+    content = pages["area"].update_area(params("2403", 2012), "gymnasieskola")
+    assert not find(content, "data-measure")
+    assert "inga uppgifter för 2012" in str(content)
 
 
 # --- the KPI page uses the page's area everywhere -------------------------------------------
