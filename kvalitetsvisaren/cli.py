@@ -285,11 +285,12 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import export_all
+    from .export import check_output_folder, export_all
     from .local import load_local
     from .service import IndicatorService
     from .startup import load_checked
 
+    check_output_folder(Path(args.out))  # a refused folder is said before seconds of loading
     data = _data_dir(args.data)
     local_dir = _local_dir(args.local, data)
     store, config = load_checked(data, args.config, local_dir)

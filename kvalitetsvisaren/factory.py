@@ -106,6 +106,7 @@ def create_app(
     response_cache.install(server, CACHE, _answer_depends_on, CACHEABLE_OUTPUTS)
     server.after_request(http_checks.page_status)
     server.add_url_rule("/export/<kind>", "export", download.serve)
+    server.register_error_handler(404, http_checks.not_found_page(app.index))
     server.add_url_rule("/healthz", "healthz", _healthz)
     server.add_url_rule("/ladda-upp/mall.csv", "template", _template)
     frame_ancestors = security.check_frame_ancestors(frame_ancestors)

@@ -137,3 +137,16 @@ def page_status(response: Response) -> Response:
     if isinstance(view, Explanation):
         response.status_code = view.status
     return response
+
+
+def not_found_page(index: Callable[[], str]) -> Callable[[Exception], Any]:
+    """A path no route takes (Dash's catch-all cannot take a newline) gets the page shell with
+    404, whose router then explains in Swedish, not Werkzeug's English text. Missing files of
+    Dash or the assets keep their plain 404."""
+
+    def answer(error: Exception) -> Any:
+        if request.path.startswith(("/_dash-", "/assets/", "/_favicon")):
+            return error
+        return index(), 404
+
+    return answer

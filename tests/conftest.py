@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,21 @@ from kvalitetsvisaren.store import load_store
 FIXTURES = Path(__file__).parent / "fixtures"
 
 pytest_plugins = ["kvalitetsvisaren.testing.pytest_plugin"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test driving a real browser is `e2e`. `live` tests (the real api.kolada.se) run
+    only when the -m expression names them: `-m "not e2e and not slow"` must not pull them in
+    (a second -m replaces the default one instead of adding to it)."""
+    wants_live = "live" in (config.getoption("markexpr") or "")
+    kept, dropped = [], []
+    for item in items:
+        if "page" in item.fixturenames:
+            item.add_marker(pytest.mark.e2e)
+        (dropped if item.get_closest_marker("live") and not wants_live else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -26,12 +42,26 @@ def config_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def dash_app():
+def snapshot_store():
+    """The bundled snapshot loaded once for the session (tests read it, never change it)."""
+    return load_store(BUNDLED_SNAPSHOT)
+
+
+@pytest.fixture(scope="session")
+def dated_service(snapshot_store):
+    """A service on the snapshot with a fixed 'today' (freshness words do not drift)."""
+    from kvalitetsvisaren.service import IndicatorService
+
+    return IndicatorService(snapshot_store, load_config(DEFAULT_CONFIG), today=date(2026, 11, 23))
+
+
+@pytest.fixture(scope="session")
+def dash_app(snapshot_store):
     """The dashboard on the bundled snapshot. Created once per session: Dash keeps page and
     callback registrations in module globals."""
     from kvalitetsvisaren.factory import create_app
 
-    return create_app(load_store(BUNDLED_SNAPSHOT), load_config(DEFAULT_CONFIG))
+    return create_app(snapshot_store, load_config(DEFAULT_CONFIG))
 
 
 @pytest.fixture(scope="session")

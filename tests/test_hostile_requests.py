@@ -110,8 +110,8 @@ def test_any_download_request_answers_with_the_file_or_a_swedish_text(
     if fmt is not None:
         query = {**query, "format": [fmt]}
     pairs = [(k, v) for k, vs in query.items() for v in vs]
-    response = dash_app.server.test_client().get(
-        f"/export/{quote(kind, safe='')}?{urlencode(pairs)}"
+    response = dash_app.server.test_client().get(  # "//" is redirected to "/" (308)
+        f"/export/{quote(kind, safe='')}?{urlencode(pairs)}", follow_redirects=True
     )
     assert response.status_code in (200, 400, 404)
     assert response.data
@@ -254,3 +254,16 @@ def test_synthetic_store_without_unit_values_still_serves_every_level(dash_app, 
         assert "Kolada har inga uppgifter per enhet" in texts(answers(units))
     finally:
         runtime.install(original)
+
+
+@pytest.mark.parametrize("path", ["/export/%0A/", "/oversikt%0A", "/nyckeltal/U21468%0A", "/%0A"])
+def test_a_path_no_route_takes_gets_the_swedish_page_not_werkzeugs_404(dash_app, path):
+    # found by hypothesis: Dash's catch-all route cannot take a newline in the path
+    response = dash_app.server.test_client().get(path, follow_redirects=True)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert '<html lang="sv">' in response.get_data(as_text=True)
+
+
+def test_a_missing_asset_keeps_its_plain_404(dash_app):
+    response = dash_app.server.test_client().get("/assets/finns-inte.js")
+    assert response.status_code == 404 and 'lang="sv"' not in response.get_data(as_text=True)

@@ -4,7 +4,6 @@ better value, or really improved over three years, checked from the store's raw 
 from __future__ import annotations
 
 import json
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -12,9 +11,6 @@ import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.service import IndicatorService
-from kvalitetsvisaren.store import load_store
 from kvalitetsvisaren.testing.dash_session import texts, walk
 from kvalitetsvisaren.urls import Params
 
@@ -24,25 +20,33 @@ VASTERVIK_PEERS = {"0482", "1278", "1421", "2121", "2161", "2182", "2523"}
 
 
 @pytest.fixture(scope="module")
-def store(snapshot_dir):
-    return load_store(snapshot_dir)
+def store(snapshot_store):
+    return snapshot_store
 
 
 @pytest.fixture(scope="module")
-def svc(store, config_path):
-    return IndicatorService(store, load_config(config_path), today=date(2026, 11, 23))
+def svc(dated_service):
+    return dated_service
 
 
 def as_json(component):
     return json.loads(json.dumps(component, cls=PlotlyJSONEncoder))
 
 
+# per store (kept alive with it, so its id cannot be reused): the T values of type-K
+# municipalities split by KPI once, not rescanned for every peer checked
+_BY_KPI: dict[int, tuple[object, dict[str, pd.DataFrame]]] = {}
+
+
 def values(store, kpi: str) -> pd.DataFrame:
     """Gender-T values of the type-K municipalities with a value, straight from the store."""
-    v, m = store.values, store.municipalities
-    kommuner = m.loc[m["type"] == "K", "id"]
-    part = v[(v["kpi"] == kpi) & (v["gender"] == "T") & v["municipality_id"].isin(kommuner)]
-    return part.dropna(subset=["value"])
+    if id(store) not in _BY_KPI:
+        v, m = store.values, store.municipalities
+        kommuner = m.loc[m["type"] == "K", "id"]
+        part = v[(v["gender"] == "T") & v["municipality_id"].isin(kommuner)]
+        part = part.dropna(subset=["value"])
+        _BY_KPI[id(store)] = (store, {str(k): g for k, g in part.groupby("kpi", observed=True)})
+    return _BY_KPI[id(store)][1].get(kpi, store.values.iloc[0:0])
 
 
 def is_green(store, kpi: str, year: int, value: float, higher_is_better: bool) -> bool:

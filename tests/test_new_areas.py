@@ -6,7 +6,6 @@ from the ranking module (the rule: docs of kvalitetsvisaren/ranking.py)."""
 from __future__ import annotations
 
 import math
-from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -14,8 +13,6 @@ import pandas as pd
 import pytest
 
 from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.service import IndicatorService
-from kvalitetsvisaren.store import load_store
 from kvalitetsvisaren.testing.dash_session import ClientSession, texts
 
 VASTERVIK = "0883"
@@ -28,13 +25,13 @@ def config(config_path):
 
 
 @pytest.fixture(scope="module")
-def store(snapshot_dir):
-    return load_store(snapshot_dir)
+def store(snapshot_store):
+    return snapshot_store
 
 
 @pytest.fixture(scope="module")
-def svc(store, config):
-    return IndicatorService(store, config, today=date(2026, 11, 23))
+def svc(dated_service):
+    return dated_service
 
 
 def kommun_values(store, kpi: str, year: int) -> pd.Series:

@@ -210,11 +210,6 @@ def test_every_page_shows_the_banner_after_a_failed_sync(tmp_path, dash_app, ser
 # --- new data without restart ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def snapshot_store(snapshot_dir):
-    return load_store(snapshot_dir)
-
-
 def relabel(store, **meta):
     """The same real tables under other metadata (a "new sync")."""
     return make_store(store.tables(), {**store.meta, **meta})
@@ -444,12 +439,12 @@ def test_gunicorn_serves_many_readers_while_new_data_arrives(production, snapsho
     for r in readers:
         r.start()
     try:
-        time.sleep(1)
+        wait_until(lambda: views[0] >= 8, 60, "the readers are under way")
         write_store(relabel(snapshot_store, fetched_at="2026-11-22"), data)  # a sync lands
         new = load_store(data).meta["version"]
 
         def everyone_serves_the_new_data() -> bool:  # new connections reach both workers
-            seen = [requests.get(origin + "/healthz", timeout=5).json() for _ in range(12)]
+            seen = [requests.get(origin + "/healthz", timeout=30).json() for _ in range(12)]
             return all(s["version"] == new and s["fetched_at"] == "2026-11-22" for s in seen)
 
         wait_until(everyone_serves_the_new_data, 60, "both workers switch to the new data")

@@ -33,7 +33,6 @@ from kvalitetsvisaren.ranking import (
     quartiles_with_scores,
     unit_quartiles,
 )
-from kvalitetsvisaren.store import load_store
 
 NAN = float("nan")
 PROPERTY = settings(
@@ -967,8 +966,8 @@ def test_units_are_ranked_within_their_type_synthetic():
 
 
 @pytest.fixture(scope="module")
-def store(snapshot_dir):
-    return load_store(snapshot_dir)
+def store(snapshot_store):
+    return snapshot_store
 
 
 @pytest.fixture(scope="module")

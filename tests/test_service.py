@@ -14,14 +14,14 @@ from kvalitetsvisaren import flags
 from kvalitetsvisaren.config import load_config
 from kvalitetsvisaren.ranking import national_quartiles
 from kvalitetsvisaren.service import IndicatorService, UnknownError, verdict
-from kvalitetsvisaren.store import load_store, make_store
+from kvalitetsvisaren.store import make_store
 
 VASTERVIK = "0883"
 
 
 @pytest.fixture(scope="module")
-def store(snapshot_dir):
-    return load_store(snapshot_dir)
+def store(snapshot_store):
+    return snapshot_store
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,8 @@ def config(config_path):
 
 
 @pytest.fixture(scope="module")
-def svc(store, config):
-    return IndicatorService(store, config, today=date(2026, 11, 23))
+def svc(dated_service):
+    return dated_service
 
 
 def raw(store, kpi, year=None, municipality=None):

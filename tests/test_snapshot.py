@@ -8,12 +8,11 @@ import math
 import pytest
 
 from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.store import load_store
 
 
 @pytest.fixture(scope="module")
-def snapshot(snapshot_dir):
-    return load_store(snapshot_dir)
+def snapshot(snapshot_store):
+    return snapshot_store
 
 
 def value(store, kpi, municipality, year, gender="T"):

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import requests
 
-from kvalitetsvisaren.store import Store, load_store, write_store
+from kvalitetsvisaren.store import Store, write_store
 from kvalitetsvisaren.testing.faults import FaultPlan, FaultRule
 from kvalitetsvisaren.testing.quirks import Quirks
 from kvalitetsvisaren.testing.standin import StandinServer
@@ -167,8 +167,8 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def store(snapshot_dir: Path) -> Store:
-    return load_store(snapshot_dir)
+def store(snapshot_store) -> Store:
+    return snapshot_store
 
 
 @pytest.fixture(scope="module")
