@@ -5,6 +5,7 @@ not have, 400 for a malformed one), so that a wrong link is no soft 404."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,16 +35,72 @@ def callback_body_problem(body: Any, callback_map: Mapping[str, Any]) -> str | N
         given, expected = body.get(part, []), callback.get(part, [])
         if not isinstance(given, list) or len(given) != len(expected):
             return f"{part} do not match the callback"
-        if not all(isinstance(i, dict) and {"id", "property"} <= i.keys() for i in given):
+        if not all(_is_dependency(i) for i in given):
             return f"{part} are not all id/property objects"
     if output == ROUTER and not _is_location(body):
         return "the page location is not a path"
-    outputs = body.get("outputs")
-    if outputs is not None and not isinstance(outputs, dict | list):
-        return "outputs is neither an object nor a list"
+    problem = _outputs_problem(output, body.get("outputs"))
+    if problem:
+        return problem
     if not isinstance(body.get("changedPropIds", []), list):
         return "changedPropIds is not a list"
     return None
+
+
+def _is_dependency(item: Any) -> bool:
+    """One input or state: an id/property object, or a list of them (the components a
+    pattern-matching id such as {"type": ..., "ou": ALL} matches)."""
+    items = item if isinstance(item, list) else [item]
+    return all(isinstance(i, dict) and {"id", "property"} <= i.keys() for i in items)
+
+
+def _outputs_problem(output: str, outputs: Any) -> str | None:
+    """The outputs a body names must be the callback's own (Dash raises, a 500, otherwise): its
+    ids, or for a pattern such as {"type": ..., "kpi": ALL} a list of ids of that pattern."""
+    if outputs is None:
+        return None
+    if not isinstance(outputs, dict | list):
+        return "outputs is neither an object nor a list"
+    parts = output.removeprefix("..").removesuffix("..").split("...")
+    declared = [_declared(part) for part in parts]
+    given = outputs if output.startswith("..") else [outputs]
+    if not isinstance(given, list) or len(given) != len(declared):
+        return "outputs do not match the callback"
+    if not all(_fits(g, d) for g, d in zip(given, declared, strict=True)):
+        return "outputs do not match the callback"
+    return None
+
+
+def _declared(part: str) -> tuple[Any, str]:
+    """ "a.children", "a.data@<hash>" (a duplicate output) or '{"kpi":["ALL"],...}.children'."""
+    name, _, prop = part.split("@")[0].rpartition(".")
+    return (json.loads(name) if name.startswith("{") else name), prop
+
+
+def _fits(given: Any, declared: tuple[Any, str]) -> bool:
+    pattern, prop = declared
+    if not isinstance(pattern, dict):
+        return isinstance(given, dict) and given.get("id") == pattern and _prop(given) == prop
+    return isinstance(given, list) and all(
+        isinstance(g, dict) and _prop(g) == prop and _of_pattern(g.get("id"), pattern)
+        for g in given
+    )
+
+
+def _prop(given: dict) -> str | None:
+    prop = given.get("property")
+    return prop.split("@")[0] if isinstance(prop, str) else None
+
+
+def _of_pattern(id_: Any, pattern: dict[str, Any]) -> bool:
+    """A concrete id of a pattern: the same keys, equal where the pattern has no wildcard
+    (["ALL"]), any plain value where it has one."""
+    if not isinstance(id_, dict) or id_.keys() != pattern.keys():
+        return False
+    return all(
+        isinstance(id_[k], str | int | float | bool) if isinstance(v, list) else id_[k] == v
+        for k, v in pattern.items()
+    )
 
 
 def _is_location(body: dict) -> bool:

@@ -11,9 +11,8 @@ import pytest
 from dash._callback import NoUpdate
 from plotly.utils import PlotlyJSONEncoder
 
-from kvalitetsvisaren.ranking import national_quartiles, unit_quartiles
+from kvalitetsvisaren.ranking import national_quartiles
 from kvalitetsvisaren.shell import href_for, navigate
-from kvalitetsvisaren.testing.dash_session import walk
 from kvalitetsvisaren.urls import Params
 
 VASTERVIK = "0883"
@@ -144,23 +143,6 @@ def test_kpi_page_has_definition_spread_group_trend_and_genders(pages):
     assert "Visa som tabell" in everything  # every chart has its text alternative
 
 
-def test_units_rows_carry_the_units_national_colour(pages, service):
-    content = pages["units"].update_units(params(ar=2024), "hemtjanst")
-    rows = find(content, "data-ou")
-    store = service.store
-    expected = unit_quartiles(store.ou_values, store.ous, service.directions)
-    colours = expected.set_index(["kpi", "ou_id", "year"])["colour"].astype(str)
-    kpis = {s["data-kpi"] for s in find(content, "data-kpi")}
-    assert kpis == {"N21495", "N21496"}
-    assert len(rows) == 2 * 18  # every unit for each KPI, also those without values
-    for section in find(content, "data-kpi"):
-        for row in find(section, "data-ou"):
-            assert row["data-quartile"] == colours.get(
-                (section["data-kpi"], row["data-ou"], 2024), "grey"
-            )
-    assert "Inga värden i Kolada" in text(content)  # units without data say why
-
-
 def test_unit_page_and_its_checks(pages):
     content = pages["units"].update_units(params(ar=2024, enhet="V15E088302801"), "grundskola")
     assert "Ankarsrums skola 7-9" in text(content)
@@ -221,15 +203,3 @@ def test_choosing_a_comparison_group_puts_it_in_the_url(pages):
     assert "grupp=0180%2C1480" in choose("egen", ["0180", "1480"], here, "U21468")
     assert is_no_update(choose("liknande", [], here, "U21468"))
     assert is_no_update(choose("egen", [], here, "U21468"))  # waits for a choice
-
-
-def test_unit_rows_are_best_first_whatever_the_direction(pages, service):
-    content = pages["units"].update_units(params(ar=2023), "forskola")
-    section = next(
-        s for s in find(content, "data-kpi") if s["data-kpi"] == "N11701"
-    )  # lower better
-    order = [c["props"]["data-ou"] for c in walk(section["children"]) if "data-ou" in c["props"]]
-    ov = service.store.ou_values
-    values = ov[(ov["kpi"] == "N11701") & (ov["year"] == 2023) & (ov["gender"] == "T")]
-    values = values.set_index("ou_id")["value"].reindex(order).dropna()
-    assert len(values) > 5 and values.is_monotonic_increasing
