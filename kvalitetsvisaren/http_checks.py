@@ -22,7 +22,7 @@ ROUTER = ".._pages_content.children..._pages_store.data.."  # Dash Pages' routin
 
 def callback_body_problem(body: Any, callback_map: Mapping[str, Any]) -> str | None:
     """Why a /_dash-update-component body cannot be one of the app's callbacks (None if it
-    can): its output must name a callback, and its inputs and state match that callback's."""
+    can): its output must name a server callback, and its inputs, state and ids match it."""
     if not isinstance(body, dict):
         return "the body is not a JSON object"
     output = body.get("output")
@@ -31,14 +31,25 @@ def callback_body_problem(body: Any, callback_map: Mapping[str, Any]) -> str | N
     callback = callback_map[output]
     if "callback" not in callback:  # a clientside callback: the browser runs it, not we
         return "the output names no server callback"
+    problem = _shape_problem(body, output, callback)
+    if problem is None and output == ROUTER and not _is_location(body):
+        problem = "the page location is not a path"
+    if (
+        problem is None
+        and output.startswith("{")
+        and not _pattern_ids_match(body, output, callback)
+    ):
+        problem = "the ids do not match the callback's pattern"
+    return problem
+
+
+def _shape_problem(body: dict, output: str, callback: Mapping[str, Any]) -> str | None:
     for part in ("inputs", "state"):
         given, expected = body.get(part, []), callback.get(part, [])
         if not isinstance(given, list) or len(given) != len(expected):
             return f"{part} do not match the callback"
-        if not all(_is_dependency(i) for i in given):
+        if not all(map(_is_dependency, given, expected)):
             return f"{part} are not all id/property objects"
-    if output == ROUTER and not _is_location(body):
-        return "the page location is not a path"
     problem = _outputs_problem(output, body.get("outputs"))
     if problem:
         return problem
@@ -47,16 +58,16 @@ def callback_body_problem(body: Any, callback_map: Mapping[str, Any]) -> str | N
     return None
 
 
-def _is_dependency(item: Any) -> bool:
-    """One input or state: an id/property object, or a list of them (the components a
-    pattern-matching id such as {"type": ..., "ou": ALL} matches)."""
-    items = item if isinstance(item, list) else [item]
+def _is_dependency(item: Any, expected: Mapping[str, Any]) -> bool:
+    """One input or state: an id/property object; for a pattern-matching id with ALL (such as
+    {"type": ..., "ou": ALL}) a list of them, the components it matches."""
+    items = item if isinstance(item, list) and _is_all(_parsed(expected.get("id"))) else [item]
     return all(isinstance(i, dict) and {"id", "property"} <= i.keys() for i in items)
 
 
 def _outputs_problem(output: str, outputs: Any) -> str | None:
     """The outputs a body names must be the callback's own (Dash raises, a 500, otherwise): its
-    ids, or for a pattern such as {"type": ..., "kpi": ALL} a list of ids of that pattern."""
+    ids, for a MATCH pattern one id of it, for an ALL pattern a list of ids of it."""
     if outputs is None:
         return None
     if not isinstance(outputs, dict | list):
@@ -71,19 +82,30 @@ def _outputs_problem(output: str, outputs: Any) -> str | None:
     return None
 
 
+def _parsed(id_: Any) -> Any:
+    return json.loads(id_) if isinstance(id_, str) and id_.startswith("{") else id_
+
+
+def _is_all(pattern: Any) -> bool:
+    return isinstance(pattern, dict) and any(
+        v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values()
+    )
+
+
 def _declared(part: str) -> tuple[Any, str]:
     """ "a.children", "a.data@<hash>" (a duplicate output) or '{"kpi":["ALL"],...}.children'."""
     name, _, prop = part.split("@")[0].rpartition(".")
-    return (json.loads(name) if name.startswith("{") else name), prop
+    return _parsed(name), prop
 
 
 def _fits(given: Any, declared: tuple[Any, str]) -> bool:
     pattern, prop = declared
-    if not isinstance(pattern, dict):
-        return isinstance(given, dict) and given.get("id") == pattern and _prop(given) == prop
+    if not _is_all(pattern):
+        return (
+            isinstance(given, dict) and _id_fits(given.get("id"), pattern) and _prop(given) == prop
+        )
     return isinstance(given, list) and all(
-        isinstance(g, dict) and _prop(g) == prop and _of_pattern(g.get("id"), pattern)
-        for g in given
+        isinstance(g, dict) and _prop(g) == prop and _id_fits(g.get("id"), pattern) for g in given
     )
 
 
@@ -92,15 +114,49 @@ def _prop(given: dict) -> str | None:
     return prop.split("@")[0] if isinstance(prop, str) else None
 
 
-def _of_pattern(id_: Any, pattern: dict[str, Any]) -> bool:
-    """A concrete id of a pattern: the same keys, equal where the pattern has no wildcard
-    (["ALL"]), any plain value where it has one."""
-    if not isinstance(id_, dict) or id_.keys() != pattern.keys():
+def _pattern_ids_match(body: dict, output: str, callback: Mapping[str, Any]) -> bool:
+    """A pattern-matching callback (ours use MATCH only): every id in the request is an object
+    with the pattern's keys, the pattern's values where it has one and a plain value where it
+    has MATCH, one MATCH value for all (Dash raises on anything else, before our code runs)."""
+    patterns = [part.rsplit(".", 1)[0] for part in output.strip(".").split("...")]
+    patterns += [i["id"] for i in (*callback.get("inputs", []), *callback.get("state", []))]
+    given = [o.get("id") if isinstance(o, dict) else None for o in _as_list(body.get("outputs"))]
+    given += [
+        i.get("id") if isinstance(i, dict) else None
+        for i in (*body.get("inputs", []), *body.get("state", []))
+    ]
+    wanted = [json.loads(p) if p.startswith("{") else p for p in patterns]
+    if len(given) != len(wanted) or not all(map(_id_fits, given, wanted)):
         return False
-    return all(
-        isinstance(id_[k], str | int | float | bool) if isinstance(v, list) else id_[k] == v
-        for k, v in pattern.items()
-    )
+    matched = {
+        json.dumps(g[k])
+        for g, w in zip(given, wanted, strict=True)
+        if isinstance(w, dict)
+        for k, v in w.items()
+        if v == ["MATCH"]
+    }
+    return len(matched) <= 1
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _id_fits(given: Any, pattern: dict | str) -> bool:
+    """A concrete id of a pattern: the same keys, equal where the pattern has no wildcard,
+    a plain value (no bool) where it has one."""
+    if isinstance(pattern, str):
+        return given == pattern
+    if not isinstance(given, dict) or given.keys() != pattern.keys():
+        return False
+    for key, wanted in pattern.items():
+        value = given[key]
+        if wanted in (["MATCH"], ["ALL"], ["ALLSMALLER"]):
+            if not isinstance(value, str | int | float) or isinstance(value, bool):
+                return False
+        elif value != wanted:
+            return False
+    return True
 
 
 def _is_location(body: dict) -> bool:
