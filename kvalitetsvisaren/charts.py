@@ -379,7 +379,8 @@ def units(
     chosen: tuple[str, ...] = (),
 ) -> Chart | None:
     """The municipality's best and worst units for one KPI and the `chosen` ones (all of
-    them when they are few), beside the municipality's and Riket's values."""
+    them when they are few), beside the municipality's and Riket's values; its data has every
+    unit with a value."""
     name, slug, config_area = _names(svc, municipality, area)
     definition = svc.config.kpi(kpi)
     label, unit_text = definition.unit_label, definition.unit_unit
@@ -395,14 +396,17 @@ def units(
     fig = figures.units_figure(
         shown, unit=unit_text, title=title, municipality=own, riket=riket, name=name
     )
+    # the data (the download, "Visa som tabell"): every unit with a value, best first
+    every = unit_list.extremes(with_value, definition.higher_is_better, chosen, len(with_value))
     data = pd.DataFrame(
         {
-            "Enhet": shown["title"],
-            _unit_col("Värde", unit_text): shown["value"],
-            "Färg": shown["colour"].map(_word),
-            "Placering bland landets enheter": shown["rank"],
-            "Antal enheter i landet": shown["n"],
-            "Vald för jämförelse": shown["chosen"].map({True: "ja", False: ""}),
+            "Enhet": every["ou_id"].map(unit_list.names(table)),
+            _unit_col("Värde", unit_text): every["value"],
+            "Färg": every["colour"].map(_word),
+            "Placering bland landets enheter": every["rank"],
+            "Antal enheter i landet": every["n"],
+            "I diagrammet": every["ou_id"].isin(shown["ou_id"]).map({True: "ja", False: ""}),
+            "Vald för jämförelse": every["chosen"].map({True: "ja", False: ""}),
         }
     )
     lo, hi = shown.loc[shown["value"].idxmin()], shown.loc[shown["value"].idxmax()]

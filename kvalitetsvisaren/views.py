@@ -14,12 +14,14 @@ from dash import dcc, html
 from . import charts, ids, local_views
 from .components import (
     DROPDOWN_LABELS,
+    LONG_TABLE,
     analysis,
     badge,
     chart,
     flag_marks,
     flags_in,
     legend,
+    long_table,
     table,
     target_mark,
     trend_mark,
@@ -517,6 +519,8 @@ def chart_table(svc: IndicatorService, spec: Any) -> Any:
     found = charts.build(svc, wanted.kind, wanted.chart_params())
     if found is None:
         return html.P("Diagrammet har inget att visa.", className="notice")
+    if len(found.data) > LONG_TABLE:
+        return long_table(found.data, found.title)
     return table(found.data, found.title)
 
 

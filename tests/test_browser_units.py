@@ -122,8 +122,8 @@ def test_find_a_unit_open_it_and_compare_two_by_a_bookmark(
 
 
 def test_a_unit_page_view_makes_one_round_of_its_own_callbacks(page, live_server):
-    """Loading the largest list page: the router and the content, and no callback of the unit
-    list or the comparison (the shell's pickers may add their own no-op round)."""
+    """Loading the largest list page: the router and the content, and no other round (no
+    callback of the list or the comparison, no no-op round of the shell's pickers)."""
     rounds = Rounds(page)
     bodies: list[str] = []
     page.on("request", lambda r: bodies.append(r.post_data or "") if UPDATE in r.url else None)
@@ -134,4 +134,30 @@ def test_a_unit_page_view_makes_one_round_of_its_own_callbacks(page, live_server
     own = [b for b in bodies if "enheter-" in b.split('"inputs"')[0]]
     assert [b for b in own if "enheter-content.children" in b.split('"inputs"')[0]]
     assert len(own) == 1, own  # the content only: the list and the comparison wait for you
-    assert len(rounds.posts) <= 3
+    assert len(rounds.posts) == 2  # the router's and the content's: no no-op round
+
+
+def test_the_full_list_of_a_kpi_is_a_table_built_when_opened(page, live_server, service):
+    """Stockholm's förskolor: the chart draws a few, "Visa som tabell" (asked for only when
+    opened) has every unit with a value, best first by the raw values."""
+    ov, ous = service.store.ou_values, service.store.ous
+    mine = set(ous.loc[(ous["municipality_id"] == "0180") & (ous["id"].str[:3] == "V11"), "id"])
+    raw = ov[(ov["kpi"] == "N11041") & (ov["year"] == YEAR) & (ov["gender"] == "T")]
+    raw = raw[raw["ou_id"].isin(mine) & raw["value"].notna()]
+    answers: list[int] = []
+    page.on(
+        "response",
+        lambda r: answers.append(len(r.body())) if UPDATE in r.url and r.ok else None,
+    )
+    page.goto(f"{live_server}/enheter/forskola?kommun=0180&ar={YEAR}")
+    figure = page.locator('[data-chart*="n11041"]')
+    expect(figure.locator("summary", has_text="Visa som tabell")).to_be_visible()
+    settle(page)
+    assert figure.locator("table").count() == 0  # not shipped with the page
+    before = len(answers)
+    figure.locator("summary", has_text="Visa som tabell").click()
+    rows = figure.locator("table tbody tr")
+    expect(rows).to_have_count(len(raw))
+    first = rows.first.locator("td").nth(1).text_content()
+    assert first == number(float(raw["value"].max()))
+    assert len(answers) == before + 1 and answers[-1] < 300 * 1024

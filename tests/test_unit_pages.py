@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plotly.utils import PlotlyJSONEncoder
 
+from kvalitetsvisaren import ids
 from kvalitetsvisaren.labels import number
 from kvalitetsvisaren.ranking import unit_quartiles
 from kvalitetsvisaren.testing.dash_session import texts, walk
@@ -399,13 +400,62 @@ def test_a_municipality_without_units_of_the_area_says_so(units_page):
     assert "None" not in texts(tree)
 
 
-def test_the_units_chart_download_keeps_the_comparison(dash_app):
+def test_the_units_chart_download_has_every_unit_and_keeps_the_comparison(dash_app, raw):
     client = dash_app.server.test_client()
     query = f"area=grundskola&kpi=N15505&kommun={UPPSALA}&ar={YEAR}&jamfor={TIUNDA}"
     csv = client.get(f"/export/enheter?{query}&format=csv").get_data().decode("utf-8-sig")
-    assert "Tiundaskolan" in csv and ";ja" in csv
+    mine = units_of(raw, UPPSALA, "V15")["id"]
+    with_value = raw["values"].reindex([("N15505", ou, YEAR) for ou in mine]).dropna()
+    lines = [line for line in csv.splitlines() if line.count(";") >= 6]
+    rows = [line.split(";") for line in lines[1:]]  # after the header
+    assert len(rows) == len(with_value) > 2 * 5  # every unit with a value, not just the drawn
+    head = lines[0].split(";")
+    drawn, chosen = head.index("I diagrammet"), head.index("Vald för jämförelse")
+    ends = with_value.sort_values(ascending=False).index.get_level_values("ou_id")
+    ends = {*ends[:5], *ends[-5:]}
+    assert sum(r[drawn] == "ja" for r in rows) == len(ends | {TIUNDA})  # and the chosen one
+    assert [r[0] for r in rows if r[chosen] == "ja"] == ["Tiundaskolan"]
     bad = client.get(f"/export/enheter?{query},V21E12398&format=csv")
     assert bad.status_code == 404 and "inte hör till grundskola" in bad.get_data(as_text=True)
+
+
+def test_a_long_chart_table_is_small_and_holds_every_unit(dash_app, raw, service):
+    """Stockholm's förskolor as "Visa som tabell" through the real endpoint: every unit with a
+    value once, best first by the raw values, in one answer well under 300 KB."""
+    from kvalitetsvisaren.components import LONG_TABLE
+
+    client = dash_app.server.test_client()
+    graph = "enheter-N11041"
+    spec = {"kind": "enheter", "query": {"kommun": STOCKHOLM, "ar": str(YEAR),
+                                         "area": "forskola", "kpi": "N11041"}}  # fmt: skip
+    dep = next(d for d in client.get("/_dash-dependencies").get_json()
+               if d["output"].endswith(f'"type":"{ids.CHART_TABLE}"}}.children'))  # fmt: skip
+    opened = {"chart": graph, "type": ids.CHART_TABLE_OPEN}
+    body = {
+        "output": dep["output"],
+        "outputs": {"id": {"chart": graph, "type": ids.CHART_TABLE}, "property": "children"},
+        "inputs": [{"id": opened, "property": "n_clicks", "value": 1}],
+        "state": [
+            {
+                "id": {"chart": graph, "type": ids.CHART_TABLE_SPEC},
+                "property": "data",
+                "value": spec,
+            }
+        ],
+        "changedPropIds": [json.dumps(opened, separators=(",", ":")) + ".n_clicks"],
+    }
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert len(answer.get_data()) < 150 * 1024
+    tree = next(iter(answer.get_json()["response"].values()))["children"]
+    text = next(c for c in walk(tree) if c["type"] == "Markdown")["props"]["children"]
+    lines = text.splitlines()[2:]
+    mine = units_of(raw, STOCKHOLM, "V11")["id"]
+    values = raw["values"].reindex([("N11041", ou, YEAR) for ou in mine]).dropna()
+    assert len(lines) == len(values) > LONG_TABLE
+    shown = [float(line.split(" | ")[1].replace("\\", "").replace(",", ".")) for line in lines]
+    assert shown[0] == pytest.approx(round(values.max(), 1), abs=0.051)
+    assert shown == sorted(shown, reverse=True)  # higher is better: best first
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
