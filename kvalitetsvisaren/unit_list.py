@@ -46,10 +46,12 @@ def units_of(table: pd.DataFrame) -> pd.DataFrame:
 
 def names(table: pd.DataFrame) -> dict[str, str]:
     """Each unit's name for a reader: with its id when another unit of the table has the same
-    name (Stockholm has five Förskolan Ekbacken)."""
+    name (Stockholm has five Förskolan Ekbacken); runs of spaces made one (Kolada has
+    "Ansgarskolorna                  Kyrkskolan 7-9", and a chart keeps spaces)."""
     units = table.drop_duplicates("ou_id")
-    twin = units["title"].duplicated(keep=False)
-    shown = units["title"].where(~twin, units["title"] + " (" + units["ou_id"] + ")")
+    titles = units["title"].map(lambda t: " ".join(str(t).split()))
+    twin = titles.duplicated(keep=False)
+    shown = titles.where(~twin, titles + " (" + units["ou_id"] + ")")
     return dict(zip(units["ou_id"], shown, strict=True))
 
 

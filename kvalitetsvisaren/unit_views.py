@@ -150,21 +150,29 @@ def comparison_status(chosen: Sequence[str], units: int) -> str:
 
 def comparison(shown: UnitsView) -> list:
     """The area's unit KPIs (rows) for each chosen unit, the municipality and Riket (columns):
-    value, colour as icon and word, and place among the country's units."""
+    value, colour as icon and word, and place among the country's units. A reference column
+    without any value for the year is left out, and the reader told."""
     if not shown.view.compare:
         return []
+    rows = shown.table.drop_duplicates("kpi")
+    candidates = ((shown.name, "municipality_value", shown.name), ("Riket", "riket", "riket"))
+    references = [(label, c) for label, c, _ in candidates if rows[c].notna().any()]
+    missing = [word for _, c, word in candidates if not rows[c].notna().any()]
     head = html.Thead(
         html.Tr(
             [
                 html.Th("Nyckeltal", scope="col"),
                 *(_compared_unit(shown, ou) for ou in shown.view.compare),
-                html.Th(shown.name, scope="col"),
-                html.Th("Riket", scope="col"),
+                *(html.Th(label, scope="col") for label, _ in references),
             ]
         )
     )
-    body = html.Tbody([_compared_kpi(shown, kpi) for kpi in shown.kpis])
-    return [html.Table([head, body], className="unit-compare-table")]
+    body = html.Tbody([_compared_kpi(shown, kpi, references) for kpi in shown.kpis])
+    parts: list = [html.Table([head, body], className="unit-compare-table")]
+    if missing:
+        text = f"Kolada har inga värden för {' och '.join(missing)} {shown.p.ar} för de här "
+        parts.append(html.P(text + "nyckeltalen.", className="unit-note"))
+    return parts
 
 
 def _compared_unit(shown: UnitsView, ou: str) -> html.Th:
@@ -180,7 +188,7 @@ def _compared_unit(shown: UnitsView, ou: str) -> html.Th:
     return html.Th([link, " ", drop], scope="col", **{"data-ou": ou})
 
 
-def _compared_kpi(shown: UnitsView, kpi: str) -> html.Tr:
+def _compared_kpi(shown: UnitsView, kpi: str, references: list[tuple[str, str]]) -> html.Tr:
     definition = shown.svc.config.kpi(kpi)
     unit = definition.unit_unit
     results = [shown.cells.loc[(ou, kpi)] for ou in shown.view.compare]
@@ -188,13 +196,11 @@ def _compared_kpi(shown: UnitsView, kpi: str) -> html.Tr:
         result_cell(ou, kpi, r, unit, shown.p.ar, place=True)
         for ou, r in zip(shown.view.compare, results, strict=True)
     ]
-    own, riket = results[0]["municipality_value"], results[0]["riket"]
     return html.Tr(
         [
             html.Th(definition.unit_label, scope="row"),
             *cells,
-            html.Td(number(own, unit), className="num"),
-            html.Td(number(riket, unit), className="num"),
+            *(html.Td(number(results[0][c], unit), className="num") for _, c in references),
         ],
         **{"data-kpi": kpi},
     )
