@@ -53,6 +53,17 @@
         return same(before, after) ? noUpdate : after;
       },
 
+      // "Visa alla enheter som tabell": the list ordered by the clicked chart's KPI.
+      showAll: function () {
+        var clicked = (window.dash_clientside.callback_context.triggered || []).filter(
+          function (t) { return t.value; }
+        );
+        var id = clicked.length ? idOf(clicked[0].prop_id) : null;
+        return id && typeof id === "object" && id.kpi
+          ? id.kpi
+          : window.dash_clientside.no_update;
+      },
+
       keepAddress: function (href) {
         var here = window.location.pathname + window.location.search;
         if (typeof href === "string" && href.charAt(0) === "/" && href !== here) {

@@ -1,4 +1,6 @@
 """Level 2:3 as Dash components, for any municipality (no callbacks here: pages/units.py).
+The list page comes in two answers: units_content (the heading, the comparison, the list) and
+units_charts (a chart per KPI, the own measures).
 
 The units page is small whatever the municipality: the units compared side by side (jamfor=),
 one list of the units a page at a time with a name search (sok=), and per KPI a chart of the
@@ -54,8 +56,8 @@ def units_content(svc: IndicatorService, view: View) -> list:
     years = svc.unit_years(area.id, p.kommun)
     if p.ar not in years:
         parts.append(_no_unit_year(area, p, years))
-    own = local_views.units_own_sections(svc, area.id, p)
     shown = UnitsView(svc, view)
+    own = local_views.units_own_sections(svc, area.id, p)  # (else with the charts)
     if not shown.kpis:
         parts.append(html.P("Kolada har inga uppgifter per enhet för områdets nyckeltal."))
         return parts + own
@@ -66,11 +68,23 @@ def units_content(svc: IndicatorService, view: View) -> list:
         *parts,
         comparison_section(shown),
         list_section(shown),
-        *(kpi_section(shown, kpi) for kpi in shown.kpis),
-        *own,
         dcc.Store(id=ids.UNITS_CHOSEN, data=list(view.compare)),
         dcc.Store(id=ids.UNITS_ADDRESS, data=urls_for(view)),
     ]
+
+
+def units_charts(svc: IndicatorService, view: View) -> list:
+    """The list page's second part, asked for beside the content (so that the heading, the
+    comparison and the list show before the charts are drawn): per KPI a chart of the best,
+    the worst and the chosen units, then the municipality's own measures. Nothing where the
+    content says why there is no list (one unit's page, no unit KPIs, no units)."""
+    if view.params.enhet:
+        return []
+    shown = UnitsView(svc, view)
+    if not shown.kpis or not shown.names:
+        return []
+    own = local_views.units_own_sections(svc, shown.area.id, view.params)
+    return [*(kpi_section(shown, kpi) for kpi in shown.kpis), *own]
 
 
 @dataclass(frozen=True)

@@ -122,8 +122,9 @@ def test_find_a_unit_open_it_and_compare_two_by_a_bookmark(
 
 
 def test_a_unit_page_view_makes_one_round_of_its_own_callbacks(page, live_server):
-    """Loading the largest list page: the router and the content, and no other round (no
-    callback of the list or the comparison, no no-op round of the shell's pickers)."""
+    """Loading the largest list page: the router, then the content and the charts side by
+    side, and nothing else (no callback of the list or the comparison, no no-op round of the
+    shell's pickers)."""
     rounds = Rounds(page)
     bodies: list[str] = []
     page.on("request", lambda r: bodies.append(r.post_data or "") if UPDATE in r.url else None)
@@ -131,10 +132,13 @@ def test_a_unit_page_view_makes_one_round_of_its_own_callbacks(page, live_server
     expect(page.locator("#enhetslista tbody tr")).to_have_count(25)
     settle(page)
     page.wait_for_timeout(3000)
-    own = [b for b in bodies if "enheter-" in b.split('"inputs"')[0]]
-    assert [b for b in own if "enheter-content.children" in b.split('"inputs"')[0]]
-    assert len(own) == 1, own  # the content only: the list and the comparison wait for you
-    assert len(rounds.posts) == 2  # the router's and the content's: no no-op round
+    own = sorted(b.split('"outputs"')[0] for b in bodies if "enheter-" in b.split('"inputs"')[0])
+    # the content and the charts beside it; the list and the comparison wait for the reader
+    assert own == [
+        '{"output":"enheter-content.children",',
+        '{"output":"enheter-diagrammen.children",',
+    ]
+    assert len(rounds.posts) == 3  # and the router's: no no-op round
 
 
 def test_the_full_list_of_a_kpi_is_a_table_built_when_opened(page, live_server, service):
@@ -161,3 +165,12 @@ def test_the_full_list_of_a_kpi_is_a_table_built_when_opened(page, live_server, 
     first = rows.first.locator("td").nth(1).text_content()
     assert first == number(float(raw["value"].max()))
     assert len(answers) == before + 1 and answers[-1] < 300 * 1024
+    # "Visa alla enheter som tabell" under the chart: the list by that KPI, best first (one
+    # round: the link only sets the order, in the browser)
+    rounds = len(answers)
+    page.locator('[data-kpi="N11041"] a', has_text="Visa alla enheter som tabell").click()
+    first_row = page.locator("#enhetslista tbody tr").first
+    best = set(raw.loc[raw["value"] == raw["value"].max(), "ou_id"])
+    expect(first_row).to_have_attribute("data-ou", re.compile("|".join(sorted(best))))
+    settle(page)
+    assert len(answers) == rounds + 1

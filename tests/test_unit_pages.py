@@ -82,8 +82,11 @@ def units_of(raw, municipality: str, prefix: str) -> pd.DataFrame:
 
 
 def content(units_page, municipality: str, area: str, **query: str) -> Any:
+    """The page's two answers to a page view: the content, and beside it the charts."""
     params = {"kommun": municipality, "ar": str(YEAR), **query}
-    return as_json(units_page.update_units(params, area))
+    return as_json(
+        [units_page.update_units(params, area), units_page.update_unit_charts(params, area)]
+    )
 
 
 def rows(tree: Any) -> list[str]:
@@ -198,8 +201,8 @@ def test_the_content_answer_stays_small_for_the_largest(units_page, raw, municip
     many = units_of(raw, municipality, {"grundskola": "V15", "forskola": "V11"}.get(area, "V21"))
     chosen = ",".join(many["id"].iloc[:MAX_COMPARE])
     for query in ({}, {"jamfor": chosen, "sok": "a"}):
-        answer = content(units_page, municipality, area, **query)
-        assert size(answer) < 300 * 1024, (municipality, area, query)
+        answer, charts = content(units_page, municipality, area, **query)
+        assert size(answer) < 300 * 1024 and size(charts) < 300 * 1024, (municipality, area, query)
         assert len(rows(answer)) <= PAGE
     assert len(many) > 10 * PAGE or area != "forskola"  # Stockholm: 892 förskolor
 
@@ -410,6 +413,27 @@ def test_a_municipality_without_units_of_the_area_says_so(units_page):
     tree = content(units_page, BJURHOLM, "gymnasieskola")
     assert "Bjurholm har inga enheter inom gymnasieskola" in texts(tree)
     assert "None" not in texts(tree)
+
+
+@pytest.mark.parametrize(
+    "area", ["hemtjanst", "sarskilt-boende", "forskola", "grundskola", "gymnasieskola"]
+)
+def test_the_smallest_municipality_explains_every_area(units_page, raw, service, area):
+    """Bjurholm (2 400 inhabitants): a few units or none; every page explains, none breaks."""
+    config = next(a for a in service.config.areas if a.id == area)
+    prefix = config.ou_prefix
+    mine = units_of(raw, BJURHOLM, prefix)
+    tree = content(units_page, BJURHOLM, area)
+    shown = texts(tree)
+    assert "None" not in shown and "nan" not in shown.split()
+    if mine.empty:
+        assert f"Bjurholm har inga enheter inom {config.label.lower()}" in shown
+        return
+    assert sorted(rows(tree)) == sorted(mine["id"])  # every unit, on one page
+    if len(mine) == 1:
+        assert "Här finns bara en enhet" in shown
+    else:
+        assert "Markera 2–5 enheter" in shown
 
 
 def test_the_units_chart_download_has_every_unit_and_keeps_the_comparison(dash_app, raw):

@@ -2,8 +2,9 @@
 against all units of its kind in the country; with enhet= one unit's own page. Without a year
 it opens on the latest year with unit data (the boundary's default for this page).
 
-One round of callbacks per page view (the Store -> content) and one per reader's action: the
-list's search, order and page (update_list), and the units compared (update_comparison). The
+One round of callbacks per page view (the Store -> the content, and beside it the charts) and
+one per reader's action: the list's search, order and page (update_list), and the units
+compared (update_comparison). The
 checkboxes and "Ta bort" buttons only change the chosen units in the browser (clientside, in
 assets/units.js), which then asks for the comparison once; the URL follows each change by
 history.replaceState (no new page view), so a comparison can be bookmarked. Every callback
@@ -63,7 +64,12 @@ def layout(**arguments: str) -> html.Div:
             html.Div(id=ids.UNITS_CONTENT),
             type="dot",
             target_components={ids.UNITS_CONTENT: "children"},
-        )
+        ),
+        dcc.Loading(
+            html.Div(id=ids.UNITS_CHARTS),
+            type="dot",
+            target_components={ids.UNITS_CHARTS: "children"},
+        ),
     ]
     if not arguments:  # Dash's validation layout: it must know the content's ids too
         content.append(html.Div(_example_content(), hidden=True))
@@ -73,7 +79,9 @@ def layout(**arguments: str) -> html.Div:
 def _example_content() -> list:
     svc = get_service()
     view = read_view(svc, UNITS, example_segments(svc, UNITS), {})
-    return unit_views.units_content(svc, view) if isinstance(view, View) else []
+    if not isinstance(view, View):
+        return []
+    return [*unit_views.units_content(svc, view), *unit_views.units_charts(svc, view)]
 
 
 @callback(
@@ -85,6 +93,19 @@ def update_units(params: dict, area: str) -> list:
     return pagekit.render(
         UNITS, params, lambda svc, v: unit_views.units_content(svc, v), segment=("area", area)
     )
+
+
+@callback(
+    Output(ids.UNITS_CHARTS, "children"),
+    Input(ids.UNITS_PARAMS, "data"),
+    State(ids.UNITS_AREA, "data"),
+)
+def update_unit_charts(params: Any, area: Any) -> list:
+    """Asked for beside update_units; a view it cannot show is the content's to explain."""
+    if not isinstance(params, dict):
+        raise dash.exceptions.PreventUpdate
+    view = read_view(get_service(), UNITS, {"area": area}, params)
+    return unit_views.units_charts(get_service(), view) if isinstance(view, View) else []
 
 
 def read_units_view(params: Any, area: Any, search: Any, chosen: Any) -> View | Explanation:
@@ -105,13 +126,11 @@ def read_units_view(params: Any, area: Any, search: Any, chosen: Any) -> View | 
     Output(ids.UNITS_PREVIOUS, "disabled"),
     Output(ids.UNITS_NEXT, "disabled"),
     Output(ids.UNITS_PAGE, "data"),
-    Output(ids.UNITS_ORDER, "value"),
     Output(ids.UNITS_ADDRESS, "data", allow_duplicate=True),
     Input(ids.UNITS_SEARCH, "value"),
     Input(ids.UNITS_ORDER, "value"),
     Input(ids.UNITS_PREVIOUS, "n_clicks"),
     Input(ids.UNITS_NEXT, "n_clicks"),
-    Input({"type": ids.UNITS_SHOW_ALL_TYPE, "kpi": ALL}, "n_clicks"),
     State(ids.UNITS_PAGE, "data"),
     State(ids.UNITS_CHOSEN, "data"),
     State(ids.UNITS_PARAMS, "data"),
@@ -123,19 +142,18 @@ def update_list(
     order: Any,
     _previous: Any,
     _next: Any,
-    _show_all: Any,
     page: Any,
     chosen: Any,
     params: Any,
     area: Any,
 ) -> tuple:
-    """A search, another order, another page, or "Visa alla enheter som tabell" (the list by
-    that KPI): the list from its first page (or the page next to this one)."""
+    """A search, another order (also by "Visa alla enheter som tabell" under a chart, in the
+    browser), another page: the list from its first page (or the page next to this one)."""
     if not isinstance(params, dict):
         raise dash.exceptions.PreventUpdate
     view = read_units_view(params, area, search, chosen)
     if isinstance(view, Explanation):
-        return [], view.message, "", True, True, 1, dash.no_update, dash.no_update
+        return [], view.message, "", True, True, 1, dash.no_update
     shown = UnitsView(get_service(), view)
     order, number = _list_position(dash.ctx.triggered_id, order, page, shown.kpis)
     part = unit_views.list_part(shown, order, number)
@@ -146,15 +164,12 @@ def update_list(
         part.first,
         part.last,
         part.number,
-        order,
         urls_for(view),
     )
 
 
 def _list_position(trigger: Any, order: Any, page: Any, kpis: list[str]) -> tuple[str, int]:
     """The list's order and page after what the reader did (`trigger`, a component id)."""
-    if isinstance(trigger, dict) and trigger.get("kpi") in kpis:  # the list by a KPI
-        return trigger["kpi"], 1
     order = order if order in kpis else BY_NAME
     number = page if type(page) is int else 1
     steps = {ids.UNITS_PREVIOUS: -1, ids.UNITS_NEXT: 1}
@@ -223,6 +238,15 @@ clientside_callback(
     Input({"type": ids.UNITS_DROP_TYPE, "ou": ALL}, "n_clicks"),
     Input(ids.UNITS_CLEAR, "n_clicks"),
     State(ids.UNITS_CHOSEN, "data"),
+    prevent_initial_call=True,
+)
+# "Visa alla enheter som tabell" under a KPI's chart: the list ordered by that KPI (the order's
+# change asks for the list). In the browser, as the charts come in their own answer: a server
+# callback with these links as inputs would be called each time they appear.
+clientside_callback(
+    ClientsideFunction("kvalitetsvisaren", "showAll"),
+    Output(ids.UNITS_ORDER, "value"),
+    Input({"type": ids.UNITS_SHOW_ALL_TYPE, "kpi": ALL}, "n_clicks"),
     prevent_initial_call=True,
 )
 clientside_callback(
