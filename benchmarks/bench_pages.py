@@ -1,6 +1,7 @@
 """Page benchmark at the largest scale, today's code beside a baseline's, in one run.
 
     python benchmarks/bench_pages.py [--baseline df8b758] [--repeats 10] [--render-timeout 30]
+                                     [--levels 1,2,2:2,2:3]
 
 Both code trees (the baseline commit in a temporary worktree, and this checkout) side by side,
 each measurement taken of one and then the other:
@@ -16,6 +17,7 @@ each measurement taken of one and then the other:
    navigation to the first meaningful content (level 1 tiles, level 2 KPI rows, level 2:2 and
    2:3 the view's heading) for a subset of those views (goal <= 3 s); a view that shows
    nothing within --render-timeout is reported as "> N s".
+With --levels only those levels are measured (2:3 alone: every area of the four, rendered).
 """
 
 from __future__ import annotations
@@ -98,13 +100,24 @@ def target(level: str, municipality: str, area: str | None) -> str:
     return f"/enheter/{area}?kommun={municipality}&ar={AREAS[area][1]}"
 
 
-def views() -> list[tuple[str, str, str | None]]:
+LEVELS = ("1", "2", "2:2", "2:3")
+
+
+def views(levels: tuple[str, ...] = LEVELS) -> list[tuple[str, str, str | None]]:
     out = []
     for municipality in LARGEST:
-        out.append(("1", municipality, None))
+        if "1" in levels:
+            out.append(("1", municipality, None))
         for area in AREAS:
-            out += [(level, municipality, area) for level in ("2", "2:2", "2:3")]
+            out += [(level, municipality, area) for level in ("2", "2:2", "2:3") if level in levels]
     return out
+
+
+def browser_views(levels: tuple[str, ...] = LEVELS) -> list[tuple[str, str | None]]:
+    """The subset rendered in Chromium; the unit level alone: each of its areas."""
+    if levels == ("2:3",):
+        return [("2:3", area) for area in AREAS]
+    return [(level, area) for level, area in BROWSER_VIEWS if level in levels]
 
 
 @dataclass
@@ -134,7 +147,9 @@ def startup(tree: Path, repeats: int, result: Result) -> None:
     result.overview += timing["overview"][1:]  # the first call builds caches
 
 
-def measure(trees: dict[str, Path], repeats: int, render_timeout: float) -> dict[str, Result]:
+def measure(
+    trees: dict[str, Path], repeats: int, render_timeout: float, levels: tuple[str, ...] = LEVELS
+) -> dict[str, Result]:
     """Both trees side by side: start-up alternately, then both servers at once, every view
     and every render asked of one and then the other (alternating which goes first), so that
     the machine's load falls on both alike."""
@@ -148,7 +163,7 @@ def measure(trees: dict[str, Path], repeats: int, render_timeout: float) -> dict
             name: stack.enter_context(DashSession(origin, timeout=300))
             for name, (origin, _) in servers.items()
         }
-        for i, view in enumerate(views()):
+        for i, view in enumerate(views(levels)):
             for name in _alternate(list(trees), i):
                 page = sessions[name].view(target(*view))
                 answers = [h for h in page.hits if h.kind in ("pages", "callback")]
@@ -157,7 +172,7 @@ def measure(trees: dict[str, Path], repeats: int, render_timeout: float) -> dict
         for name, (_, proc) in servers.items():
             results[name].rss = rss_mb(proc.pid)
         origins = {name: origin for name, (origin, _) in servers.items()}
-        for name, rendered in in_browser(origins, render_timeout).items():
+        for name, rendered in in_browser(origins, render_timeout, levels).items():
             results[name].render = rendered
     return results
 
@@ -166,14 +181,16 @@ def _alternate(names: list[str], i: int) -> list[str]:
     return names if i % 2 == 0 else names[::-1]
 
 
-def in_browser(origins: dict[str, str], timeout: float) -> dict[str, dict[tuple, float | None]]:
+def in_browser(
+    origins: dict[str, str], timeout: float, levels: tuple[str, ...] = LEVELS
+) -> dict[str, dict[tuple, float | None]]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     out: dict[str, dict[tuple, float | None]] = {name: {} for name in origins}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
-        views_ = [(lv, m, a) for m in LARGEST for lv, a in BROWSER_VIEWS]
+        views_ = [(lv, m, a) for m in LARGEST for lv, a in browser_views(levels)]
         for i, (level, municipality, area) in enumerate(views_):
             for name in _alternate(list(origins), i):
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -212,7 +229,7 @@ def report(base: Result, now: Result, timeout: float, baseline: str) -> None:
     row("RSS after every level, goal <= 300 MB", f"{base.rss:.0f} MB", f"{now.rss:.0f} MB")
     print()
     print(f"{'largest callback answer (KB), goal <= 300':<52}")
-    for view in views():
+    for view in base.largest:
         level, municipality, area = view
         name = f"  {LARGEST[municipality]} {level} {area or ''}"
         a, b = base.largest[view] / 1024, now.largest[view] / 1024
@@ -239,9 +256,16 @@ def main() -> None:
     parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="git commit to compare")
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--render-timeout", type=float, default=30.0)
+    parser.add_argument(
+        "--levels", default=",".join(LEVELS), help="comma-separated, of " + ", ".join(LEVELS)
+    )
     args = parser.parse_args()
+    levels = tuple(lv for lv in LEVELS if lv in args.levels.split(","))
+    if not levels:
+        parser.error(f"--levels: none of {', '.join(LEVELS)}")
     with checkout(args.baseline) as tree:
-        results = measure({"baseline": tree, "now": ROOT}, args.repeats, args.render_timeout)
+        trees = {"baseline": tree, "now": ROOT}
+        results = measure(trees, args.repeats, args.render_timeout, levels)
     report(results["baseline"], results["now"], args.render_timeout, args.baseline)
 
 

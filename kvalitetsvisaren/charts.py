@@ -9,7 +9,8 @@ Kinds and their parameters (all take kommun and ar):
     grupp       area, kpi, grupp  the comparison group (level 2:2)
     utveckling  area, kpi       the last ten years against Riket (level 2:2)
     kon         area, kpi       women and men (level 2:2)
-    enheter     area, kpi       the municipality's units (level 2:3)
+    enheter     area, kpi (jamfor)  the municipality's best and worst units, and the chosen
+                                    ones (level 2:3)
     enhet       area, kpi, enhet  one unit over the years, beside the municipality and Riket
 
 The KPI charts of level 2:2 are drawn for the page's area (its comparison group, whether the
@@ -30,7 +31,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures
+from . import figures, unit_list
 from .labels import QUARTILES, number
 from .service import IndicatorService, UnknownError
 
@@ -88,7 +89,9 @@ def build(svc: IndicatorService, kind: str, params: dict[str, Any]) -> Chart | N
         ),
         "utveckling": lambda: trend(svc, params["kpi"], **kpi_area, **_mp(params)),
         "kon": lambda: gender(svc, params["kpi"], **kpi_area, **_mp(params)),
-        "enheter": lambda: units(svc, params["area"], params["kpi"], **_mp(params)),
+        "enheter": lambda: units(
+            svc, params["area"], params["kpi"], chosen=_chosen(params), **_mp(params)
+        ),
         "enhet": lambda: unit(svc, params["area"], params["enhet"], params["kpi"], **_mp(params)),
         "lokal-utveckling": lambda: own_trend(
             svc, params["matt"], ou=params.get("enhet") or None, **_mp(params)
@@ -105,6 +108,11 @@ def build(svc: IndicatorService, kind: str, params: dict[str, Any]) -> Chart | N
         if isinstance(exc, UnknownError):
             raise
         raise UnknownError(f"Parametern {exc.args[0]!r} saknas för diagrammet.") from None
+
+
+def _chosen(params: dict[str, Any]) -> tuple[str, ...]:
+    """The units compared (jamfor=, checked by the URL boundary)."""
+    return tuple(u for u in str(params.get("jamfor") or "").split(",") if u)
 
 
 def _mp(params: dict[str, Any]) -> dict[str, Any]:
@@ -362,8 +370,17 @@ def reference_note(name: str, municipality: float, riket: float, unit: str, year
 
 
 def units(
-    svc: IndicatorService, area: str, kpi: str, *, municipality: str, year: int
+    svc: IndicatorService,
+    area: str,
+    kpi: str,
+    *,
+    municipality: str,
+    year: int,
+    chosen: tuple[str, ...] = (),
 ) -> Chart | None:
+    """The municipality's best and worst units for one KPI and the `chosen` ones (all of
+    them when they are few), beside the municipality's and Riket's values; its data has every
+    unit with a value."""
     name, slug, config_area = _names(svc, municipality, area)
     definition = svc.config.kpi(kpi)
     label, unit_text = definition.unit_label, definition.unit_unit
@@ -372,33 +389,38 @@ def units(
     with_value = rows.dropna(subset=["value"])
     if with_value.empty:
         return None
+    shown = unit_list.extremes(with_value, definition.higher_is_better, chosen)
+    shown["title"] = shown["ou_id"].map(unit_list.names(table))  # two of a name stay two
     own, riket = rows["municipality_value"].iloc[0], rows["riket"].iloc[0]
     title = f"{label}, {config_area.unit_noun} i {name}"
     fig = figures.units_figure(
-        rows, unit=unit_text, title=title, municipality=own, riket=riket, name=name
+        shown, unit=unit_text, title=title, municipality=own, riket=riket, name=name
     )
+    # the data (the download, "Visa som tabell"): every unit with a value, best first
+    every = unit_list.extremes(with_value, definition.higher_is_better, chosen, len(with_value))
     data = pd.DataFrame(
         {
-            "Enhet": with_value["title"],
-            _unit_col("Värde", unit_text): with_value["value"],
-            "Färg": with_value["colour"].map(_word),
-            "Placering bland landets enheter": with_value["rank"],
-            "Antal enheter i landet": with_value["n"],
+            "Enhet": every["ou_id"].map(unit_list.names(table)),
+            _unit_col("Värde", unit_text): every["value"],
+            "Färg": every["colour"].map(_word),
+            "Placering bland landets enheter": every["rank"],
+            "Antal enheter i landet": every["n"],
+            "I diagrammet": every["ou_id"].isin(shown["ou_id"]).map({True: "ja", False: ""}),
+            "Vald för jämförelse": every["chosen"].map({True: "ja", False: ""}),
         }
-    ).sort_values(_unit_col("Värde", unit_text), ascending=False, ignore_index=True)
-    lo, hi = (
-        with_value.loc[with_value["value"].idxmin()],
-        with_value.loc[with_value["value"].idxmax()],
     )
+    lo, hi = shown.loc[shown["value"].idxmin()], shown.loc[shown["value"].idxmax()]
     colours = with_value["colour"].value_counts()
     alt = (
-        f"Stapeldiagram: {label} {year} för {len(with_value)} enheter i {name}, från "
-        f"{number(lo['value'], unit_text)} ({lo['title']}) till "
-        f"{number(hi['value'], unit_text)} ({hi['title']}). {colours.get('green', 0)} "
-        f"bland de 25 % bästa och {colours.get('red', 0)} bland de 25 % sämsta av landets "
+        f"Stapeldiagram: {label} {year}, {_which_units(shown, len(with_value), definition)} "
+        f"i {name}, från {number(lo['value'], unit_text)} ({lo['title']}) till "
+        f"{number(hi['value'], unit_text)} ({hi['title']}). Av kommunens "
+        f"{len(with_value)} är {colours.get('green', 0)} bland de 25 % bästa och "
+        f"{colours.get('red', 0)} bland de 25 % sämsta av landets "
         f"{number(float(with_value['n'].iloc[0]))} enheter. "
         + reference_note(name, own, riket, unit_text, year)
     )
+    compared = (("jamfor", ",".join(chosen)),) if chosen else ()
     return Chart(
         "enheter",
         f"{slug}_{year}_{area}_{kpi.lower()}_enheter",
@@ -409,9 +431,23 @@ def units(
         alt,
         year,
         universe="enheter",
-        params=(("area", area), ("kpi", kpi)),
+        params=(("area", area), ("kpi", kpi), *compared),
         vintage=_unit_level(svc),
     )
+
+
+def _which_units(shown: pd.DataFrame, with_value: int, definition: Any) -> str:
+    """ "de 5 bästa och de 5 sämsta av 63 enheter med värde (★ vald: Tiundaskolan)"."""
+    if not shown["skipped"].any():
+        which = f"alla {with_value} enheter med värde"
+    else:
+        ends = ("högsta", "lägsta") if definition.higher_is_better is None else ("bästa", "sämsta")
+        k = unit_list.EXTREMES
+        which = f"de {k} {ends[0]} och de {k} {ends[1]} av {with_value} enheter med värde"
+    picked = shown.loc[shown["chosen"], "title"].tolist()
+    if picked:
+        which += f" (★ {'vald' if len(picked) == 1 else 'valda'}: {', '.join(picked)})"
+    return which
 
 
 def unit(

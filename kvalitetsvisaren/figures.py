@@ -8,6 +8,7 @@ import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from .labels import QUARTILES, esc, number, quartile_label
 
@@ -33,6 +34,17 @@ FONT = {"family": "Arial, Liberation Sans, DejaVu Sans, sans-serif", "size": 13}
 
 
 GRID = {"showgrid": True, "gridcolor": "#e6e6e6"}
+_PLOTLY = pio.templates["plotly"]
+# What a bar chart uses of plotly's default template: the whole one is 9 KB of JSON in every
+# figure, and a unit page sends one chart per KPI.
+BAR_TEMPLATE = go.layout.Template(
+    layout={
+        name: _PLOTLY.layout[name]
+        for name in ("font", "hovermode", "hoverlabel", "xaxis", "yaxis", "shapedefaults")
+    }
+    | {"annotationdefaults": _PLOTLY.layout["annotationdefaults"]},
+    data={"bar": _PLOTLY.data.bar},
+)
 
 
 def _figure(
@@ -347,21 +359,40 @@ def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
 
 
 def units_figure(
-    rows: pd.DataFrame, *, unit: str, title: str, municipality: float, riket: float, name: str
+    shown: pd.DataFrame, *, unit: str, title: str, municipality: float, riket: float, name: str
 ) -> go.Figure:
-    """The municipality's units for one KPI as bars (colour: each unit among all units of its
-    type nationally), with the municipality's and Riket's values as lines."""
-    d = rows.dropna(subset=["value"]).sort_values("value")
+    """Some of the municipality's units for one KPI as bars, best on top (colour and pattern:
+    each unit among all units of its type nationally; chosen units starred and outlined), a
+    gap row where units are left out (`skipped`), the municipality's and Riket's values as
+    lines. Rows are placed by position, so two units of the same name stay two bars."""
+    labels, values, colours, chosen = [], [], [], []
+    for row in shown.itertuples():
+        if row.skipped:
+            labels.append(f"… {number(float(row.skipped))} {_units(row.skipped)} till …")
+            values.append(None)
+            colours.append("grey")
+            chosen.append(False)
+        labels.append(("★ " if row.chosen else "") + esc(row.title))
+        values.append(row.value)
+        colours.append(row.colour)
+        chosen.append(row.chosen)
     bars = go.Bar(
-        x=d["value"],
-        y=d["title"].map(esc),
+        x=values,
+        y=list(range(len(labels))),
         orientation="h",
         showlegend=False,
-        marker=_quartile_marker(d["colour"]),
-        text=_quartile_labels(d, unit),
+        marker={
+            **_quartile_marker(pd.Series(colours)),
+            "line": {"color": FOCUS, "width": [3 if c else 0 for c in chosen]},
+        },
+        text=[
+            "" if v is None else f"{QUARTILES.get(c, QUARTILES['grey'])[0]} {number(v, unit)}"
+            for c, v in zip(colours, values, strict=True)
+        ],
         textposition="outside",
         cliponaxis=False,
-        hovertemplate="%{y}: %{x}<extra></extra>",
+        customdata=labels,
+        hovertemplate="%{customdata}: %{x}<extra></extra>",
     )
     marks = [
         (
@@ -373,8 +404,24 @@ def units_figure(
         if not _missing(x)
     ]
     return _figure(
-        [bars], title, 120 + 30 * max(len(d), 1), marks, xaxis={"title": {"text": unit}, **GRID}
+        [bars],
+        title,
+        120 + 30 * max(len(labels), 1),
+        marks,
+        xaxis={"title": {"text": unit}, **GRID},
+        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # room for the longest bar's label
+        yaxis={
+            "tickmode": "array",
+            "tickvals": list(range(len(labels))),
+            "ticktext": labels,
+            "autorange": "reversed",  # the first row (the best) on top
+        },
+        template=BAR_TEMPLATE,
     )
+
+
+def _units(n: int) -> str:
+    return "enhet" if n == 1 else "enheter"
 
 
 def _page_text(fig: go.Figure, y: float, anchor: str, text: str, font: dict) -> None:

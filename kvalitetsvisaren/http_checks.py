@@ -31,7 +31,7 @@ def callback_body_problem(body: Any, callback_map: Mapping[str, Any]) -> str | N
     callback = callback_map[output]
     if "callback" not in callback:  # a clientside callback: the browser runs it, not we
         return "the output names no server callback"
-    problem = _shape_problem(body, callback)
+    problem = _shape_problem(body, output, callback)
     if problem is None and output == ROUTER and not _is_location(body):
         problem = "the page location is not a path"
     if (
@@ -43,19 +43,75 @@ def callback_body_problem(body: Any, callback_map: Mapping[str, Any]) -> str | N
     return problem
 
 
-def _shape_problem(body: dict, callback: Mapping[str, Any]) -> str | None:
+def _shape_problem(body: dict, output: str, callback: Mapping[str, Any]) -> str | None:
     for part in ("inputs", "state"):
         given, expected = body.get(part, []), callback.get(part, [])
         if not isinstance(given, list) or len(given) != len(expected):
             return f"{part} do not match the callback"
-        if not all(isinstance(i, dict) and {"id", "property"} <= i.keys() for i in given):
+        if not all(map(_is_dependency, given, expected)):
             return f"{part} are not all id/property objects"
-    outputs = body.get("outputs")
-    if outputs is not None and not isinstance(outputs, dict | list):
-        return "outputs is neither an object nor a list"
+    problem = _outputs_problem(output, body.get("outputs"))
+    if problem:
+        return problem
     if not isinstance(body.get("changedPropIds", []), list):
         return "changedPropIds is not a list"
     return None
+
+
+def _is_dependency(item: Any, expected: Mapping[str, Any]) -> bool:
+    """One input or state: an id/property object; for a pattern-matching id with ALL (such as
+    {"type": ..., "ou": ALL}) a list of them, the components it matches."""
+    items = item if isinstance(item, list) and _is_all(_parsed(expected.get("id"))) else [item]
+    return all(isinstance(i, dict) and {"id", "property"} <= i.keys() for i in items)
+
+
+def _outputs_problem(output: str, outputs: Any) -> str | None:
+    """The outputs a body names must be the callback's own (Dash raises, a 500, otherwise): its
+    ids, for a MATCH pattern one id of it, for an ALL pattern a list of ids of it."""
+    if outputs is None:
+        return None
+    if not isinstance(outputs, dict | list):
+        return "outputs is neither an object nor a list"
+    parts = output.removeprefix("..").removesuffix("..").split("...")
+    declared = [_declared(part) for part in parts]
+    given = outputs if output.startswith("..") else [outputs]
+    if not isinstance(given, list) or len(given) != len(declared):
+        return "outputs do not match the callback"
+    if not all(_fits(g, d) for g, d in zip(given, declared, strict=True)):
+        return "outputs do not match the callback"
+    return None
+
+
+def _parsed(id_: Any) -> Any:
+    return json.loads(id_) if isinstance(id_, str) and id_.startswith("{") else id_
+
+
+def _is_all(pattern: Any) -> bool:
+    return isinstance(pattern, dict) and any(
+        v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values()
+    )
+
+
+def _declared(part: str) -> tuple[Any, str]:
+    """ "a.children", "a.data@<hash>" (a duplicate output) or '{"kpi":["ALL"],...}.children'."""
+    name, _, prop = part.split("@")[0].rpartition(".")
+    return _parsed(name), prop
+
+
+def _fits(given: Any, declared: tuple[Any, str]) -> bool:
+    pattern, prop = declared
+    if not _is_all(pattern):
+        return (
+            isinstance(given, dict) and _id_fits(given.get("id"), pattern) and _prop(given) == prop
+        )
+    return isinstance(given, list) and all(
+        isinstance(g, dict) and _prop(g) == prop and _id_fits(g.get("id"), pattern) for g in given
+    )
+
+
+def _prop(given: dict) -> str | None:
+    prop = given.get("property")
+    return prop.split("@")[0] if isinstance(prop, str) else None
 
 
 def _pattern_ids_match(body: dict, output: str, callback: Mapping[str, Any]) -> bool:
@@ -65,7 +121,10 @@ def _pattern_ids_match(body: dict, output: str, callback: Mapping[str, Any]) -> 
     patterns = [part.rsplit(".", 1)[0] for part in output.strip(".").split("...")]
     patterns += [i["id"] for i in (*callback.get("inputs", []), *callback.get("state", []))]
     given = [o.get("id") if isinstance(o, dict) else None for o in _as_list(body.get("outputs"))]
-    given += [i.get("id") for i in (*body.get("inputs", []), *body.get("state", []))]
+    given += [
+        i.get("id") if isinstance(i, dict) else None
+        for i in (*body.get("inputs", []), *body.get("state", []))
+    ]
     wanted = [json.loads(p) if p.startswith("{") else p for p in patterns]
     if len(given) != len(wanted) or not all(map(_id_fits, given, wanted)):
         return False
@@ -84,13 +143,15 @@ def _as_list(value: Any) -> list:
 
 
 def _id_fits(given: Any, pattern: dict | str) -> bool:
+    """A concrete id of a pattern: the same keys, equal where the pattern has no wildcard,
+    a plain value (no bool) where it has one."""
     if isinstance(pattern, str):
         return given == pattern
     if not isinstance(given, dict) or given.keys() != pattern.keys():
         return False
     for key, wanted in pattern.items():
         value = given[key]
-        if wanted == ["MATCH"]:
+        if wanted in (["MATCH"], ["ALL"], ["ALLSMALLER"]):
             if not isinstance(value, str | int | float) or isinstance(value, bool):
                 return False
         elif value != wanted:

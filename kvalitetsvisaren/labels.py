@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 
 QUARTILES: dict[str, tuple[str, str]] = {
     "green": ("▲", "Bäst 25 %"),
@@ -52,3 +53,9 @@ def esc(text: object) -> str:
     """Text for a plotly label: plotly reads a few HTML tags in labels (<b>, <br>, <a href>),
     so names from the data are escaped and always show as the text they are."""
     return html.escape(str(text), quote=False)
+
+
+def fold(text: str) -> str:
+    """Case and accents ignored: "goteborg" finds Göteborg, "tiunda" Tiundaskolan."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()

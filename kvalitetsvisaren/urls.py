@@ -3,7 +3,8 @@
 /oversikt?kommun=0883&ar=2022                       level 1
 /omrade/<area>?kommun=&ar=                          level 2
 /nyckeltal/<kpi>?kommun=&ar=&grupp=&omrade=         level 2:2 (grupp: liknande, lan or ids)
-/enheter/<area>?kommun=&ar=&enhet=                  level 2:3 (enhet: one unit's page)
+/enheter/<area>?kommun=&ar=&enhet=&jamfor=&sok=    level 2:3 (enhet: one unit's page;
+                                                    jamfor: units compared; sok: a name)
 /lokalt/<matt>?kommun=&ar=&enhet=                   an own measure (lokal uppgift)
 /ladda-upp                                          add own measures (upload)
 """
@@ -50,8 +51,19 @@ def kpi_url(kpi: str, p: Params, area: str | None = None) -> str:
     return f"/nyckeltal/{kpi}?{p.with_(omrade=area or p.omrade).query(keep=('grupp', 'omrade'))}"
 
 
-def units_url(area: str, p: Params, unit: str | None = None) -> str:
-    return f"/enheter/{area}?{p.with_(enhet=unit).query(keep=('enhet',))}"
+def units_url(
+    area: str,
+    p: Params,
+    unit: str | None = None,
+    *,
+    compare: tuple[str, ...] = (),
+    search: str | None = None,
+) -> str:
+    """Level 2:3; `compare`: the units side by side, `search`: the list's name search."""
+    query = p.with_(enhet=unit).query(keep=("enhet",))
+    extra = {"jamfor": ",".join(compare), "sok": search or ""}
+    more = urlencode({k: v for k, v in extra.items() if v}, safe=",")  # ids stay readable
+    return f"/enheter/{area}?{query}" + (f"&{more}" if more else "")
 
 
 def own_url(measure: str, p: Params) -> str:

@@ -14,12 +14,14 @@ from dash import dcc, html
 from . import charts, ids, local_views
 from .components import (
     DROPDOWN_LABELS,
+    LONG_TABLE,
     analysis,
     badge,
     chart,
     flag_marks,
     flags_in,
     legend,
+    long_table,
     table,
     target_mark,
     trend_mark,
@@ -517,6 +519,8 @@ def chart_table(svc: IndicatorService, spec: Any) -> Any:
     found = charts.build(svc, wanted.kind, wanted.chart_params())
     if found is None:
         return html.P("Diagrammet har inget att visa.", className="notice")
+    if len(found.data) > LONG_TABLE:
+        return long_table(found.data, found.title)
     return table(found.data, found.title)
 
 
@@ -683,159 +687,3 @@ def onepager_link(area: Area, p: Params) -> html.A:
         download="",
         className="onepager-link",
     )
-
-
-# --- level 2:3 -------------------------------------------------------------------------
-
-
-def unit_rank_text(rank: float, n: float) -> str:
-    """ "plats 316 av 2 344 enheter"; a context KPI has no place."""
-    if pd.isna(rank):
-        return "ingen placering (sammanhangsmått)"
-    return f"plats {number(float(rank))} av {number(float(n))} enheter"
-
-
-def units_content(svc: IndicatorService, area_id: str, p: Params) -> list:
-    name = svc.check_municipality(p.kommun)
-    area = svc.area(area_id)
-    if p.enhet:
-        return _unit_page(svc, area, p, name)
-    table_rows = svc.unit_table(area_id, p.kommun, p.ar)
-    parts: list = [
-        html.H1(f"Enheter inom {area.label.lower()} i {name} {p.ar}"),
-        html.P(
-            f"Varje {area.unit_noun} jämförs med alla enheter av samma slag i landet; färgen visar "
-            "var enheten hamnar bland dem. Under varje diagram står vilka jämförelselinjer "
-            "(kommunen, riket) som finns för året.",
-            className="intro",
-        ),
-        legend(),
-    ]
-    years = svc.unit_years(area_id, p.kommun)
-    if p.ar not in years:
-        parts.append(_no_unit_year(area, p, years))
-    for kpi in svc.unit_kpis(area_id):
-        parts.append(_unit_kpi_section(svc, kpi, table_rows, area, p, name))
-    if not svc.unit_kpis(area_id):
-        parts.append(html.P("Kolada har inga uppgifter per enhet för områdets nyckeltal."))
-    parts += local_views.units_own_sections(svc, area_id, p)
-    return parts
-
-
-def _no_unit_year(area: Area, p: Params, years: list[int]) -> html.Div:
-    links = [dcc.Link(str(y), href=units_url(area.id, p.with_(ar=y))) for y in years]
-    return html.Div(
-        [
-            html.P(f"Det finns inga uppgifter per enhet för {p.ar}. Enhetsuppgifter finns för:"),
-            html.P([item for link in links for item in (link, " ")]),
-        ],
-        className="notice",
-        role="status",
-    )
-
-
-def _unit_kpi_section(
-    svc: IndicatorService, kpi: str, rows: pd.DataFrame, area: Area, p: Params, name: str
-) -> html.Section:
-    definition = svc.config.kpi(kpi)
-    mine = rows[rows["kpi"] == kpi]
-    spec = charts.units(svc, area.id, kpi, municipality=p.kommun, year=p.ar)
-    body: list = []
-    if spec is None:
-        body.append(
-            html.P(f"Ingen {area.unit_noun} i {name} har värden för {p.ar}.", className="notice")
-        )
-    else:
-        body.append(chart(f"enheter-{kpi}", spec, p.kommun))
-    table = _unit_table(mine, area, p, definition.unit_unit, definition.higher_is_better)
-    body.append(html.Div(table, className="table-scroll"))
-    return html.Section(
-        [html.H2([html.Span(kpi, className="kpi-id"), " ", definition.unit_label]), *body],
-        className="unit-kpi",
-        **{"data-kpi": kpi},
-    )
-
-
-def _unit_table(
-    rows: pd.DataFrame, area: Area, p: Params, unit: str, higher_is_better: bool | None
-) -> html.Table:
-    """The units best first (by the KPI's direction), those without a value last."""
-    head = ["Enhet", "Värde", "Bland landets enheter", "Placering"]
-    body = []
-    ascending = [higher_is_better is False, True]
-    for r in rows.sort_values(["value", "title"], ascending=ascending).itertuples():
-        if pd.isna(r.value):
-            why = (
-                f"Ingen uppgift för {p.ar}"
-                if r.has_any_value
-                else "Inga värden i Kolada (för få svarande eller ej rapporterat)"
-            )
-            cells = [html.Td(why, colSpan=3, className="no-data")]
-        else:
-            cells = [
-                html.Td(number(r.value, unit), className="num"),
-                html.Td(badge(r.colour, small=True)),
-                html.Td(unit_rank_text(r.rank, r.n)),
-            ]
-        body.append(
-            html.Tr(
-                [
-                    html.Th(dcc.Link(r.title, href=units_url(area.id, p, r.ou_id)), scope="row"),
-                    *cells,
-                ],
-                **{"data-ou": r.ou_id, "data-quartile": r.colour},
-            )
-        )
-    return html.Table(
-        [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(body)],
-        className="unit-table",
-    )
-
-
-def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
-    unit = svc.unit(p.enhet or "")
-    trend = svc.unit_trend(unit["id"])
-    parts: list = [
-        html.H1(unit["title"]),
-        html.P(
-            f"{area.unit_noun.capitalize()} i {name}. Färgen visar var enheten hamnar bland "
-            "landets enheter av samma slag. Med flera års värden visas utvecklingen bredvid "
-            "kommunens och rikets värden, de år datan har dem.",
-            className="intro",
-        ),
-        legend(),
-    ]
-    if trend.empty:
-        parts.append(
-            html.P(
-                "Kolada har inga värden för enheten (för få svarande eller inte rapporterat).",
-                className="notice",
-            )
-        )
-    for kpi, rows in trend.groupby("kpi", sort=False):
-        latest = rows.iloc[-1]
-        definition = svc.config.kpi(kpi)
-        # one year is a value, not a trend: no chart for it
-        spec = charts.unit(svc, area.id, unit["id"], kpi, municipality=p.kommun, year=p.ar)
-        parts.append(
-            html.Section(
-                [
-                    html.H2([html.Span(kpi, className="kpi-id"), " ", definition.unit_label]),
-                    html.P(
-                        [
-                            f"{int(latest['year'])}: "
-                            f"{number(latest['value'], definition.unit_unit)} ",
-                            badge(latest["colour"], small=True),
-                            " " + unit_rank_text(latest["rank"], latest["n"]),
-                        ],
-                        className="unit-value",
-                    ),
-                    chart(f"enhet-{kpi}", spec, p.kommun) if spec is not None else None,
-                ],
-                className="unit-kpi",
-                **{"data-kpi": kpi, "data-quartile": latest["colour"]},
-            )
-        )
-    parts += local_views.unit_own_sections(svc, area.id, unit["id"], p)
-    parts.append(dcc.Link(f"Alla enheter i {name}", href=units_url(area.id, p.with_(enhet=None))))
-    return parts

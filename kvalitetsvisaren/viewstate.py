@@ -5,20 +5,21 @@ turns its path segments and query into a `View` (a valid state of the data serve
 
 Decided here and nowhere else: repeated parameters (a list where one value belongs),
 non-ASCII digits ("²", "٠٨٨٣", full width), huge values, unknown codes, and codes of the wrong
-kind (Riket, a region, a group, a unit of another municipality or area). Unknown query
-parameters are ignored (a link from a newsletter may carry utm_source). Pure: no Dash, no Flask.
+kind (Riket, a region, a group, a unit of another municipality or area, also among the units
+compared). Unknown query parameters are ignored (a link from a newsletter may carry
+utm_source). Pure: no Dash, no Flask.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
 from . import urls
+from .labels import fold
 from .service import IndicatorService
 from .urls import Params
 
@@ -49,6 +50,8 @@ KEEP_ON_MUNICIPALITY = {KPI: ("omrade",)}
 MAX_LENGTH = 200  # characters in one value; no real link needs more
 MAX_GROUP = 25  # municipalities in an own comparison list (a readable chart)
 MAX_REPEATS_LINKED = 5
+MAX_COMPARE = 5  # units side by side (what a table on a screen holds)
+MAX_SEARCH = 100  # characters of a unit name search; the longest name in Kolada has 66
 
 Raw = str | Sequence[Any] | None  # a query value as Dash and Flask pass it
 _CODE = re.compile(r"\d{4}", re.ASCII)
@@ -78,6 +81,8 @@ class View:
     measure: str | None = None  # an own measure (/lokalt/<matt>)
     unit_title: str | None = None
     years: tuple[int, ...] = ()  # the years this view has data for, newest first (maybe none)
+    compare: tuple[str, ...] = ()  # level 2:3: the units side by side (jamfor=), in URL order
+    search: str | None = None  # level 2:3: the unit list's name search (sok=)
 
     @property
     def path(self) -> str:
@@ -98,6 +103,10 @@ class View:
             }
         if p.enhet:
             query["enhet"] = p.enhet
+        if self.compare:
+            query["jamfor"] = ",".join(self.compare)
+        if self.search:
+            query["sok"] = self.search
         return query
 
     def navigation(self) -> dict[str, Any]:
@@ -134,6 +143,7 @@ class ExportView:
             "kpi": v.kpi,
             "enhet": p.enhet,
             "matt": v.measure,
+            "jamfor": ",".join(v.compare),
         }
         return params | {k: value for k, value in extra.items() if value}
 
@@ -238,7 +248,7 @@ def urls_for(view: View) -> str:
     if view.route == KPI:
         return urls.kpi_url(view.kpi or "", p, view.area)
     if view.route == UNITS:
-        return urls.units_url(view.area or "", p, p.enhet)
+        return urls.units_url(view.area or "", p, p.enhet, compare=view.compare, search=view.search)
     if view.route == OWN:
         return urls.own_url(view.measure or "", p)
     return PATHS[UPLOAD]
@@ -277,8 +287,11 @@ class _Reader:
         unit, unit_title = (None, None)
         if self.route in (UNITS, OWN) and area is not None:
             unit, unit_title = self.unit(municipality, area)
+        compare, search = ((), None)
+        if self.route == UNITS and area is not None:
+            compare, search = self.compare(municipality, area), self.search()
         params = Params(municipality, year, group, unit, area if self.route == KPI else None)
-        return View(self.route, params, area, kpi, measure, unit_title, years)
+        return View(self.route, params, area, kpi, measure, unit_title, years, compare, search)
 
     # -- one value per name ---------------------------------------------------------------
 
@@ -303,8 +316,9 @@ class _Reader:
                 self.links_with(name, distinct[:MAX_REPEATS_LINKED], source),
             )
         value = distinct[0] if distinct else ""
-        if len(value) > MAX_LENGTH:
-            raise _Bad(f"Värdet av {name} är för långt ({len(value)} tecken).", 400, [self.home])
+        if len(value) > MAX_LENGTH:  # the view without it, if that is one
+            too_long = f"Värdet av {name} är för långt ({len(value)} tecken)."
+            raise _Bad(too_long, 400, [self.here(**{name: None}), self.home])
         return value or None
 
     def links_with(
@@ -478,7 +492,7 @@ class _Reader:
         if unit is None:
             raise _Bad(f"Enheten {_shown(value)} finns inte i Kolada.", 404, [without])
         config_area = svc.area(area)
-        if unit["municipality_id"] != municipality or unit["id"][:3] != config_area.ou_prefix:
+        if not self.belongs(unit, municipality, area):
             owner = unit["municipality_id"]
             links = [without]
             if unit["id"][:3] == config_area.ou_prefix and owner in svc.kommun_ids:
@@ -489,7 +503,73 @@ class _Reader:
                 404,
                 links,
             )
+        self.known["enhet"] = unit["id"]
         return unit["id"], unit["title"]
+
+    def compare(self, municipality: str, area: str) -> tuple[str, ...]:
+        """The units compared side by side (jamfor=V15E…,V15E…): each a unit of the
+        municipality and the area (any letter case), each once, at most MAX_COMPARE."""
+        value = self.single("jamfor")
+        if value is None:
+            return ()
+        written = list(dict.fromkeys(c.strip() for c in value.split(",") if c.strip()))
+        found = {c: self.svc.find_unit(c) if _OU.fullmatch(c) else None for c in written}
+        good = [u["id"] for u in found.values() if u and self.belongs(u, municipality, area)]
+        units = list(dict.fromkeys(good))
+
+        def links() -> list[tuple[str, str]]:
+            """The comparison without what is wrong (if a unit is left), and none at all."""
+            kept = [self.here(jamfor=",".join(units[:MAX_COMPARE]))] if units else []
+            return [*kept, self.here(jamfor=None)]
+
+        malformed = [c for c in written if not _OU.fullmatch(c)]
+        if malformed:
+            raise _Bad(
+                "Jämförelsen har värden som inte är Kolada-id för enheter (t.ex. V21E12398): "
+                + ", ".join(_shown(c) for c in malformed[:MAX_REPEATS_LINKED])
+                + ".",
+                400,
+                links(),
+            )
+        wrong = [c for c, u in found.items() if not u or not self.belongs(u, municipality, area)]
+        if wrong:
+            raise _Bad(
+                f"Jämförelsen har enheter som inte hör till {self.svc.area(area).label.lower()} "
+                f"i {self.svc.names[municipality]}: "
+                + ", ".join(_unit_name(found[c], c) for c in wrong[:MAX_REPEATS_LINKED])
+                + ".",
+                404,
+                links(),
+            )
+        if len(units) > MAX_COMPARE:
+            raise _Bad(
+                f"Högst {MAX_COMPARE} enheter kan jämföras åt gången, inte {len(units)}.",
+                400,
+                links(),
+            )
+        self.known["jamfor"] = ",".join(units)
+        return tuple(units)
+
+    def belongs(self, unit: dict[str, Any], municipality: str, area: str) -> bool:
+        prefix = self.svc.area(area).ou_prefix
+        return unit["municipality_id"] == municipality and unit["id"][:3] == prefix
+
+    def search(self) -> str | None:
+        """The unit list's name search (sok=): any text, its runs of spaces made one; long
+        texts are refused (no unit name is that long)."""
+        value = self.single("sok")
+        if value is None:
+            return None
+        text = " ".join(value.split())
+        if len(text) > MAX_SEARCH:
+            raise _Bad(
+                f"Söktexten är för lång ({len(text)} tecken, högst {MAX_SEARCH}).",
+                400,
+                [self.here(sok=None)],
+            )
+        if text:
+            self.known["sok"] = text
+        return text or None
 
     def unit_kpi(self, view: View) -> str:
         value = self.single("kpi") or ""
@@ -586,11 +666,20 @@ def _label(svc: IndicatorService, view: View) -> str:
         OVERVIEW: lambda: f"Översikten för {name} {p.ar}",
         AREA: lambda: f"{svc.area(view.area or '').label} i {name} {p.ar}",
         KPI: lambda: f"{view.kpi} {svc.config.kpi(view.kpi or '').label}, {name} {p.ar}",
-        UNITS: lambda: f"{view.unit_title or 'Enheterna'} i {name} {p.ar}",
+        UNITS: lambda: f"{_units_label(view)} i {name} {p.ar}",
         OWN: lambda: f"Det lokala måttet {view.measure}, {name} {p.ar}",
         UPLOAD: lambda: "Egna mått",
     }
     return labels[view.route]()
+
+
+def _units_label(view: View) -> str:
+    if view.unit_title:
+        return view.unit_title
+    if view.compare:
+        n = len(view.compare)
+        return f"Jämförelsen av {n} {'enhet' if n == 1 else 'enheter'}"
+    return "Enheterna"
 
 
 def _home_link(svc: IndicatorService, municipality: str | None = None) -> tuple[str, str]:
@@ -608,15 +697,16 @@ def _place_name(svc: IndicatorService, code: str) -> str:
     return f"{code} (finns inte)"
 
 
-def _fold(text: str) -> str:
-    """Case and accents ignored: "goteborg" finds Göteborg."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+def _unit_name(unit: dict[str, Any] | None, written: str) -> str:
+    """A unit named in a message: its name and id, or the id as written if Kolada has none."""
+    if unit is None:
+        return f"{_shown(written)} (finns inte i Kolada)"
+    return f"{unit['title']} ({unit['id']})"
 
 
 def _municipality_by_name(svc: IndicatorService, text: str) -> str | None:
-    wanted = _fold(text)
+    wanted = fold(text)
     for code, title in svc.municipality_options().itertuples(index=False):
-        if _fold(title) == wanted:
+        if fold(title) == wanted:
             return code
     return None

@@ -4,6 +4,7 @@ say, and colour is never the only cue (each quartile has its own marker symbol o
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -72,10 +73,22 @@ def test_trend_breaks_the_line_where_a_year_is_missing(service):
     assert math.isnan(mine.y[years.index(2021)])  # ... without a value: the line breaks
 
 
-def test_units_figure_has_one_bar_per_unit_with_a_value(service):
+def test_units_figure_draws_the_ends_a_gap_and_the_chosen_starred(service):
+    from kvalitetsvisaren import unit_list
+
     table = service.unit_table("hemtjanst", VASTERVIK, 2024)
     rows = table[table["kpi"] == "N21496"]
+    with_value = rows.dropna(subset=["value"])
+    middle = with_value.sort_values("value").iloc[len(with_value) // 2]["ou_id"]
+    shown = unit_list.extremes(rows, True, [middle])
     fig = figures.units_figure(
-        rows, unit="%", title="t", municipality=float("nan"), riket=float("nan"), name="Västervik"
+        shown, unit="%", title="t", municipality=float("nan"), riket=float("nan"), name="Västervik"
     )
-    assert len(fig.data[0].x) == rows["value"].notna().sum() == 16
+    bars = fig.data[0]
+    values = [x for x in bars.x if x is not None]
+    assert len(with_value) == 16 and len(values) == 11  # 5 best, 5 worst, the chosen one
+    assert values == sorted(values, reverse=True)  # the best on top (the axis is reversed)
+    gaps = [t for t, x in zip(bars.customdata, bars.x, strict=True) if x is None]
+    assert gaps and all(re.fullmatch(r"… \d+ enhet(er)? till …", g) for g in gaps)
+    assert [t.startswith("★ ") for t in bars.customdata].count(True) == 1
+    assert list(fig.layout.yaxis.ticktext) == list(bars.customdata)

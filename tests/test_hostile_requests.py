@@ -177,22 +177,39 @@ def test_a_real_callback_with_hostile_values_answers_200(dash_app, errors, data)
     callbacks = {k: v for k, v in dash_app.callback_map.items() if "callback" in v}
     output = data.draw(st.sampled_from(sorted(callbacks)))
     spec = callbacks[output]
-    # a pattern-matching id ({"chart": MATCH, ...}) as a browser sends it: one concrete value
+    # a pattern-matching id as a browser sends it: one concrete value for MATCH ({"chart":
+    # MATCH, ...}); for ALL ({"ou": ALL, ...}) a list of the components it matches, each with
+    # a concrete value
     match = data.draw(st.one_of(st.text(max_size=10), st.integers()))
+    matched = data.draw(st.lists(st.one_of(st.text(max_size=14), st.integers()), max_size=3))
 
-    def concrete(component_id: str) -> Any:
+    def concrete(component_id: str, value: Any = None) -> Any:
         if not component_id.startswith("{"):
             return component_id
         pattern = json.loads(component_id)
-        return {k: match if v == ["MATCH"] else v for k, v in pattern.items()}
+        return {k: (value if v == ["ALL"] else match) if isinstance(v, list) else v
+                for k, v in pattern.items()}  # fmt: skip
 
-    def filled(items: list[dict]) -> list[dict]:
-        return [{**item, "id": concrete(item["id"]), "value": data.draw(bodies)} for item in items]
+    def is_all(component_id: str) -> bool:
+        return component_id.startswith("{") and ["ALL"] in json.loads(component_id).values()
+
+    def filled(items: list[dict]) -> list:
+        return [
+            [{**item, "id": concrete(item["id"], m), "value": data.draw(bodies)} for m in matched]
+            if is_all(item["id"])
+            else {**item, "id": concrete(item["id"]), "value": data.draw(bodies)}
+            for item in items
+        ]
+
+    def output_of(component_id: str, prop: str) -> Any:
+        if is_all(component_id):
+            return [{"id": concrete(component_id, m), "property": prop} for m in matched]
+        return {"id": concrete(component_id), "property": prop}
 
     body = {
         "output": output,
         "outputs": [
-            {"id": concrete(component_id), "property": prop}
+            output_of(component_id, prop)
             for component_id, prop in (
                 o.rsplit(".", 1) for o in output.removeprefix("..").removesuffix("..").split("...")
             )

@@ -1,6 +1,6 @@
 """The four levels without a browser: layouts and callbacks called directly on the real
-snapshot. Expected colours come from the ranking module (national_quartiles / unit_quartiles)
-run here on the raw store, never from the pages."""
+snapshot. Expected colours come from the ranking module (national_quartiles; level 2:3 in
+test_unit_pages.py) run here on the raw store, never from the pages."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 from dash._callback import NoUpdate
 from plotly.utils import PlotlyJSONEncoder
 
-from kvalitetsvisaren.ranking import national_quartiles, unit_quartiles
-from kvalitetsvisaren.testing.dash_session import walk
+from kvalitetsvisaren.ranking import national_quartiles
 from kvalitetsvisaren.urls import Params
 
 VASTERVIK = "0883"
@@ -143,23 +142,6 @@ def test_kpi_page_has_definition_spread_group_trend_and_genders(kpi_view):
     assert "Visa som tabell" in everything  # every chart has its text alternative
 
 
-def test_units_rows_carry_the_units_national_colour(pages, service):
-    content = pages["units"].update_units(params(ar=2024), "hemtjanst")
-    rows = find(content, "data-ou")
-    store = service.store
-    expected = unit_quartiles(store.ou_values, store.ous, service.directions)
-    colours = expected.set_index(["kpi", "ou_id", "year"])["colour"].astype(str)
-    kpis = {s["data-kpi"] for s in find(content, "data-kpi")}
-    assert kpis == {"N21495", "N21496"}
-    assert len(rows) == 2 * 18  # every unit for each KPI, also those without values
-    for section in find(content, "data-kpi"):
-        for row in find(section, "data-ou"):
-            assert row["data-quartile"] == colours.get(
-                (section["data-kpi"], row["data-ou"], 2024), "grey"
-            )
-    assert "Inga värden i Kolada" in text(content)  # units without data say why
-
-
 def test_unit_page_and_its_checks(pages):
     content = pages["units"].update_units(params(ar=2024, enhet="V15E088302801"), "grundskola")
     assert "Ankarsrums skola 7-9" in text(content)
@@ -193,15 +175,3 @@ def test_bad_urls_get_the_swedish_explanation(pages, page, kwargs, message, capl
     assert "Översikten för Västervik 2022" in text(layout)  # a way back
     if page != "404":
         assert any(message.split(".")[0][:20] in r.getMessage() for r in caplog.records)
-
-
-def test_unit_rows_are_best_first_whatever_the_direction(pages, service):
-    content = pages["units"].update_units(params(ar=2023), "forskola")
-    section = next(
-        s for s in find(content, "data-kpi") if s["data-kpi"] == "N11701"
-    )  # lower better
-    order = [c["props"]["data-ou"] for c in walk(section["children"]) if "data-ou" in c["props"]]
-    ov = service.store.ou_values
-    values = ov[(ov["kpi"] == "N11701") & (ov["year"] == 2023) & (ov["gender"] == "T")]
-    values = values.set_index("ou_id")["value"].reindex(order).dropna()
-    assert len(values) > 5 and values.is_monotonic_increasing

@@ -17,7 +17,9 @@ from kvalitetsvisaren.viewstate import (
     AREA,
     EXPORT_KINDS,
     KPI,
+    MAX_COMPARE,
     MAX_GROUP,
+    MAX_SEARCH,
     OVERVIEW,
     OWN,
     PATHS,
@@ -74,6 +76,22 @@ units = st.sampled_from(
     [GUNNEBO, GUNNEBO.lower(), "V15E088302801", "V21E12394", "V23E0", "V11E018001001", "X"]
 )
 areas = st.sampled_from(["hemtjanst", "sarskilt-boende", "forskola", "grundskola", "gymnasieskola"])
+# real units (Västervik hemtjänst and grundskola, Stockholm förskola, Bjurholm), in any case,
+# and ids that are none: the units compared (jamfor=) are lists of these
+UNIT_IDS = [
+    "V21E11445", "V21E12394", "V21E12395", GUNNEBO, GUNNEBO.lower(), "V15E088300107",
+    "V15E088300303", "V11E103371", "V21E13931", "V21E0", "X", "²", "V21E１２３９８", "",
+    " V21E12396 ",
+]  # fmt: skip
+compared = st.one_of(
+    st.lists(st.sampled_from(UNIT_IDS), max_size=MAX_COMPARE + 3).map(",".join),
+    st.lists(st.sampled_from(UNIT_IDS[:4]), min_size=1, max_size=MAX_COMPARE).map(",".join),
+)
+searches = st.one_of(
+    st.sampled_from(["tiunda", "GUNNEBO", "förskolan", "  två   ord ", "%", "\x00", "<b>"]),
+    st.text(max_size=MAX_SEARCH + 20),
+    st.text(min_size=MAX_SEARCH - 2, max_size=MAX_SEARCH + 2),
+)
 queries = st.fixed_dictionaries(
     {},
     optional={
@@ -87,6 +105,8 @@ queries = st.fixed_dictionaries(
         "area": raw(areas),
         "measure": raw(st.sampled_from(["bemotande", "trygghet", "meritvarde", "kostnad"])),
         "utm_source": raw(text),
+        "jamfor": raw(compared),
+        "sok": raw(searches),
     },
 )
 segment_values = {
@@ -162,6 +182,14 @@ def check_view(view: View, truth) -> None:
     if p.enhet is not None:
         assert truth["ous"][p.enhet] == p.kommun
         assert p.enhet[:3] == truth["prefix"][view.area]
+    if view.compare:  # units of the municipality and area, each once, at most MAX_COMPARE
+        assert view.route == UNITS and len(view.compare) <= MAX_COMPARE
+        assert len(set(view.compare)) == len(view.compare)
+        for ou in view.compare:
+            assert truth["ous"][ou] == p.kommun and ou[:3] == truth["prefix"][view.area]
+    if view.search is not None:
+        assert view.route == UNITS and 0 < len(view.search) <= MAX_SEARCH
+        assert view.search == " ".join(view.search.split())
 
 
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -313,3 +341,68 @@ def test_year_lists_join_runs():
     assert year_list([2022, 2021, 2020, 2019]) == "2019–2022"
     assert year_list([2024]) == "2024"
     assert year_list([2010, 2011, 2012, 2014, 2016, 2017]) == "2010–2012, 2014, 2016 och 2017"
+
+
+# --- level 2:3: the units compared (jamfor=) and the list's search (sok=) --------------------
+
+VASTERVIK_UNITS = ["V21E11445", "V21E12394", "V21E12395", "V21E12396", "V21E12397", GUNNEBO]
+
+
+def units_view(service, **query):
+    return read_view(service, UNITS, {"area": "hemtjanst"}, {"kommun": VASTERVIK, **query})
+
+
+def test_compared_units_are_read_in_any_case_once_each_in_url_order(service):
+    found = units_view(service, jamfor=f"{GUNNEBO.lower()}, V21E12394,{GUNNEBO}")
+    assert isinstance(found, View) and found.compare == (GUNNEBO, "V21E12394")
+    assert found.query()["jamfor"] == f"{GUNNEBO},V21E12394"
+    assert "jamfor=V21E12398,V21E12394" in resolve_url(found)
+
+
+def resolve_url(view: View) -> str:
+    from kvalitetsvisaren.viewstate import urls_for
+
+    return urls_for(view)
+
+
+@pytest.mark.parametrize(
+    ("jamfor", "message", "status", "kept"),
+    [
+        (f"{GUNNEBO},V11E103371", "Jämförelsen har enheter som inte hör till hemtjänst i "
+         "Västervik:", 404, GUNNEBO),
+        (f"{GUNNEBO},V21E0", "”V21E0” (finns inte i Kolada)", 404, GUNNEBO),
+        (f"{GUNNEBO},V21E１２３９８", "inte är Kolada-id för enheter", 400, GUNNEBO),
+        (",".join(VASTERVIK_UNITS), f"Högst {MAX_COMPARE} enheter kan jämföras åt gången, "
+         "inte 6.", 400, ",".join(VASTERVIK_UNITS[:MAX_COMPARE])),
+        ("V21E1" * 50, "för långt (250 tecken)", 400, None),
+    ],
+)  # fmt: skip
+def test_a_comparison_the_data_cannot_show_is_explained(service, jamfor, message, status, kept):
+    found = units_view(service, jamfor=jamfor)
+    assert isinstance(found, Explanation)
+    assert message in found.message and found.status == status
+    urls = [url for _, url in found.links]
+    assert "/enheter/hemtjanst?kommun=0883&ar=2024" in urls  # the list without a comparison
+    if kept:
+        assert f"/enheter/hemtjanst?kommun=0883&ar=2024&jamfor={kept}" in urls
+
+
+def test_the_comparison_named_twice_is_refused_with_each_as_a_link(service):
+    found = units_view(service, jamfor=[GUNNEBO, "V21E12394"])
+    assert isinstance(found, Explanation) and "Adressen anger jamfor 2 gånger" in found.message
+    assert any(url.endswith(f"jamfor={GUNNEBO}") for _, url in found.links)
+
+
+def test_the_search_is_any_text_its_spaces_made_one(service):
+    found = units_view(service, sok="  Gunnebo \t  hem ")
+    assert isinstance(found, View) and found.search == "Gunnebo hem"
+    assert units_view(service, sok="   ").search is None
+    odd = units_view(service, sok="<b>Å</b>٣")
+    assert isinstance(odd, View) and odd.search == "<b>Å</b>٣"
+    long = units_view(service, sok="x" * (MAX_SEARCH + 1))
+    assert isinstance(long, Explanation) and f"högst {MAX_SEARCH}" in long.message
+
+
+def test_the_comparison_and_search_belong_to_the_units_page_only(service):
+    overview = read_view(service, OVERVIEW, {}, {"jamfor": "X,Y", "sok": "x" * 500})
+    assert isinstance(overview, View) and overview.compare == () and overview.search is None
