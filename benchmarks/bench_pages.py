@@ -2,7 +2,8 @@
 
     python benchmarks/bench_pages.py [--baseline df8b758] [--repeats 10] [--render-timeout 30]
 
-For each code tree (the baseline commit in a temporary worktree, and this checkout) in turn:
+Both code trees (the baseline commit in a temporary worktree, and this checkout) side by side,
+each measurement taken of one and then the other:
 1. Start-up and the overview callback, in a process of the tree's own: seconds to build the
    app after the imports; the overview content callback called directly (median over the
    largest municipalities and Västervik; goal <= 50 ms).
@@ -20,6 +21,7 @@ For each code tree (the baseline commit in a temporary worktree, and this checko
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -116,8 +118,7 @@ class Result:
     render: dict[tuple, float | None] = field(default_factory=dict)  # None: nothing in time
 
 
-def measure(tree: Path, repeats: int, render_timeout: float) -> Result:
-    result = Result()
+def startup(tree: Path, repeats: int, result: Result) -> None:
     municipalities = [*LARGEST, "0883"]
     code = STARTUP.format(
         repeats=repeats, municipalities=municipalities, n=len(municipalities), year=YEAR
@@ -128,41 +129,64 @@ def measure(tree: Path, repeats: int, render_timeout: float) -> Result:
     if out.returncode:
         raise SystemExit(f"{tree}: {out.stderr[-2000:]}")
     timing = json.loads(out.stdout.strip().splitlines()[-1])
-    result.imports, result.startup, result.overview = (
-        timing["imports"],
-        timing["startup"],
-        timing["overview"][1:],  # the first call builds caches
-    )
-    with serve(tree) as (origin, proc):
-        with DashSession(origin, timeout=300) as session:
-            for view in views():
-                page = session.view(target(*view))
+    result.imports = min(result.imports or 1e9, timing["imports"])
+    result.startup = min(result.startup or 1e9, timing["startup"])
+    result.overview += timing["overview"][1:]  # the first call builds caches
+
+
+def measure(trees: dict[str, Path], repeats: int, render_timeout: float) -> dict[str, Result]:
+    """Both trees side by side: start-up alternately, then both servers at once, every view
+    and every render asked of one and then the other (alternating which goes first), so that
+    the machine's load falls on both alike."""
+    results = {name: Result() for name in trees}
+    for _ in range(2):
+        for name, tree in trees.items():
+            startup(tree, repeats, results[name])
+    with contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(serve(tree)) for name, tree in trees.items()}
+        sessions = {
+            name: stack.enter_context(DashSession(origin, timeout=300))
+            for name, (origin, _) in servers.items()
+        }
+        for i, view in enumerate(views()):
+            for name in _alternate(list(trees), i):
+                page = sessions[name].view(target(*view))
                 answers = [h for h in page.hits if h.kind in ("pages", "callback")]
-                result.largest[view] = max((h.size for h in answers), default=0)
-                result.server[view] = sum(h.seconds for h in answers)
-        result.rss = rss_mb(proc.pid)
-        result.render = in_browser(origin, render_timeout)
-    return result
+                results[name].largest[view] = max((h.size for h in answers), default=0)
+                results[name].server[view] = sum(h.seconds for h in answers)
+        for name, (_, proc) in servers.items():
+            results[name].rss = rss_mb(proc.pid)
+        origins = {name: origin for name, (origin, _) in servers.items()}
+        for name, rendered in in_browser(origins, render_timeout).items():
+            results[name].render = rendered
+    return results
 
 
-def in_browser(origin: str, timeout: float) -> dict[tuple, float | None]:
+def _alternate(names: list[str], i: int) -> list[str]:
+    return names if i % 2 == 0 else names[::-1]
+
+
+def in_browser(origins: dict[str, str], timeout: float) -> dict[str, dict[tuple, float | None]]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
-    out: dict[tuple, float | None] = {}
+    out: dict[str, dict[tuple, float | None]] = {name: {} for name in origins}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
-        for municipality in LARGEST:
-            for level, area in BROWSER_VIEWS:
+        views_ = [(lv, m, a) for m in LARGEST for lv, a in BROWSER_VIEWS]
+        for i, (level, municipality, area) in enumerate(views_):
+            for name in _alternate(list(origins), i):
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 page = context.new_page()
                 start = time.perf_counter()
                 try:
-                    page.goto(origin + target(level, municipality, area), wait_until="commit")
+                    page.goto(
+                        origins[name] + target(level, municipality, area), wait_until="commit"
+                    )
                     page.locator(SELECTORS[level]).first.wait_for(timeout=timeout * 1000)
-                    out[(level, municipality, area)] = time.perf_counter() - start
+                    out[name][(level, municipality, area)] = time.perf_counter() - start
                 except PlaywrightTimeout:
-                    out[(level, municipality, area)] = None
+                    out[name][(level, municipality, area)] = None
                 context.close()
         browser.close()
     return out
@@ -217,9 +241,8 @@ def main() -> None:
     parser.add_argument("--render-timeout", type=float, default=30.0)
     args = parser.parse_args()
     with checkout(args.baseline) as tree:
-        base = measure(tree, args.repeats, args.render_timeout)
-    now = measure(ROOT, args.repeats, args.render_timeout)
-    report(base, now, args.render_timeout, args.baseline)
+        results = measure({"baseline": tree, "now": ROOT}, args.repeats, args.render_timeout)
+    report(results["baseline"], results["now"], args.render_timeout, args.baseline)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from . import flags, trends
+from . import flags, ids, trends
 from .charts import Chart
 from .download import FORMATS, LABELS, export_url
 from .labels import LOCAL, QUARTILES, TRENDS, number, source_text
@@ -170,7 +170,22 @@ def chart(graph_id: str, spec: Chart, kommun: str) -> html.Figure:
             html.Div(
                 [
                     html.Details(
-                        [html.Summary("Visa som tabell"), table(spec.data, spec.title)],
+                        [
+                            # the table is built when first opened (views.chart_table): a
+                            # chart of 290 municipalities would ship 1,000+ cells unasked
+                            html.Summary(
+                                "Visa som tabell",
+                                id={"type": ids.CHART_TABLE_OPEN, "chart": graph_id},
+                            ),
+                            html.Div(
+                                html.P("Tabellen hämtas …"),
+                                id={"type": ids.CHART_TABLE, "chart": graph_id},
+                            ),
+                            dcc.Store(
+                                id={"type": ids.CHART_TABLE_SPEC, "chart": graph_id},
+                                data={"kind": spec.kind, "query": params},
+                            ),
+                        ],
                         className="chart-table",
                     ),
                     html.Details(

@@ -32,10 +32,12 @@ CACHEABLE_OUTPUTS = frozenset(
         ids.OVERVIEW_CONTENT,
         ids.AREA_CONTENT,
         ids.KPI_CONTENT,
+        ids.KPI_SPREAD,
         ids.KPI_GROUP_CONTENT,
         ids.KPI_MORE,
         ids.UNITS_CONTENT,
         ids.OWN_CONTENT,
+        ids.CHART_TABLE,  # pattern id: the table of a chart, built when opened
     }
 )
 

@@ -28,3 +28,7 @@ UPLOAD_KEY = "ladda-upp-nyckel"
 UPLOAD_SAVE = "ladda-upp-spara"
 UPLOAD_RESULT = "ladda-upp-resultat"
 UPLOAD_FILE = "ladda-upp-vald-fil"
+CHART_TABLE_OPEN = "diagram-tabell-visa"  # pattern ids: {"type": ..., "chart": graph id}
+CHART_TABLE = "diagram-tabell"
+CHART_TABLE_SPEC = "diagram-tabell-spec"
+KPI_SPREAD = "nyckeltal-spridning-content"

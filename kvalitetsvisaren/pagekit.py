@@ -98,7 +98,7 @@ def skeleton(svc: IndicatorService, view: View, content: list, params_id: str) -
         kpi=view.kpi,
         unit_title=view.unit_title,
         years=list(view.years),
-        query=view.query(),
+        navigation=view.navigation(),
     )
     # each part of the store has its own vintage: unit values were fetched apart
     part, universe = ("ou_values", "enheter") if view.route == UNITS else ("values", "kommuner")
@@ -119,7 +119,7 @@ def explanation_page(svc: IndicatorService, why: Explanation) -> html.Div:
     links = list(why.links) or [(f"Översikten för {svc.names[p.kommun]} {p.ar}", overview_url(p))]
     return html.Div(
         [
-            views.header(svc, p, level="", path="/oversikt", query={}),
+            views.header(svc, p, level="", path="/oversikt"),
             *stale_banner(),
             html.Main(explanation(why.message, links), id="main", **{"data-status": why.status}),
         ]

@@ -14,6 +14,7 @@ new data or a failed sync is seen at once; answers built by the error fallback a
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -76,7 +77,18 @@ def output_ids(body: object) -> set[str] | None:
     if not isinstance(output, str) or not output:
         return None
     parts = output.removeprefix("..").removesuffix("..").split("...")
-    return {part.rsplit(".", 1)[0] for part in parts}
+    return {_component(part.rsplit(".", 1)[0]) for part in parts}
+
+
+def _component(output_id: str) -> str:
+    """A component id, or the "type" of a pattern-matching id ({"chart":["MATCH"],...})."""
+    if not output_id.startswith("{"):
+        return output_id
+    try:
+        found = json.loads(output_id)
+    except ValueError:
+        return output_id
+    return str(found.get("type")) if isinstance(found, dict) else output_id
 
 
 def install(

@@ -20,16 +20,18 @@ from .components import (
     flag_marks,
     flags_in,
     legend,
+    table,
     target_mark,
     trend_mark,
 )
 from .config import Area
-from .download import export_url
+from .download import FORMATS, export_url
 from .flags import EXPLANATIONS, LABELS
 from .labels import QUARTILES, number
 from .service import TREND_YEARS, IndicatorService, UnknownError, rank_text
 from .trends import attribute
 from .urls import Params, area_url, kpi_url, overview_url, units_url
+from .viewstate import Explanation, read_export
 
 LEVELS = (
     ("1", "Nivå 1: översikt"),
@@ -52,7 +54,7 @@ def header(
     kpi: str | None = None,
     unit_title: str | None = None,
     years: list[int] | None = None,
-    query: dict[str, str] | None = None,
+    navigation: dict[str, Any] | None = None,
 ) -> html.Header:
     """Pickers, area navigation, the level buttons and the breadcrumbs for this view."""
     national = p.with_(ar=svc.national_year(p.ar))
@@ -112,7 +114,13 @@ def header(
                 **{"aria-label": "Nivåer"},
             ),
             _breadcrumbs(svc, national, level, area, kpi, unit_title, p),
-            dcc.Store(id=ids.NAV, data={"path": path, "params": query or {}}),
+            # without a view (an explanation page) the pickers show p: choosing another
+            # municipality or year opens that one's page at `path`
+            dcc.Store(
+                id=ids.NAV,
+                data=navigation
+                or {"path": path, "params": {"kommun": p.kommun, "ar": str(p.ar)}, "keep": []},
+            ),
         ],
         className="site-header",
     )
@@ -449,19 +457,13 @@ def _learn_link(row: Any, area: Area, p: Params) -> Any:
 # --- level 2:2 -------------------------------------------------------------------------
 
 
-def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list, list]:
-    """Level 2:2 in three parts around the group controls (which live in the layout): the
-    summary and all municipalities; the comparison group; the trend and the gender split.
-    Everything for the page's area (`omrade`): its comparison group, whether the KPI is
-    coloured there, the charts' names. Where there is nothing to draw, a sentence says why."""
+def kpi_summary_content(svc: IndicatorService, kpi: str, p: Params) -> list:
+    """Level 2:2, first and small: the heading, the municipality's result and what it means,
+    who to learn from, the definition. The charts follow in their own answer (kpi_charts)."""
     name = svc.check_municipality(p.kommun)
     area = _page_area(svc, p)
     s = svc.kpi_summary(kpi, p.kommun, p.ar, area=area)
-    where = {"area": area, "municipality": p.kommun, "year": p.ar}
-    spread: Any = html.P(_nobody(svc, kpi, p), className="notice")
-    if len(svc.distribution(kpi, p.ar, area=area)):
-        spread = chart("nyckeltal-spridning", charts.spread(svc, kpi, **where), p.kommun)
-    main = [
+    return [
         html.H1([html.Span(kpi, className="kpi-id"), " ", s.label]),
         html.P(s.title, className="kolada-title"),
         _summary_card(s, name),
@@ -471,8 +473,21 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
             className="definition",
             open=True,
         ),
-        html.Section([html.H2("Alla kommuner"), spread]),
     ]
+
+
+def kpi_charts(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list, list]:
+    """Level 2:2, the charts around the group controls (which live in the layout): all
+    municipalities; the comparison group; the trend and the gender split. Everything for the
+    page's area (`omrade`): its comparison group, whether the KPI is coloured there, the
+    charts' names. Where there is nothing to draw, a sentence says why."""
+    name = svc.check_municipality(p.kommun)
+    area = _page_area(svc, p)
+    s = svc.kpi_summary(kpi, p.kommun, p.ar, area=area)
+    where = {"area": area, "municipality": p.kommun, "year": p.ar}
+    spread: Any = html.P(_nobody(svc, kpi, p), className="notice")
+    if len(svc.distribution(kpi, p.ar, area=area)):
+        spread = chart("nyckeltal-spridning", charts.spread(svc, kpi, **where), p.kommun)
     shown = (
         chart("nyckeltal-trend", charts.trend(svc, kpi, **where), p.kommun)
         if svc.trend(kpi, p.kommun, p.ar, area=area)["value"].notna().any()
@@ -487,7 +502,22 @@ def kpi_content(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list,
         more.append(
             html.Section([html.H2("Kvinnor och män"), chart("nyckeltal-kon", genders, p.kommun)])
         )
-    return main, group_content(svc, kpi, p), more
+    return [html.H2("Alla kommuner"), spread], group_content(svc, kpi, p), more
+
+
+def chart_table(svc: IndicatorService, spec: Any) -> Any:
+    """A chart's data as a table, built when the reader opens "Visa som tabell": the chart is
+    named by its export parameters (components.chart) and read through the same boundary as
+    a download."""
+    kind = spec.get("kind") if isinstance(spec, dict) else None
+    query = spec.get("query") if isinstance(spec, dict) else None
+    wanted = read_export(svc, kind, query if isinstance(query, dict) else {}, FORMATS)
+    if isinstance(wanted, Explanation):
+        return html.P(wanted.message, className="notice")
+    found = charts.build(svc, wanted.kind, wanted.chart_params())
+    if found is None:
+        return html.P("Diagrammet har inget att visa.", className="notice")
+    return table(found.data, found.title)
 
 
 def _page_area(svc: IndicatorService, p: Params) -> str:

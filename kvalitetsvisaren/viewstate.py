@@ -43,6 +43,9 @@ EXPORT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {  # kind: (page it is on
     "lokal-enheter": (OWN, ("matt",)),
     "en-sida": (AREA, ("area",)),
 }
+# The query parameters that a change of year keeps, and a change of municipality keeps
+KEEP_ON_YEAR = {KPI: ("grupp", "omrade"), UNITS: ("enhet",), OWN: ("enhet",)}
+KEEP_ON_MUNICIPALITY = {KPI: ("omrade",)}
 MAX_LENGTH = 200  # characters in one value; no real link needs more
 MAX_GROUP = 25  # municipalities in an own comparison list (a readable chart)
 MAX_REPEATS_LINKED = 5
@@ -90,10 +93,23 @@ class View:
         p = self.params
         query = {"kommun": p.kommun, "ar": str(p.ar)}
         if self.route == KPI:
-            query |= {"grupp": p.grupp, "omrade": self.area or ""}
+            query |= ({"grupp": p.grupp} if p.grupp != "liknande" else {}) | {
+                "omrade": self.area or ""
+            }
         if p.enhet:
             query["enhet"] = p.enhet
         return query
+
+    def navigation(self) -> dict[str, Any]:
+        """What the header's pickers need to make the same view's URL for another year or
+        municipality, in the browser (shell.py): a unit or an own group list belongs to its
+        municipality and is dropped with it."""
+        return {
+            "path": self.path,
+            "params": self.query(),
+            "keep": list(KEEP_ON_YEAR.get(self.route, ())),
+            "keep_other": list(KEEP_ON_MUNICIPALITY.get(self.route, ())),
+        }
 
     def segments(self) -> dict[str, str]:
         name = {AREA: "area", UNITS: "area", KPI: "kpi", OWN: "matt"}.get(self.route)
@@ -179,9 +195,9 @@ def read_export(
 ) -> ExportView | Explanation:
     """A download (/export/<kind>?...&format=): the same rules as the page it comes from;
     `formats` are those the charts can be had in (the one-pager is a PDF)."""
-    if kind not in EXPORT_KINDS:
+    if not isinstance(kind, str) or kind not in EXPORT_KINDS:
         return Explanation(
-            f"Diagramtypen {_shown(kind)} finns inte. Typer: {', '.join(EXPORT_KINDS)}.",
+            f"Diagramtypen {_shown(str(kind))} finns inte. Typer: {', '.join(EXPORT_KINDS)}.",
             (_home_link(svc),),
         )
     route, required = EXPORT_KINDS[kind]

@@ -53,3 +53,17 @@ def chromium() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def kpi_view(dash_app):
+    """A whole KPI page's content as (summary and spread, group, trend and genders): its two
+    content callbacks (the summary arrives first, the charts in their own answer)."""
+    from kvalitetsvisaren.pages import kpi
+
+    def view(params: dict, kpi_id: str) -> tuple:
+        summary = kpi.update_kpi(params, kpi_id)
+        spread, group, more = kpi.update_kpi_charts(params, kpi_id)
+        return [*summary, spread], group, more
+
+    return view

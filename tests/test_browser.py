@@ -406,3 +406,88 @@ def test_unit_manager_uploads_a_survey_and_sees_it_by_the_kolada_figures_synthet
         expect(page.locator("[data-kpi]").first).to_be_visible()  # Kolada's results beside
     finally:
         runtime.install(original)
+
+
+# --- navigation is made in the browser (clientside callbacks) ------------------------------
+
+
+def run_clientside(page: Page, source: str, *args) -> str:
+    """A clientside callback's function called in the app's own page; Dash's no_update is
+    reported as "NO_UPDATE"."""
+    return page.evaluate(
+        f"""(args) => {{
+            const result = ({source})(...args);
+            return result === window.dash_clientside.no_update ? "NO_UPDATE" : result;
+        }}""",
+        list(args),
+    )
+
+
+def navigation(service, route: str, segments: dict, query: dict) -> dict:
+    from kvalitetsvisaren.viewstate import read_view
+
+    return read_view(service, route, segments, query).navigation()
+
+
+def test_picking_another_municipality_or_year_rewrites_the_url(page, live_server, service):
+    from kvalitetsvisaren.shell import NAVIGATE_JS
+
+    overview(page, live_server)
+    here = navigation(service, "overview", {}, {"kommun": "0883", "ar": "2022"})
+    assert run_clientside(page, NAVIGATE_JS, "0180", 2022, here) == "/oversikt?kommun=0180&ar=2022"
+    # when a page appears its pickers report the URL's own values: nothing happens
+    assert run_clientside(page, NAVIGATE_JS, "0883", 2022, here) == "NO_UPDATE"
+    area = navigation(service, "area", {"area": "hemtjanst"}, {"kommun": "0883", "ar": "2022"})
+    assert run_clientside(page, NAVIGATE_JS, "0883", "2020", area) == (
+        "/omrade/hemtjanst?kommun=0883&ar=2020"
+    )
+    unit = navigation(
+        service, "units", {"area": "hemtjanst"}, {"kommun": "0883", "enhet": "V21E12394"}
+    )
+    # a unit belongs to its municipality: another municipality drops it, another year keeps it
+    assert run_clientside(page, NAVIGATE_JS, "0180", 2024, unit) == (
+        "/enheter/hemtjanst?kommun=0180&ar=2024"
+    )
+    assert run_clientside(page, NAVIGATE_JS, "0883", 2023, unit) == (
+        "/enheter/hemtjanst?kommun=0883&ar=2023&enhet=V21E12394"
+    )
+    kpi = navigation(
+        service, "kpi", {"kpi": "U21468"}, {"kommun": "0883", "grupp": "lan", "omrade": "hemtjanst"}
+    )
+    assert run_clientside(page, NAVIGATE_JS, "0883", 2020, kpi) == (
+        "/nyckeltal/U21468?kommun=0883&ar=2020&grupp=lan&omrade=hemtjanst"
+    )
+    assert run_clientside(page, NAVIGATE_JS, "1480", 2022, kpi) == (
+        "/nyckeltal/U21468?kommun=1480&ar=2022&omrade=hemtjanst"  # the county group is Västervik's
+    )
+
+
+def test_choosing_a_comparison_group_puts_it_in_the_url(page, live_server, service):
+    from kvalitetsvisaren.pages.kpi import GROUP_JS
+
+    overview(page, live_server)
+    here = navigation(service, "kpi", {"kpi": "U21468"}, {"kommun": "0883", "omrade": "hemtjanst"})
+    assert run_clientside(page, GROUP_JS, "lan", [], here).endswith(
+        "ar=2022&grupp=lan&omrade=hemtjanst"
+    )
+    assert "grupp=0180%2C1480" in run_clientside(page, GROUP_JS, "egen", ["0180", "1480"], here)
+    assert run_clientside(page, GROUP_JS, "liknande", [], here) == "NO_UPDATE"
+    assert run_clientside(page, GROUP_JS, "egen", [], here) == "NO_UPDATE"  # waits for a choice
+
+
+def test_a_charts_table_is_built_when_opened_and_holds_the_raw_values(page, live_server, service):
+    v = service.store.values
+    m = service.store.municipalities
+    kommuner = set(m.loc[m["type"] == "K", "id"])
+    raw = v[(v["kpi"] == "U21468") & (v["year"] == 2022) & (v["gender"] == "T")]
+    raw = raw[raw["municipality_id"].isin(kommuner) & raw["value"].notna()]
+    page.goto(f"{live_server}/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst")
+    figure = page.locator('[data-chart="vastervik_2022_hemtjanst_u21468_spridning"]')
+    expect(figure.locator("summary", has_text="Visa som tabell")).to_be_visible()
+    assert figure.locator("table").count() == 0  # not shipped with the page
+    figure.locator("summary", has_text="Visa som tabell").click()
+    rows = figure.locator("table tbody tr")
+    expect(rows).to_have_count(len(raw))
+    best = raw["value"].max()
+    names = set(m.set_index("id").loc[raw.loc[raw["value"] == best, "municipality_id"], "title"])
+    assert rows.first.locator("td").first.text_content() in names  # best first, by raw values

@@ -161,6 +161,12 @@ def test_any_tile_agrees_with_a_recount_of_its_kpis(pages, raw, config, service,
     year = data.draw(st.sampled_from(range(2012, 2023)))
     area = data.draw(st.sampled_from([a.id for a in config.areas]))
     content = pages["area"].update_area(params(municipality, year), area)
+    kpis = config.area(area).kpi_ids()
+    if not any(pd.notna(series(raw, kpi, municipality).get(year)) for kpi in kpis):
+        # no value of any of the area's KPIs that year: the page explains instead of tiles
+        assert not find(content, "data-measure")
+        assert f"inga uppgifter för {year}" in str(content)
+        return
     sections = {s["data-measure"]: s for s in find(content, "data-measure")}
     for measure in config.area(area).measures:
         shown = sections[measure.id]
@@ -177,6 +183,14 @@ def test_any_tile_agrees_with_a_recount_of_its_kpis(pages, raw, config, service,
             assert rows[kpi]["data-trend"] == want, (municipality, year, kpi)
 
 
+def test_bjurholm_gymnasieskola_2012_has_no_values_and_the_page_says_so(pages, raw, config):
+    kpis = config.area("gymnasieskola").kpi_ids()
+    assert not any(2012 in series(raw, kpi, "2403").index for kpi in kpis)
+    content = pages["area"].update_area(params("2403", 2012), "gymnasieskola")
+    assert not find(content, "data-measure")
+    assert "inga uppgifter för 2012" in str(content)
+
+
 # --- the KPI page uses the page's area everywhere -------------------------------------------
 
 
@@ -189,9 +203,9 @@ def export_hrefs(tree: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("area", ["hemtjanst", "sarskilt-boende"])
-def test_kpi_page_takes_its_area_for_slugs_and_downloads(pages, area):
+def test_kpi_page_takes_its_area_for_slugs_and_downloads(kpi_view, area):
     # N20205 (timavlönade) is in both elderly areas: each page names its own
-    parts = pages["kpi"].update_kpi(params(GOTEBORG, omrade=area), "N20205")
+    parts = kpi_view(params(GOTEBORG, omrade=area), "N20205")
     slugs = chart_slugs(parts)
     assert slugs and all(f"_{area}_n20205_" in s for s in slugs), slugs
     assert all(f"area={area}" in h for h in export_hrefs(parts) if "kpi=N20205" in h)
@@ -225,14 +239,14 @@ def n00090_app(dash_app, service):
     runtime.install(original)
 
 
-def test_kpi_page_compares_with_the_areas_liknande_kommuner_synthetic(pages, n00090_app):
+def test_kpi_page_compares_with_the_areas_liknande_kommuner_synthetic(kpi_view, n00090_app):
     groups = n00090_app.store.municipality_groups
     for area, peer in (("grundskola", "grundskola"), ("hemtjanst", "äldreomsorg")):
         titles = groups.loc[
             groups["title"].str.startswith(f"Liknande kommuner {peer}, Västervik"), "title"
         ]
         newest = max(titles, key=lambda t: int(t[-4:]))  # the group drawn last (2024)
-        main, group, more = pages["kpi"].update_kpi(params(omrade=area), "N00090")
+        main, group, more = kpi_view(params(omrade=area), "N00090")
         assert newest in text(group), area
         assert all(f"_{area}_n00090_" in s for s in chart_slugs([main, group, more]))
         # N00090 is context (arbetsmiljö) in every area: nothing coloured or ranked
@@ -362,10 +376,10 @@ def test_an_empty_survey_year_is_explained_only_when_the_data_says_so(pages, raw
         )
 
 
-def test_a_kpi_without_values_gets_a_sentence_not_an_empty_chart(pages, service):
+def test_a_kpi_without_values_gets_a_sentence_not_an_empty_chart(pages, kpi_view, service):
     assert service.store.values.query("kpi == 'N21497'")["value"].notna().sum() == 0
     assert service.store.ou_values.query("kpi == 'N21497'")["value"].notna().sum() == 0
-    parts = pages["kpi"].update_kpi(params(omrade="hemtjanst"), "N21497")
+    parts = kpi_view(params(omrade="hemtjanst"), "N21497")
     assert not [g for g in find(parts, "figure")]  # no chart at all
     assert "Inga värden i datan för nyckeltalet" in text(parts)
     layout = pages["kpi"].layout(kpi="N21497", kommun=VASTERVIK, ar="2022", omrade="hemtjanst")

@@ -177,15 +177,25 @@ def test_a_real_callback_with_hostile_values_answers_200(dash_app, errors, data)
     callbacks = {k: v for k, v in dash_app.callback_map.items() if "callback" in v}
     output = data.draw(st.sampled_from(sorted(callbacks)))
     spec = callbacks[output]
+    # a pattern-matching id ({"chart": MATCH, ...}) as a browser sends it: one concrete value
+    match = data.draw(st.one_of(st.text(max_size=10), st.integers()))
+
+    def concrete(component_id: str) -> Any:
+        if not component_id.startswith("{"):
+            return component_id
+        pattern = json.loads(component_id)
+        return {k: match if v == ["MATCH"] else v for k, v in pattern.items()}
 
     def filled(items: list[dict]) -> list[dict]:
-        return [{**item, "value": data.draw(bodies)} for item in items]
+        return [{**item, "id": concrete(item["id"]), "value": data.draw(bodies)} for item in items]
 
     body = {
         "output": output,
         "outputs": [
-            dict(zip(("id", "property"), o.rsplit(".", 1), strict=True))
-            for o in output.removeprefix("..").removesuffix("..").split("...")
+            {"id": concrete(component_id), "property": prop}
+            for component_id, prop in (
+                o.rsplit(".", 1) for o in output.removeprefix("..").removesuffix("..").split("...")
+            )
         ],
         "inputs": filled(spec["inputs"]),
         "state": filled(spec.get("state", [])),

@@ -146,7 +146,7 @@ def test_kpi_page_lists_the_peers_with_links_to_their_own_view(dash_app, service
     from kvalitetsvisaren.pages import area, kpi
 
     p = {**Params(VASTERVIK, 2022).__dict__, "omrade": "hemtjanst"}
-    main, _, _ = kpi.update_kpi(p, "U21468")
+    main = kpi.update_kpi(p, "U21468")
     section = [c for c in walk(as_json(main)) if c["props"].get("id") == "lar-av-andra"]
     assert len(section) == 1 and "Lär av andra" in texts(section)
     found = service.learn_from("U21468", VASTERVIK, 2022, area="hemtjanst")

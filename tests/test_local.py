@@ -163,10 +163,9 @@ def test_overview_and_area_show_own_measures_marked_local_never_coloured_synthet
     assert "Nöjdheten sjönk efter omorganisationen" in texts(row)
 
 
-def test_kpi_page_shows_target_analysis_and_target_line_synthetic(local_app):
-    from kvalitetsvisaren.pages import kpi
+def test_kpi_page_shows_target_analysis_and_target_line_synthetic(local_app, kpi_view):
 
-    main, _, more = kpi.update_kpi(p(omrade="hemtjanst"), "U21468")
+    main, _, more = kpi_view(p(omrade="hemtjanst"), "U21468")
     everything = texts(as_json([main, more]))
     assert "Mål 90\u00a0%: ✗ Målet inte nått" in everything and "Vår analys" in everything
     graph = next(c for c in walk(as_json(more)) if c["props"].get("id") == "nyckeltal-trend")

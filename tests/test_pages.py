@@ -12,7 +12,6 @@ from dash._callback import NoUpdate
 from plotly.utils import PlotlyJSONEncoder
 
 from kvalitetsvisaren.ranking import national_quartiles, unit_quartiles
-from kvalitetsvisaren.shell import href_for, navigate
 from kvalitetsvisaren.testing.dash_session import walk
 from kvalitetsvisaren.urls import Params
 
@@ -128,8 +127,8 @@ def test_area_rows_carry_each_kpis_national_colour(pages, service, kpi_colours):
     assert "plats 145 av 286" in text(content)  # U21468, counted in test_ranking by hand
 
 
-def test_kpi_page_has_definition_spread_group_trend_and_genders(pages):
-    main, group, more = pages["kpi"].update_kpi(params(omrade="hemtjanst"), "U21468")
+def test_kpi_page_has_definition_spread_group_trend_and_genders(kpi_view):
+    main, group, more = kpi_view(params(omrade="hemtjanst"), "U21468")
     everything = text([main, group, more])
     assert "Hur nöjd eller missnöjd är du sammantaget" in everything  # Kolada's definition
     graphs = [g for g in find([main, group, more], "figure")]
@@ -194,33 +193,6 @@ def test_bad_urls_get_the_swedish_explanation(pages, page, kwargs, message, capl
     assert "Översikten för Västervik 2022" in text(layout)  # a way back
     if page != "404":
         assert any(message.split(".")[0][:20] in r.getMessage() for r in caplog.records)
-
-
-def test_picking_another_municipality_or_year_rewrites_the_url():
-    p = Params("0883", 2022, enhet="V21E12394")
-    assert href_for("/oversikt", p, "0180", 2022) == "/oversikt?kommun=0180&ar=2022"
-    assert href_for("/omrade/hemtjanst", p, "0883", 2020) == "/omrade/hemtjanst?kommun=0883&ar=2020"
-    # a unit belongs to its municipality: another municipality drops it
-    assert href_for("/enheter/hemtjanst", p, "0180", 2024) == (
-        "/enheter/hemtjanst?kommun=0180&ar=2024"
-    )
-    assert href_for("/enheter/hemtjanst", p, "0883", 2024).endswith("enhet=V21E12394")
-    # when a page appears its pickers report the URL's own values: nothing happens
-    nav = {"path": "/oversikt", "params": p.__dict__}
-    assert (
-        navigate("0883", 2022, nav) is not None
-        and navigate("0883", 2022, nav).__class__.__name__ == "NoUpdate"
-    )
-    assert navigate("1480", 2022, nav) == "/oversikt?kommun=1480&ar=2022"
-
-
-def test_choosing_a_comparison_group_puts_it_in_the_url(pages):
-    choose = pages["kpi"].choose_group
-    here = params(omrade="hemtjanst")
-    assert choose("lan", [], here, "U21468").endswith("grupp=lan&omrade=hemtjanst")
-    assert "grupp=0180%2C1480" in choose("egen", ["0180", "1480"], here, "U21468")
-    assert is_no_update(choose("liknande", [], here, "U21468"))
-    assert is_no_update(choose("egen", [], here, "U21468"))  # waits for a choice
 
 
 def test_unit_rows_are_best_first_whatever_the_direction(pages, service):

@@ -1,14 +1,15 @@
 """Level 2:2: /nyckeltal/<kpi>?kommun=&ar=&grupp=&omrade=: one KPI against every
-municipality, a comparison group, the trend and the gender split."""
+municipality, a comparison group, the trend and the gender split. The summary arrives first
+in a small answer; the charts in a second one."""
 
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from .. import ids, pagekit, views
 from ..runtime import get_service
-from ..urls import Params, kpi_url
+from ..urls import Params
 from ..viewstate import KPI, PATHS, View, read_view
 
 
@@ -30,15 +31,15 @@ def layout(**arguments: str) -> html.Div:
     svc = get_service()
     segments, query = pagekit.location(KPI, arguments)
     view = read_view(svc, KPI, segments, query)
-    # the controls are inputs of choose_group: an explanation page keeps them (hidden)
+    # the controls are inputs of the group link: an explanation page keeps them (hidden)
     shown = view.params if isinstance(view, View) else Params(svc.config.default_municipality, 0)
-    controls = views.group_controls(svc, shown)
     content = [
         dcc.Loading(html.Div(id=ids.KPI_CONTENT), type="dot"),
+        dcc.Loading(html.Section(id=ids.KPI_SPREAD), type="dot"),
         html.Section(
             [
                 html.H2("Jämförelsegrupp"),
-                controls,
+                views.group_controls(svc, shown),
                 dcc.Loading(html.Div(id=ids.KPI_GROUP_CONTENT), type="dot"),
             ],
             className="group",
@@ -50,39 +51,55 @@ def layout(**arguments: str) -> html.Div:
 
 @callback(
     Output(ids.KPI_CONTENT, "children"),
+    Input(ids.KPI_PARAMS, "data"),
+    State(ids.KPI_ID, "data"),
+)
+def update_kpi(params: dict, kpi: str) -> list:
+    return pagekit.render(
+        KPI,
+        params,
+        lambda svc, v: views.kpi_summary_content(svc, v.kpi, v.params),
+        segment=("kpi", kpi),
+    )
+
+
+@callback(
+    Output(ids.KPI_SPREAD, "children"),
     Output(ids.KPI_GROUP_CONTENT, "children"),
     Output(ids.KPI_MORE, "children"),
     Input(ids.KPI_PARAMS, "data"),
     State(ids.KPI_ID, "data"),
 )
-def update_kpi(params: dict, kpi: str) -> tuple:
+def update_kpi_charts(params: dict, kpi: str) -> tuple:
     return pagekit.render(
         KPI,
         params,
-        lambda svc, v: views.kpi_content(svc, v.kpi, v.params),
+        lambda svc, v: views.kpi_charts(svc, v.kpi, v.params),
         segment=("kpi", kpi),
         outputs=3,
     )
 
 
-@callback(
+# The group is part of the URL, so the view can be bookmarked: choosing one follows a link,
+# in the browser (no server round; the next page reads the group through the boundary).
+# "Egen lista" without chosen municipalities waits for a choice.
+GROUP_JS = """
+    function(kind, own, nav) {
+        if (!nav || !nav.params) { return window.dash_clientside.no_update; }
+        var group = (kind === "liknande" || kind === "lan") ? kind : (own || []).join(",");
+        var current = nav.params.grupp || "liknande";
+        if (!group || group === current) { return window.dash_clientside.no_update; }
+        var p = nav.params, params = {kommun: p.kommun, ar: p.ar};
+        if (group !== "liknande") { params.grupp = group; }
+        if (p.omrade) { params.omrade = p.omrade; }  // the order of urls.kpi_url
+        return nav.path + "?" + new URLSearchParams(params).toString();
+    }
+"""
+clientside_callback(
+    GROUP_JS,
     Output(ids.URL, "href", allow_duplicate=True),
     Input(ids.KPI_GROUP_KIND, "value"),
     Input(ids.KPI_GROUP_LIST, "value"),
-    State(ids.KPI_PARAMS, "data"),
-    State(ids.KPI_ID, "data"),
+    State(ids.NAV, "data"),
     prevent_initial_call=True,
 )
-def choose_group(kind: str, own: list[str] | None, params: dict, kpi: str) -> str:
-    """The group is part of the URL, so the view can be bookmarked. Called too when the page
-    appears (the controls come with it): then nothing changed and nothing happens. "Egen lista"
-    without chosen municipalities waits for a choice."""
-    view = read_view(get_service(), KPI, {"kpi": kpi}, params if isinstance(params, dict) else {})
-    if not isinstance(view, View):
-        return dash.no_update
-    p = view.params
-    chosen = [m for m in own if isinstance(m, str)] if isinstance(own, list) else []
-    group = kind if kind in ("liknande", "lan") else ",".join(chosen)
-    if not group or group == p.grupp:
-        return dash.no_update
-    return kpi_url(kpi, p.with_(grupp=group))  # the next page checks the group
