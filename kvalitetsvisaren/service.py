@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -192,7 +192,7 @@ class IndicatorService:
         self.kommun_ids = frozenset(self.kommuner["id"])
         # Level 2 rows are asked for by every chart of an area page: computed once per
         # (area, municipality, year) while this service (this data version) is served.
-        self._area_kpis = functools.lru_cache(maxsize=2048)(self._build_area_kpis)
+        self._memoize()
         values = store.values[store.values["gender"] == "T"]
         self.riket = riket_values(_plain(values[values["municipality_id"] == RIKET]))
         scored = quartiles_with_scores(values, store.municipalities, self.directions)
@@ -213,8 +213,9 @@ class IndicatorService:
         has_value = self.units[self.units["value"].notna()]
         self._ever = np.unique(_pair_codes(has_value["kpi"], has_value["ou_id"], self.units))
         # Asked for by the units page and each of its charts: built once per view key.
-        self._unit_table = functools.lru_cache(maxsize=1024)(self._build_unit_table)
+        self._unit_table = functools.lru_cache(maxsize=128)(self._build_unit_table)
         self._unit_kpis = functools.lru_cache(maxsize=64)(self._find_unit_kpis)
+        self._unit_years = functools.lru_cache(maxsize=2048)(self._find_unit_years)
         self.peers = peer_groups(store.municipality_groups, store.municipalities)
         # Asked for by every request (the URL boundary, the header): computed once.
         has = self.ranked.loc[self.ranked["value"].notna(), "year"]
@@ -227,8 +228,18 @@ class IndicatorService:
         rankings are shared, only what depends on the local layer is recomputed."""
         other = copy.copy(self)
         other.local = local
-        other._area_kpis = functools.lru_cache(maxsize=2048)(other._build_area_kpis)
+        other._memoize()
         return other
+
+    def _memoize(self) -> None:
+        """Caches of what depends on the local layer too (targets), per view key. A page's
+        callbacks each ask for the same summaries (the KPI page's summary, charts and group
+        all read kpi_summary): each is computed once while this service is served. Bounded,
+        least recently used dropped first, so that many readers' views fit in memory."""
+        self._area_kpis = functools.lru_cache(maxsize=512)(self._build_area_kpis)
+        self._area_summary = functools.lru_cache(maxsize=512)(self._build_area_summary)
+        self._kpi_summary = functools.lru_cache(maxsize=512)(self._build_kpi_summary)
+        self._own_measures = functools.lru_cache(maxsize=512)(self._build_own_measures)
 
     # --- what exists ----------------------------------------------------------------------
 
@@ -272,6 +283,9 @@ class IndicatorService:
     def unit_years(self, area: str, municipality: str | None = None) -> list[int]:
         """Level 2:3: years with a value for a unit of the area (of the municipality, if given;
         the area's years when none of its units has one)."""
+        return list(self._unit_years(area, municipality))
+
+    def _find_unit_years(self, area: str, municipality: str | None) -> tuple[int, ...]:
         config_area = self.area(area)
         kpis = self.unit_kpis(area)
         mine = (
@@ -279,7 +293,7 @@ class IndicatorService:
             if municipality
             else []
         )
-        return mine or self.coverage.unit_years(config_area.ou_prefix, tuple(kpis))
+        return tuple(mine or self.coverage.unit_years(config_area.ou_prefix, tuple(kpis)))
 
     def unit_year(self, area: str, municipality: str, year: int) -> int:
         """The year a link to the area's units uses: `year` if its units have data then, else
@@ -332,6 +346,11 @@ class IndicatorService:
         return [self.area_summary(a.id, municipality, year) for a in self.config.areas]
 
     def area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
+        """Each measure of the area in config order (see _build_area_summary)."""
+        summary = self._area_summary(area, municipality, year)
+        return replace(summary, measures=summary.measures.copy())  # callers may change theirs
+
+    def _build_area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
         """Each measure of the area in config order: colour, rank, n, its trend on its KPIs'
         values (trends.py: trend, trend_text), the count of its KPIs per colour, its headline
         (the first KPI with a value), the survey's respondents and flags, why it has no
@@ -454,6 +473,10 @@ class IndicatorService:
 
     def kpi_summary(self, kpi: str, municipality: str, year: int, *, area: str) -> KpiSummary:
         """The KPI for the municipality and year, as the page of `area` shows it."""
+        summary = self._kpi_summary(kpi, municipality, year, area)
+        return replace(summary, flags=list(summary.flags))  # frozen, but its list is not
+
+    def _build_kpi_summary(self, kpi: str, municipality: str, year: int, area: str) -> KpiSummary:
         self.check_kpi(kpi)
         self.check_municipality(municipality)
         rows = self._kpi_rows_at(municipality, year)
@@ -708,6 +731,9 @@ class IndicatorService:
         years (every year with a value), target, target_status, comment."""
         self.area(area)
         self.check_municipality(municipality)
+        return self._own_measures(area, municipality, year).copy()  # callers may change theirs
+
+    def _build_own_measures(self, area: str, municipality: str, year: int) -> pd.DataFrame:
         m = self.local.measures
         mine = m[(m["area"] == area) & (m["municipality_id"] == municipality)]
         if mine.empty:  # most views: nothing local, so no merging

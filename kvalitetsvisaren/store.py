@@ -36,6 +36,7 @@ from .kolada.frames import (
     VALUE_COLUMNS,
     typed_frame,
 )
+from .memory import use_system_allocator
 
 FORMAT_VERSION = 1
 META_FILE = "meta.json"
@@ -167,6 +168,7 @@ def load_store(path: str | os.PathLike[str]) -> Store:
 
     A link to a version is resolved once, so every table comes from the same version even if
     a sync publishes the next one meanwhile."""
+    use_system_allocator()  # so that what building the service frees goes back (memory.py)
     root = Path(path).resolve()
     meta_path = root / META_FILE
     if not root.is_dir():
