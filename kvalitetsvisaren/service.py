@@ -947,27 +947,44 @@ class IndicatorService:
         """Flag codes (flags.flag_codes of FLAG_ORDER) per row of (kpi, year, value, status,
         few); `stats` per (kpi, year) as kpi_year_stats makes them, indexed alike."""
         cuts = rows[["kpi", "year"]].join(stats, on=["kpi", "year"])
-        dates = ["publ_period", "prel_publication_date", "publication_date"]
-        meta = _per_kpi(rows["kpi"], self.kpis[dates])
         ended = _per_kpi(rows["kpi"], self.kpis["title"].map(flags.is_discontinued))
         has = rows["value"].notna()
         marks = {
             flags.NEAR_CUT: flags.near_cut(
                 rows["value"], cuts["green_cut"], cuts["red_cut"], cuts["min"], cuts["max"]
             ),
-            flags.PRELIMINARY: has
-            & flags.is_preliminary(
-                rows["year"],
-                meta["publ_period"],
-                meta["prel_publication_date"],
-                meta["publication_date"],
-                rows["status"].astype(str),
-                self.today,
-            ),
+            flags.PRELIMINARY: has & self._preliminary(rows),
             flags.LOW_RESPONSE: has & rows["few"],
             flags.DISCONTINUED: ended.eq(True),
         }
         return flags.flag_codes(pd.DataFrame({name: marks[name] for name in FLAG_ORDER}))
+
+    def _preliminary(self, rows: pd.DataFrame) -> pd.Series:
+        """flags.is_preliminary of each row of (kpi, year, status), its dates read once per KPI
+        (not once per row) and its status once per distinct status."""
+        k = self.kpis
+        period = pd.to_numeric(k["publ_period"], errors="coerce")
+        no_status = pd.Series("", index=k.index, dtype=str)
+        dates = ["prel_publication_date", "publication_date"]
+        window = flags.is_preliminary(
+            period, k["publ_period"], *(k[d] for d in dates), no_status, self.today
+        )
+        by_dates = (rows["year"] == _per_kpi(rows["kpi"], period)) & _per_kpi(
+            rows["kpi"], window
+        ).eq(True)
+        status = rows["status"].astype("category")
+        statuses = status.cat.categories
+        prel = flags.is_preliminary(
+            pd.Series(np.zeros(len(statuses)), dtype=float),
+            pd.Series(np.full(len(statuses), np.nan)),
+            pd.Series([None] * len(statuses), dtype=object),
+            pd.Series([None] * len(statuses), dtype=object),
+            pd.Series(statuses.astype(str)),
+            self.today,
+        ).to_numpy()
+        codes = status.cat.codes.to_numpy()
+        by_status = np.where(codes >= 0, prel[codes] if len(prel) else False, False)
+        return by_dates.fillna(False).astype(bool) | by_status
 
     def _has_any_value(self, kpis: pd.Series, ou_ids: pd.Series) -> np.ndarray:
         """Whether each unit ever had a value of the KPI beside it."""

@@ -160,3 +160,33 @@ def test_warm_up_shows_the_default_views_without_raising(dash_app, caplog):
 
     warm_up()
     assert "Warming up" not in caplog.text
+
+
+@pytest.mark.parametrize("today", ["2024-02-01", "2024-05-01", "2024-10-01"])
+def test_preliminary_read_once_per_kpi_is_the_per_row_rule(service, today):
+    from datetime import date
+
+    from kvalitetsvisaren import flags
+
+    rows = service.ranked[["kpi", "year", "status"]]
+    other = IndicatorService.__new__(IndicatorService)
+    kpis = service.kpis.copy()  # half the KPIs publish 2022 between 2024-03-31 and 08-28
+    half = kpis.index[::2]
+    kpis.loc[half, ["publ_period", "prel_publication_date", "publication_date"]] = [
+        "2022",
+        "2024-03-31",
+        "2024-08-28",
+    ]
+    other.kpis, other.today = kpis, date.fromisoformat(today)
+    meta = kpis.reindex(rows["kpi"].astype(str))
+    per_row = flags.is_preliminary(
+        rows["year"].astype("int64").reset_index(drop=True),
+        meta["publ_period"].reset_index(drop=True),
+        meta["prel_publication_date"].reset_index(drop=True),
+        meta["publication_date"].reset_index(drop=True),
+        rows["status"].astype(str).where(rows["status"].notna()).reset_index(drop=True),
+        other.today,
+    )
+    got = np.asarray(other._preliminary(rows))
+    assert (got == per_row.to_numpy()).all()
+    assert got.any() == (today == "2024-05-01")
