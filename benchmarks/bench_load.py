@@ -1,6 +1,7 @@
 """Load benchmark: many readers at once against `kvalitetsvisaren serve --prod` (gunicorn).
 
     python benchmarks/bench_load.py [--sessions 50] [--seconds 60] [--workers 2] [--threads 4]
+                                    [--baseline df8b758 | none]
 
 Each simulated reader replays what a browser asks for (kvalitetsvisaren/testing/dash_session):
 it opens the overview (the HTML page, /_dash-layout, /_dash-dependencies, the Pages callback
@@ -17,6 +18,11 @@ Three runs, one after the other, on the same server:
      response caches rarely help; the cost of views built from scratch.
 The loop is bounded in time and count and only ever targets 127.0.0.1. The load generator
 runs on the same machine and takes CPU from the server: the latencies are pessimistic.
+
+The same runs are made first against a baseline commit (--baseline, in a temporary worktree:
+benchmarks/trees.py) and then against this checkout, one server at a time, and the figures
+are printed side by side with their ratios (this machine is noisy: two separate runs an hour
+apart are not comparable). --baseline none measures this checkout only.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from trees import DEFAULT_BASELINE, checkout, tree_env
 
 from kvalitetsvisaren.paths import ROOT
 from kvalitetsvisaren.testing.dash_session import DashSession, Hit
@@ -179,7 +186,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(tree: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
@@ -196,7 +203,9 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     log = Path(tempfile.gettempdir()) / f"bench_load-{port}.log"
     # a file, not a pipe: nobody reads a pipe during the run, and a full one blocks gunicorn
     with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=out)
+        server = subprocess.Popen(
+            command, cwd=tree, env=tree_env(tree), stdout=subprocess.DEVNULL, stderr=out
+        )
     origin = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -210,23 +219,13 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer /healthz within a minute")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--think", default="2-6", help="reading time between views, seconds")
-    args = parser.parse_args()
-    if not 1 <= args.sessions <= 500 or not 1 <= args.seconds <= 900:
-        raise SystemExit("bounded: 1–500 sessions, 1–900 seconds")
-    low, _, high = args.think.partition("-")
-    think = (float(low), float(high or low))
+def measure(tree: Path, args: argparse.Namespace, think: tuple[float, float]) -> dict:
+    """The three runs against the tree's own server; each run's report and the cache stats."""
     port = free_port()
-    server = start_server(port, args.workers, args.threads)
+    server = start_server(tree, port, args.workers, args.threads)
     origin = f"http://127.0.0.1:{port}"
     print(
-        f"gunicorn on {origin}: {args.workers} workers × {args.threads} threads, "
+        f"\n=== {tree}: gunicorn on {origin}: {args.workers} workers × {args.threads} threads, "
         f"{os.cpu_count()} CPUs; {args.sessions} readers for {args.seconds:.0f} s each run"
     )
     try:
@@ -240,25 +239,64 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    a = report(
-        f"1. {args.sessions} readers, think time {think[0]:g}–{think[1]:g} s", real, args.seconds
-    )
-    b = report(f"2. {args.sessions} readers, no think time (saturated)", busy, args.seconds)
-    c = report(
-        f"3. {args.sessions} readers spread over all 290 municipalities (few repeats), think "
-        f"time {think[0]:g}–{think[1]:g} s",
-        spread,
-        args.seconds,
-    )
+    out = {
+        "1": report(
+            f"1. {args.sessions} readers, think time {think[0]:g}–{think[1]:g} s",
+            real,
+            args.seconds,
+        ),
+        "2": report(f"2. {args.sessions} readers, no think time (saturated)", busy, args.seconds),
+        "3": report(
+            f"3. {args.sessions} readers spread over all 290 municipalities (few repeats), "
+            f"think time {think[0]:g}–{think[1]:g} s",
+            spread,
+            args.seconds,
+        ),
+    }
     print(f"\nresponse cache of the worker that answered /healthz at the end: {cache}")
+    return out
+
+
+def side_by_side(base: dict | None, now: dict, baseline: str) -> None:
     print()
-    print(
-        f"goal p95 < 300 ms for callbacks, 0 errors: run 1 p95 {a['p95'] * 1000:.0f} ms "
-        f"({a['p95'] / 0.3:.2f} of the budget), {a['errors']} errors; "
-        f"saturated: {b['rps']:.0f} requests/s, p95 {b['p95'] * 1000:.0f} ms, "
-        f"{b['errors']} errors; spread over all municipalities: p95 {c['p95'] * 1000:.0f} ms, "
-        f"{c['errors']} errors"
+    print(f"{'callbacks':<48}{'baseline ' + baseline:>18}{'now':>12}{'now/base':>10}")
+
+    def row(name: str, key: str, run_: str, scale: float, unit: str) -> None:
+        b = base[run_][key] * scale if base else float("nan")
+        n = now[run_][key] * scale
+        ratio = f"{n / b:.2f}" if base and b else "–"
+        print(f"{name:<48}{f'{b:.0f} {unit}':>18}{f'{n:.0f} {unit}':>12}{ratio:>10}")
+
+    row("1. think time: p95 (goal <= 150 ms)", "p95", "1", 1000, "ms")
+    row("1. think time: errors (goal 0)", "errors", "1", 1, "")
+    row("2. saturated: requests/s", "rps", "2", 1, "/s")
+    row("2. saturated: p95", "p95", "2", 1000, "ms")
+    row("2. saturated: errors", "errors", "2", 1, "")
+    row("3. all 290 municipalities: p95 (goal <= 300 ms)", "p95", "3", 1000, "ms")
+    row("3. all 290 municipalities: errors (goal 0)", "errors", "3", 1, "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--think", default="2-6", help="reading time between views, seconds")
+    parser.add_argument(
+        "--baseline", default=DEFAULT_BASELINE, help="git commit to compare, or 'none'"
     )
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= 500 or not 1 <= args.seconds <= 900:
+        raise SystemExit("bounded: 1–500 sessions, 1–900 seconds")
+    low, _, high = args.think.partition("-")
+    think = (float(low), float(high or low))
+    base = None
+    if args.baseline != "none":
+        with checkout(args.baseline) as tree:
+            base = measure(tree, args, think)
+    now = measure(ROOT, args, think)
+    side_by_side(base, now, args.baseline)
 
 
 if __name__ == "__main__":

@@ -85,20 +85,33 @@ def serve(tree: Path, *args: str, wait: float = 120.0) -> Iterator[tuple[str, su
             proc.kill()
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB (from /proc)."""
-    total = 0
-    for p in [pid, *_descendants(pid)]:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total / 1024
+def rss_mb(pid: int, *, children: bool = True) -> float:
+    """Resident memory of a process and (unless children=False) all its descendants, in MB
+    (from /proc)."""
+    pids = [pid, *_descendants(pid)] if children else [pid]
+    return sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids) / 1024
 
 
 def worker_rss_mb(pid: int) -> list[float]:
     """Resident memory of each child (gunicorn worker) of `pid`, in MB."""
     return [rss_mb(child) for child in _children(pid)]
+
+
+def private_mb(pid: int) -> list[float]:
+    """Memory of each child of `pid` that it shares with nobody (copied on write after the
+    fork, or its own), in MB."""
+    return [
+        sum(_kb(f"/proc/{c}/smaps_rollup", f) for f in ("Private_Clean:", "Private_Dirty:")) / 1024
+        for c in _children(pid)
+    ]
+
+
+def _kb(file: str, field: str) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(file).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    return 0
 
 
 def _children(pid: int) -> list[int]:

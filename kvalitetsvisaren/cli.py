@@ -166,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from . import memory
     from .factory import create_app
     from .security import check_frame_ancestors
     from .startup import load_checked
@@ -207,6 +208,8 @@ def _serve(args: argparse.Namespace) -> int:
         # on this computer only, the person at it may save uploads without a key
         open_upload=args.host in ("127.0.0.1", "localhost", "::1"),
     )
+    del store  # the service keeps a compact copy of it
+    memory.give_back()
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 

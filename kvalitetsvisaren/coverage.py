@@ -22,7 +22,6 @@ class Coverage:
         """ranked: kpi, municipality_id, year, value (type-K municipalities); units: kpi, ou_id,
         year, value, unit_type; ous: id, municipality_id; kpis: id, description."""
         has = ranked.loc[ranked["value"].notna(), ["kpi", "municipality_id", "year"]]
-        has = has.astype({"municipality_id": str, "kpi": str})
         self._mine = has.set_index("municipality_id").sort_index()
         self._national = has.groupby("kpi")["year"].agg(["min", "max"])
         self._count = has.groupby(["kpi", "year"]).size()

@@ -9,7 +9,7 @@ from pathlib import Path
 from dash import Dash, State
 from flask import Response, jsonify, redirect, request
 
-from . import download, http_checks, ids, pagekit, response_cache, security, shell
+from . import download, http_checks, ids, memory, pagekit, response_cache, security, shell
 from .config import AppConfig
 from .freshness import DEFAULT_MAX_AGE_DAYS
 from .local import load_local
@@ -67,6 +67,7 @@ def create_app(
     an app that listens on loopback)."""
     if service is None:
         service = IndicatorService(store, config, local=load_local(local_path, config, store))
+        memory.give_back()  # what the build freed (memory.py)
     install(
         Runtime(
             service,
@@ -119,6 +120,35 @@ def create_app(
         client.get("/_dash-dependencies")
     csp.append(security.policy(app.csp_hashes(), frame_ancestors))
     return app
+
+
+def warm_up() -> None:
+    """Show the default municipality's views once, in this process: what the first view loads
+    lazily (plotly's validators, Dash's component classes, the JSON encoder) and the service's
+    caches for the municipality most readers look at (its overview, and each level of the
+    first area). Under gunicorn --preload this runs once
+    before the workers fork, so every worker shares it instead of building its own copy for
+    its first reader. Never stops the app: a failure is logged and the app serves as usual."""
+    from plotly.io.json import to_json_plotly
+
+    from .pages import area, kpi, overview, units
+
+    svc = get_service()
+    municipality = svc.config.default_municipality
+    try:
+        p = {"kommun": municipality, "ar": str(svc.overview_years(municipality)[0])}
+        shown = [overview.update_overview(p)]
+        for a in svc.config.areas[:1]:  # one of each kind of view is enough for the imports
+            shown.append(area.update_area(p, a.id))
+            headline = svc.headline_kpi(a.id)
+            shown.append(kpi.update_kpi({**p, "omrade": a.id}, headline))
+            shown.append(kpi.update_kpi_charts({**p, "omrade": a.id}, headline))
+            years = svc.unit_years(a.id, municipality)
+            if years and a.ou_prefix:
+                shown.append(units.update_units({"kommun": municipality, "ar": years[0]}, a.id))
+        to_json_plotly(shown)
+    except Exception:  # a warm-up must never keep the app from serving
+        log.warning("Warming up on %s failed; serving anyway", municipality, exc_info=True)
 
 
 def _answer_depends_on() -> str:

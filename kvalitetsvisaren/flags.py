@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 NEAR_CUT = "nara-gransen"
@@ -69,15 +71,16 @@ def is_preliminary(
     return by_dates.fillna(False) | by_status
 
 
-def flag_lists(marks: pd.DataFrame) -> pd.Series:
-    """One tuple of flag ids per row, from boolean columns named by flag id."""
-    empty: tuple[str, ...] = ()
-    out = pd.Series([empty] * len(marks), index=marks.index, dtype=object)
-    on = marks.fillna(False).astype(bool)
-    any_on = on.any(axis=1)
-    names = list(marks.columns)
-    out[any_on] = [
-        tuple(n for n, hit in zip(names, row, strict=True) if hit)
-        for row in on[any_on].itertuples(index=False)
-    ]
-    return out
+def flag_codes(marks: pd.DataFrame) -> np.ndarray:
+    """One small number per row of boolean columns (at most 8): bit i is set when the row
+    has the flag of column i. A table keeps these rather than a tuple per row."""
+    on = marks.fillna(False).astype(bool).to_numpy()
+    bits = (1 << np.arange(on.shape[1])).astype(np.uint8)
+    return (on * bits).sum(axis=1, dtype=np.uint8)
+
+
+def flag_tuples(codes: Iterable[int], names: Sequence[str]) -> list[tuple[str, ...]]:
+    """The flag ids of each code of `flag_codes` (made from columns named `names`), in
+    column order."""
+    decoded = [tuple(n for i, n in enumerate(names) if code >> i & 1) for code in range(256)]
+    return [decoded[code] for code in codes]

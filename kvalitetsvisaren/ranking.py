@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 COLOURS = ("green", "yellow", "red", "grey", "neutral")
 GREEN, YELLOW, RED, GREY, NEUTRAL = range(5)
@@ -63,22 +64,20 @@ def unit_quartiles(
     """The same rule for units: each unit among all units of its type nationally (the type is
     the OU id prefix: V21 hemtjänst, V23 särskilt boende, V15 grundskola, ...). One row per
     (kpi, year present for the type) x every unit of the type: kpi, ou_id, year, value, n,
-    rank, colour, better, worse, score, unit_type."""
+    rank, colour, better, worse, score, unit_type (ou_id and unit_type categorical: 290,000
+    rows for the snapshot)."""
     if "gender" in ou_values.columns:
         ou_values = ou_values[ou_values["gender"] == "T"]
     types = ou_values["ou_id"].str[:3]
+    ou_types = ous["id"].str[:3]
     parts = []
     for unit_type in sorted(types.unique()):  # a handful of unit types
-        units = pd.Index(
-            sorted(
-                set(ous.loc[ous["id"].str[:3] == unit_type, "id"])
-                | set(ou_values.loc[types == unit_type, "ou_id"])
-            )
-        )
         part = ou_values[types == unit_type]
-        parts.append(
-            rank_within(part, "ou_id", units, higher_is_better).assign(unit_type=unit_type)
-        )
+        known = pd.concat([ous.loc[ou_types == unit_type, "id"], part["ou_id"]]).astype(str)
+        units = pd.Index(known.unique()).sort_values()
+        ranked = rank_within(part, "ou_id", units, higher_is_better)
+        types_of_rows = pd.Categorical.from_codes(np.zeros(len(ranked), np.int8), [unit_type])
+        parts.append(ranked.assign(unit_type=types_of_rows))
     if not parts:
         floats = ("value", "rank", "better", "worse", "score")
         return pd.DataFrame(
@@ -92,8 +91,12 @@ def unit_quartiles(
                 "unit_type": pd.Series(dtype=str),
             }
         )
-    out = pd.concat(parts, ignore_index=True)
-    out["ou_id"] = out["ou_id"].astype(str)
+    # Each part's units are a category of their own: one category of them all, in id order.
+    ou_ids = union_categoricals([p["ou_id"] for p in parts], sort_categories=True)
+    unit_types = union_categoricals([p["unit_type"] for p in parts], sort_categories=True)
+    out = pd.concat([p.drop(columns=["ou_id", "unit_type"]) for p in parts], ignore_index=True)
+    out.insert(1, "ou_id", ou_ids)
+    out["unit_type"] = unit_types
     return out
 
 
@@ -229,14 +232,11 @@ def _exact_means(joined: pd.DataFrame, place: str, size: pd.Series) -> pd.DataFr
     exact = [
         s * (L // c) for s, L, c in zip(means["sum"], span, means["kpis_with_value"], strict=True)
     ]
-    # Python ints are exact; rank them densely per measure-year so the key fits a float.
-    means["key"] = pd.Series(exact, index=means.index, dtype=object).where(enough)
-    dense = (
-        means.dropna(subset=["key"])
-        .groupby(["measure", "year"])["key"]
-        .transform(lambda keys: keys.map({v: i for i, v in enumerate(sorted(set(keys)))}))
-    )
-    means["key"] = dense.reindex(means.index).astype(float)
+    # Python ints are exact; their dense rank among all keys keeps every order and tie within a
+    # measure-year and fits a float.
+    keys = pd.Series(exact, index=means.index, dtype=object).where(enough)
+    codes, _ = pd.factorize(keys, sort=True)
+    means["key"] = np.where(codes >= 0, codes, np.nan)
     return means.drop(columns=["sum", "common"])
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import memory
 from .config import AppConfig
 from .freshness import DEFAULT_MAX_AGE_DAYS, Freshness, freshness
 from .local import fingerprint, load_local
@@ -117,6 +118,8 @@ class Runtime:
         self.service = service  # one assignment: requests see the old or the new, whole
         self.reload_error = None
         log.info("Now serving %s (fetched %s)", store.path, store.meta.get("fetched_at"))
+        del store, service
+        memory.give_back()  # what the build freed (the old service goes with its last request)
 
 
 def _report_rejected(rejected: dict[str, str]) -> None:

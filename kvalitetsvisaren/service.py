@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -32,7 +32,7 @@ from .config import AppConfig, Area
 from .coverage import Coverage
 from .local import LocalData, empty_local
 from .ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
-from .store import Store
+from .store import Store, compact
 
 TREND_YEARS = 10
 _NO_OWN_MEASURES = pd.DataFrame(
@@ -71,6 +71,29 @@ _OWN_SUMMARY_COLUMNS = [
 ]
 COLOURS = ("green", "yellow", "red", "grey", "neutral")
 CONTEXT_RANK = "rangordnas inte (sammanhang)"
+TRENDS = (trends.NONE, trends.BETTER, trends.WORSE, trends.SAME)
+FLAG_ORDER = (flags.NEAR_CUT, flags.PRELIMINARY, flags.LOW_RESPONSE, flags.DISCONTINUED)
+# A municipality's row of a KPI for a year, as levels 2 and 2:2 read it.
+KPI_ROW_COLUMNS = [
+    "kpi",
+    "value",
+    "colour",
+    "rank",
+    "n",
+    "status",
+    "previous_value",
+    "previous_year",
+    "previous_colour",
+    "change",
+    "trend",
+    "colour_changed",
+    "riket",
+    "mean",
+    "respondents",
+    "few",
+    "limit",
+    "flags",
+]
 
 
 class UnknownError(KeyError):
@@ -155,55 +178,68 @@ class IndicatorService:
         today: date | None = None,
         local: LocalData | None = None,
     ) -> None:
+        # Every table kept here is compact (categories, small ints: see store.COMPACT) and
+        # read through _plain, so that the views get str, int64 and float64 as they always did.
+        store = compact(store)
         self.store = store
         self.config = config
         self.today = today or date.today()
         self.local = local or empty_local()
         self.directions = config.higher_is_better()
-        values = store.values[store.values["gender"] == "T"]
         self.kpis = store.kpis.set_index("id")
         self.names = store.municipalities.set_index("id")["title"]
         self.kommuner = store.municipalities[store.municipalities["type"] == "K"]
         self.kommun_ids = frozenset(self.kommuner["id"])
         # Level 2 rows are asked for by every chart of an area page: computed once per
         # (area, municipality, year) while this service (this data version) is served.
-        self._area_kpis = functools.lru_cache(maxsize=2048)(self._build_area_kpis)
-        self.riket = riket_values(store.values)
-        ranked = quartiles_with_scores(values, store.municipalities, self.directions)
-        ranked["municipality_id"] = ranked["municipality_id"].astype(str)
-        ranked["colour"] = ranked["colour"].astype(str)
-        self.ranked = ranked.join(
-            values.set_index(["kpi", "municipality_id", "year"])["status"],
-            on=["kpi", "municipality_id", "year"],
-        )
-        self.stats = kpi_year_stats(ranked, self.directions).set_index(["kpi", "year"])
+        self._memoize()
+        values = store.values[store.values["gender"] == "T"]
+        self.riket = riket_values(_plain(values[values["municipality_id"] == RIKET]))
+        scored = quartiles_with_scores(values, store.municipalities, self.directions)
+        stats = kpi_year_stats(scored, self.directions).set_index(["kpi", "year"])
+        self.stats = _plain(stats.reset_index()).set_index(["kpi", "year"])
         self.layout = self._layout()
-        self.kpi_rows = self._kpi_rows()
-        self.measure_rows = self._measure_rows()
-        self.units = unit_quartiles(store.ou_values, store.ous, self.directions)
-        self.units["colour"] = self.units["colour"].astype(str)
+        self.measure_rows = self._measure_rows(scored)
+        # The national ranking and everything level 2 shows of it, one row per KPI x
+        # municipality x year in the ranking's order; _kpi_rows_at finds a view's rows.
+        self.ranked = self._ranked_rows(scored, values, stats)
+        del scored
+        self._by_place = _Positions.of(self.ranked, "municipality_id")
+        self._by_kpi = _Positions.of(self.ranked, "kpi")
+        self._kpi_rows_at = functools.lru_cache(maxsize=64)(self._find_kpi_rows)
+        units = unit_quartiles(store.ou_values, store.ous, self.directions)
+        self.units = _compact(units.drop(columns=["better", "worse", "score"]))
         self.coverage = Coverage(self.ranked, self.units, store.ous, store.kpis)
         has_value = self.units[self.units["value"].notna()]
-        self._ever = frozenset(zip(has_value["kpi"], has_value["ou_id"], strict=True))
+        self._ever = np.unique(_pair_codes(has_value["kpi"], has_value["ou_id"], self.units))
         # Asked for by the units page and each of its charts: built once per view key.
-        self._unit_table = functools.lru_cache(maxsize=1024)(self._build_unit_table)
+        self._unit_table = functools.lru_cache(maxsize=128)(self._build_unit_table)
         self._unit_kpis = functools.lru_cache(maxsize=64)(self._find_unit_kpis)
+        self._unit_years = functools.lru_cache(maxsize=2048)(self._find_unit_years)
         self.peers = peer_groups(store.municipality_groups, store.municipalities)
         # Asked for by every request (the URL boundary, the header): computed once.
         has = self.ranked.loc[self.ranked["value"].notna(), "year"]
         self._years = tuple(sorted(has.unique().tolist(), reverse=True))
         if not self._years:
             raise ValueError("the store has no values for the configured KPIs")
-        self._ou_ids = {i.upper(): i for i in store.ous["id"]}
-        self._ous = store.ous.set_index("id")
 
     def with_local(self, local: LocalData) -> IndicatorService:
         """This service with another local layer (own measures, targets): the national
         rankings are shared, only what depends on the local layer is recomputed."""
         other = copy.copy(self)
         other.local = local
-        other._area_kpis = functools.lru_cache(maxsize=2048)(other._build_area_kpis)
+        other._memoize()
         return other
+
+    def _memoize(self) -> None:
+        """Caches of what depends on the local layer too (targets), per view key. A page's
+        callbacks each ask for the same summaries (the KPI page's summary, charts and group
+        all read kpi_summary): each is computed once while this service is served. Bounded,
+        least recently used dropped first, so that many readers' views fit in memory."""
+        self._area_kpis = functools.lru_cache(maxsize=512)(self._build_area_kpis)
+        self._area_summary = functools.lru_cache(maxsize=512)(self._build_area_summary)
+        self._kpi_summary = functools.lru_cache(maxsize=512)(self._build_kpi_summary)
+        self._own_measures = functools.lru_cache(maxsize=512)(self._build_own_measures)
 
     # --- what exists ----------------------------------------------------------------------
 
@@ -217,8 +253,9 @@ class IndicatorService:
 
     def find_unit(self, ou_id: str) -> dict[str, Any] | None:
         """The unit (as `unit`) whose id is `ou_id` in any letter case, or None."""
-        found = self._ou_ids.get(ou_id.upper())
-        return None if found is None else self.unit(found)
+        ids = self.store.ous["id"]
+        found = ids[ids.str.upper() == ou_id.upper()]
+        return self.unit(found.iloc[0]) if len(found) else None
 
     def national_year(self, year: int) -> int:
         """The year to show at levels 1-2:2 for `year`: itself if it has municipality data,
@@ -246,6 +283,9 @@ class IndicatorService:
     def unit_years(self, area: str, municipality: str | None = None) -> list[int]:
         """Level 2:3: years with a value for a unit of the area (of the municipality, if given;
         the area's years when none of its units has one)."""
+        return list(self._unit_years(area, municipality))
+
+    def _find_unit_years(self, area: str, municipality: str | None) -> tuple[int, ...]:
         config_area = self.area(area)
         kpis = self.unit_kpis(area)
         mine = (
@@ -253,7 +293,7 @@ class IndicatorService:
             if municipality
             else []
         )
-        return mine or self.coverage.unit_years(config_area.ou_prefix, tuple(kpis))
+        return tuple(mine or self.coverage.unit_years(config_area.ou_prefix, tuple(kpis)))
 
     def unit_year(self, area: str, municipality: str, year: int) -> int:
         """The year a link to the area's units uses: `year` if its units have data then, else
@@ -306,6 +346,11 @@ class IndicatorService:
         return [self.area_summary(a.id, municipality, year) for a in self.config.areas]
 
     def area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
+        """Each measure of the area in config order (see _build_area_summary)."""
+        summary = self._area_summary(area, municipality, year)
+        return replace(summary, measures=summary.measures.copy())  # callers may change theirs
+
+    def _build_area_summary(self, area: str, municipality: str, year: int) -> AreaSummary:
         """Each measure of the area in config order: colour, rank, n, its trend on its KPIs'
         values (trends.py: trend, trend_text), the count of its KPIs per colour, its headline
         (the first KPI with a value), the survey's respondents and flags, why it has no
@@ -315,7 +360,7 @@ class IndicatorService:
         self.check_municipality(municipality)
         measures = {
             r["measure"]: r
-            for r in _at(self.measure_rows, municipality, year).to_dict("records")
+            for r in _plain(_at(self.measure_rows, municipality, year)).to_dict("records")
             if r["area"] == area
         }
         by_measure: dict[str, list[dict]] = {}
@@ -373,7 +418,7 @@ class IndicatorService:
 
     def _build_area_kpis(self, area: str, municipality: str, year: int) -> pd.DataFrame:
         layout = self.layout[self.layout["area"] == area]
-        rows = _at(self.kpi_rows, municipality, year)
+        rows = self._kpi_rows_at(municipality, year)
         out = layout.merge(rows, on="kpi", how="left")
         out["colour"] = out["colour"].fillna("grey")
         out["n"] = out["n"].fillna(0).astype(int)
@@ -428,9 +473,13 @@ class IndicatorService:
 
     def kpi_summary(self, kpi: str, municipality: str, year: int, *, area: str) -> KpiSummary:
         """The KPI for the municipality and year, as the page of `area` shows it."""
+        summary = self._kpi_summary(kpi, municipality, year, area)
+        return replace(summary, flags=list(summary.flags))  # frozen, but its list is not
+
+    def _build_kpi_summary(self, kpi: str, municipality: str, year: int, area: str) -> KpiSummary:
         self.check_kpi(kpi)
         self.check_municipality(municipality)
-        rows = _at(self.kpi_rows, municipality, year)
+        rows = self._kpi_rows_at(municipality, year)
         hit = rows[rows["kpi"] == kpi].reset_index(drop=True)
         if hit.empty:
             hit = pd.DataFrame({"kpi": [kpi], "value": [np.nan], "colour": ["grey"]})
@@ -474,9 +523,9 @@ class IndicatorService:
         """Every type-K municipality with a value: municipality_id, title, value, colour, rank
         (neutral and unranked where the area uses the KPI as context)."""
         self.check_kpi(kpi)
-        r = self.ranked
-        part = r[(r["kpi"] == kpi) & (r["year"] == year) & r["value"].notna()]
-        out = part[["municipality_id", "value", "colour", "rank"]].copy()
+        part = self.ranked.take(self._by_kpi.find(kpi, year))
+        part = part.loc[part["value"].notna(), ["municipality_id", "value", "colour", "rank"]]
+        out = _plain(part)
         if self.is_context(kpi, area):
             out = out.assign(colour="neutral", rank=np.nan)
         out.insert(1, "title", out["municipality_id"].map(self.names))
@@ -509,10 +558,10 @@ class IndicatorService:
         if found is None:
             return None
         label, members = found
-        r = self.ranked
-        part = r[(r["kpi"] == kpi) & (r["year"] == year) & r["municipality_id"].isin(members)]
+        part = self.ranked.take(self._by_kpi.find(kpi, year))
+        part = part[part["municipality_id"].isin(members)]
         frame = pd.DataFrame({"municipality_id": members}).merge(
-            part[["municipality_id", "value", "colour"]], how="left"
+            _plain(part[["municipality_id", "value", "colour"]]), how="left"
         )
         context = self.is_context(kpi, area)
         frame["colour"] = frame["colour"].fillna("grey")
@@ -538,15 +587,15 @@ class IndicatorService:
         self.check_kpi(kpi)
         self.check_municipality(municipality)
         direction = self.directions[kpi]
-        rows = _at(self.kpi_rows, municipality, year)
+        rows = self._kpi_rows_at(municipality, year)
         mine = rows[rows["kpi"] == kpi]
         if self.is_context(kpi, area) or mine.empty or pd.isna(mine["value"].iloc[0]):
             return None
         colour, trend, value = mine[["colour", "trend", "value"]].iloc[0]
         if colour != "red" and trend != trends.WORSE:
             return None
-        r = self.ranked
-        kpi_rows = r[(r["kpi"] == kpi) & (r["year"] <= year)]
+        upto = self.ranked.take(self._by_kpi.find(kpi, self._by_kpi.first_year, year))
+        kpi_rows = _plain(upto[["municipality_id", "year", "value", "colour"]])
         peer_area = self.area(area).peer_group_area
         group = liknande_group(self.peers, municipality, peer_area, year)
         others = [m for m in self.kommuner["id"] if m != municipality]
@@ -569,9 +618,9 @@ class IndicatorService:
         the area uses the KPI as context."""
         self.check_kpi(kpi)
         self.check_municipality(municipality)
-        r = self.ranked
-        mine = r[(r["kpi"] == kpi) & (r["municipality_id"] == municipality)]
-        mine = mine[mine["year"].between(year - span + 1, year)].set_index("year")
+        mine = self.ranked.take(self._by_place.find(municipality, year - span + 1, year))
+        mine = mine.loc[mine["kpi"] == kpi, ["year", "value", "colour", "rank", "n"]]
+        mine = _plain(mine).set_index("year")
         first = int(mine.index.min()) if len(mine) else year
         # Every year of the span, so a year without a value breaks the line in a chart.
         out = mine.reindex(range(first, year + 1))[["value", "colour", "rank", "n"]]
@@ -595,7 +644,7 @@ class IndicatorService:
             & (v["year"] == year)
             & v["municipality_id"].isin([municipality, RIKET])
         ]
-        out = part[["gender", "municipality_id", "value"]].copy()
+        out = _plain(part[["gender", "municipality_id", "value"]])
         out["place"] = out["municipality_id"].map(self.names)
         out["riket_last"] = out["municipality_id"] == RIKET  # the municipality first
         out = out.sort_values(["riket_last", "gender"], ignore_index=True)
@@ -621,13 +670,11 @@ class IndicatorService:
         kpis = pd.DataFrame({"kpi": pd.Series(self.unit_kpis(area), dtype=str)})
         grid = mine.merge(kpis, how="cross")
         u = self.units
-        now = u[u["year"] == year][["kpi", "ou_id", "value", "colour", "rank", "n"]]
+        now = _plain(u[u["year"] == year][["kpi", "ou_id", "value", "colour", "rank", "n"]])
         out = grid.merge(now, on=["kpi", "ou_id"], how="left")
         out["colour"] = out["colour"].fillna("grey")
         out["n"] = out["n"].fillna(0).astype(int)
-        out["has_any_value"] = [
-            (k, o) in self._ever for k, o in zip(out["kpi"], out["ou_id"], strict=True)
-        ]
+        out["has_any_value"] = self._has_any_value(out["kpi"], out["ou_id"])
         out["label"] = [self.config.kpi(k).label for k in out["kpi"]]
         own = self.ranked[
             (self.ranked["municipality_id"] == municipality) & (self.ranked["year"] == year)
@@ -650,19 +697,21 @@ class IndicatorService:
         """One unit over the years: kpi, year, value, colour, rank, n."""
         u = self.units
         mine = u[(u["ou_id"] == ou_id) & u["value"].notna()]
-        if ou_id not in set(self.store.ous["id"]):
+        if not (self.store.ous["id"] == ou_id).any():
             raise UnknownError(f"Enheten {ou_id!r} finns inte.")
         if kpi is not None:
             mine = mine[mine["kpi"] == kpi]
-        return mine[["kpi", "year", "value", "colour", "rank", "n"]].sort_values(
+        return _plain(mine[["kpi", "year", "value", "colour", "rank", "n"]]).sort_values(
             ["kpi", "year"], ignore_index=True
         )
 
     def unit(self, ou_id: str) -> dict[str, Any]:
         """id, title, municipality_id and the area of a unit."""
-        if ou_id not in self._ous.index:
+        ous = self.store.ous
+        found = ous[ous["id"] == ou_id]
+        if found.empty:
             raise UnknownError(f"Enheten {ou_id!r} finns inte.")
-        row = self._ous.loc[ou_id]
+        row = found.iloc[0]
         areas = [a.id for a in self.config.areas if a.ou_prefix == ou_id[:3]]
         return {
             "id": ou_id,
@@ -682,6 +731,9 @@ class IndicatorService:
         years (every year with a value), target, target_status, comment."""
         self.area(area)
         self.check_municipality(municipality)
+        return self._own_measures(area, municipality, year).copy()  # callers may change theirs
+
+    def _build_own_measures(self, area: str, municipality: str, year: int) -> pd.DataFrame:
         m = self.local.measures
         mine = m[(m["area"] == area) & (m["municipality_id"] == municipality)]
         if mine.empty:  # most views: nothing local, so no merging
@@ -827,38 +879,51 @@ class IndicatorService:
                     )
         return pd.DataFrame(rows)
 
-    def _kpi_rows(self) -> pd.DataFrame:
-        """Every configured KPI x municipality x year with everything level 2 shows, indexed
-        by (municipality_id, year). Vectorised once, so a view is a lookup."""
-        r = self.ranked[
-            ["kpi", "municipality_id", "year", "value", "colour", "rank", "n", "status"]
-        ]
-        r = r.sort_values(["kpi", "municipality_id", "year"], ignore_index=True)
+    def _ranked_rows(
+        self, scored: pd.DataFrame, values: pd.DataFrame, stats: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Every KPI x type-K municipality x year of the ranking (its order kept) with what
+        level 2 shows but cannot look up: status, the previous value, year and colour, trend,
+        colour_changed, respondents, few, limit and the flags (as flag codes). Compact:
+        `_find_kpi_rows` makes a view's rows of it. Vectorised once, so a view is a lookup."""
+        r = scored[["kpi", "municipality_id", "year", "value", "n", "rank", "colour"]].copy()
+        r["municipality_id"] = _sorted_categories(r["municipality_id"])
+        kommuner = r["municipality_id"].cat.categories
+        place = values["municipality_id"].cat.set_categories(kommuner)  # NaN: not type K
+        status = values.assign(municipality_id=place)[place.notna()]
+        keys = ["kpi", "municipality_id", "year"]
+        r = r.join(status.set_index(keys)["status"], on=keys)
         has = r["value"].notna()
+        groups = [r["kpi"], r["municipality_id"]]  # each group's rows are in year order
         for column in ("value", "year", "colour"):
-            last_known = (
-                r[column]
-                .where(has)
-                .groupby([r["kpi"], r["municipality_id"]], observed=True, sort=False)
-                .ffill()
-            )
-            r[f"previous_{column}"] = last_known.groupby(
-                [r["kpi"], r["municipality_id"]], observed=True, sort=False
-            ).shift(1)
-        r["change"] = r["value"] - r["previous_value"]
-        signs = r["kpi"].map({k: trends.sign(d) for k, d in self.directions.items()})
-        r["trend"] = trends.judge(r["change"], signs)
+            last_known = r[column].where(has).groupby(groups, observed=True, sort=False).ffill()
+            r[f"previous_{column}"] = last_known.groupby(groups, observed=True, sort=False).shift(1)
+        signs = _per_kpi(r["kpi"], pd.Series(self.directions).map(trends.sign))
+        r["trend"] = pd.Categorical(
+            trends.judge(r["value"] - r["previous_value"], signs), categories=TRENDS
+        )
         r["colour_changed"] = (
             r["previous_colour"].notna() & has & (r["previous_colour"] != r["colour"])
         )
-        r = r.join(self.riket.rename("riket"), on=["kpi", "year"])
-        r = r.join(self.stats[["mean"]], on=["kpi", "year"])
         rules = [a.low_response for a in self.config.areas if a.low_response]
         r = r.join(surveys.respondents(r, self.kpis["title"], rules))
-        r["flags"] = self._flags(r)
-        return r.set_index(["municipality_id", "year"]).sort_index()
+        r["flags"] = self._flags(r, stats)
+        return _compact(r)
 
-    def _measure_rows(self) -> pd.DataFrame:
+    def _find_kpi_rows(self, municipality: str, year: int) -> pd.DataFrame:
+        """The municipality's rows of every KPI for the year (in KPI order, maybe none), with
+        Riket, the national mean and the change since the previous value: KPI_ROW_COLUMNS."""
+        found = self.ranked.take(self._by_place.find(municipality, year))
+        rows = _plain(found.drop(columns=["municipality_id", "year", "flags"]))
+        rows = rows.reset_index(drop=True)
+        at = pd.MultiIndex.from_arrays([rows["kpi"], np.full(len(rows), year, dtype=np.int64)])
+        rows["change"] = rows["value"] - rows["previous_value"]
+        rows["riket"] = self.riket.reindex(at).to_numpy()
+        rows["mean"] = self.stats["mean"].reindex(at).to_numpy()
+        rows["flags"] = pd.Series(flags.flag_tuples(found["flags"], FLAG_ORDER), dtype=object)
+        return rows[KPI_ROW_COLUMNS]
+
+    def _measure_rows(self, scored: pd.DataFrame) -> pd.DataFrame:
         """Every measure x municipality x year: colour, rank, n, score; indexed by
         (municipality_id, year). (Its trend is on its KPIs' values: trends.py.)"""
         keyed = {
@@ -867,43 +932,65 @@ class IndicatorService:
             for m in a.measures
             if m.kind == "quality"
         }
-        m = measure_quartiles(self.ranked, keyed, self.directions)
+        m = measure_quartiles(scored, keyed, self.directions)
         codes, keys = pd.factorize(m["measure"])
         parts = np.array([k.split("/", 1) for k in keys], dtype=object).reshape(-1, 2)
         m["area"], m["measure"] = parts[codes, 0], parts[codes, 1]
         m["municipality_id"] = m["municipality_id"].astype(str)
+        m["year"] = m["year"].astype("int64")
         m = m.rename(columns={"value": "score"})[
             ["area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"]
         ]
-        m["colour"] = m["colour"].astype(str)
-        return m.set_index(["municipality_id", "year"]).sort_index()
+        return _compact(m.set_index(["municipality_id", "year"]).sort_index())
 
-    def _flags(self, rows: pd.DataFrame) -> pd.Series:
-        """Flag ids per row of (kpi, municipality_id, year, value, status, few)."""
-        stats = rows[["kpi", "year"]].join(self.stats, on=["kpi", "year"])
-        dates = ["publ_period", "prel_publication_date", "publication_date"]
-        meta = rows[["kpi"]].join(self.kpis[dates], on="kpi")
-        titles = self.kpis["title"]
+    def _flags(self, rows: pd.DataFrame, stats: pd.DataFrame) -> np.ndarray:
+        """Flag codes (flags.flag_codes of FLAG_ORDER) per row of (kpi, year, value, status,
+        few); `stats` per (kpi, year) as kpi_year_stats makes them, indexed alike."""
+        cuts = rows[["kpi", "year"]].join(stats, on=["kpi", "year"])
+        ended = _per_kpi(rows["kpi"], self.kpis["title"].map(flags.is_discontinued))
         has = rows["value"].notna()
-        marks = pd.DataFrame(
-            {
-                flags.NEAR_CUT: flags.near_cut(
-                    rows["value"], stats["green_cut"], stats["red_cut"], stats["min"], stats["max"]
-                ),
-                flags.PRELIMINARY: has
-                & flags.is_preliminary(
-                    rows["year"],
-                    meta["publ_period"],
-                    meta["prel_publication_date"],
-                    meta["publication_date"],
-                    rows["status"],
-                    self.today,
-                ),
-                flags.LOW_RESPONSE: has & rows["few"],
-                flags.DISCONTINUED: rows["kpi"].map(titles.map(flags.is_discontinued)).eq(True),
-            }
+        marks = {
+            flags.NEAR_CUT: flags.near_cut(
+                rows["value"], cuts["green_cut"], cuts["red_cut"], cuts["min"], cuts["max"]
+            ),
+            flags.PRELIMINARY: has & self._preliminary(rows),
+            flags.LOW_RESPONSE: has & rows["few"],
+            flags.DISCONTINUED: ended.eq(True),
+        }
+        return flags.flag_codes(pd.DataFrame({name: marks[name] for name in FLAG_ORDER}))
+
+    def _preliminary(self, rows: pd.DataFrame) -> pd.Series:
+        """flags.is_preliminary of each row of (kpi, year, status), its dates read once per KPI
+        (not once per row) and its status once per distinct status."""
+        k = self.kpis
+        period = pd.to_numeric(k["publ_period"], errors="coerce")
+        no_status = pd.Series("", index=k.index, dtype=str)
+        dates = ["prel_publication_date", "publication_date"]
+        window = flags.is_preliminary(
+            period, k["publ_period"], *(k[d] for d in dates), no_status, self.today
         )
-        return flags.flag_lists(marks)
+        by_dates = (rows["year"] == _per_kpi(rows["kpi"], period)) & _per_kpi(
+            rows["kpi"], window
+        ).eq(True)
+        status = rows["status"].astype("category")
+        statuses = status.cat.categories
+        prel = flags.is_preliminary(
+            pd.Series(np.zeros(len(statuses)), dtype=float),
+            pd.Series(np.full(len(statuses), np.nan)),
+            pd.Series([None] * len(statuses), dtype=object),
+            pd.Series([None] * len(statuses), dtype=object),
+            pd.Series(statuses.astype(str)),
+            self.today,
+        ).to_numpy()
+        codes = status.cat.codes.to_numpy()
+        by_status = np.where(codes >= 0, prel[codes] if len(prel) else False, False)
+        return by_dates.fillna(False).astype(bool) | by_status
+
+    def _has_any_value(self, kpis: pd.Series, ou_ids: pd.Series) -> np.ndarray:
+        """Whether each unit ever had a value of the KPI beside it."""
+        pairs = _pair_codes(kpis, ou_ids, self.units)
+        at = np.minimum(np.searchsorted(self._ever, pairs), len(self._ever) - 1)
+        return (self._ever[at] == pairs) if len(self._ever) else np.zeros(len(pairs), bool)
 
 
 def verdict(measures: pd.DataFrame) -> str:
@@ -968,6 +1055,121 @@ def _as_context(rows: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
 def _has_flag(column: pd.Series) -> pd.Series:
     """Whether the row's flags already say "serie bruten"."""
     return column.map(lambda f: isinstance(f, tuple) and flags.DISCONTINUED in f).astype(bool)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a compact table as the views know them (a new frame): categories as str, small
+    ints as int64, float32 as float64; every value exactly as it was computed."""
+    columns = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = _as_str(column)
+        elif column.dtype in (np.int8, np.int16, np.int32):
+            column = column.astype("int64")
+        elif column.dtype == np.float32:
+            column = column.astype("float64")
+        columns[name] = column
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _as_str(column: pd.Series) -> pd.Series:
+    """A categorical column as str (NaN where missing): a take of its categories, which is
+    many times faster than astype(str)."""
+    categories = column.cat.categories.array
+    text = categories.take(column.cat.codes.to_numpy(), allow_fill=True)
+    return pd.Series(text, index=column.index, name=column.name).astype("str")
+
+
+# Columns kept in a smaller dtype when every value fits exactly (whole numbers, years).
+_SMALL_INTS = ("n", "year")
+_SMALL_FLOATS = ("rank", "previous_year", "limit")
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as it is kept: text as sorted categories, counts and years as int16, ranks and
+    other whole numbers as float32, each only where every value is exactly the same after."""
+    dtypes: dict[str, Any] = {}
+    for name, column in frame.items():
+        if pd.api.types.is_string_dtype(column) and not pd.api.types.is_object_dtype(column):
+            dtypes[name] = "category"
+        elif name in _SMALL_INTS and pd.api.types.is_integer_dtype(column):
+            if column.empty or (column.min() > -(2**15) and column.max() < 2**15):
+                dtypes[name] = "int16"
+        elif name in _SMALL_FLOATS and _exact_in_float32(column):
+            dtypes[name] = "float32"
+    out = frame.astype(dtypes)
+    for name, column in out.items():
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            out[name] = _sorted_categories(column)
+    return out
+
+
+def _exact_in_float32(column: pd.Series) -> bool:
+    values = column.to_numpy(dtype=float)
+    same = values.astype(np.float32).astype(float) == values
+    return bool((same | np.isnan(values)).all())
+
+
+def _sorted_categories(column: pd.Series) -> pd.Series:
+    """A categorical column whose categories are in text order (as str sorts), so that
+    sorting by it sorts as before."""
+    column = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    categories = column.cat.categories
+    if categories.is_monotonic_increasing:
+        return column
+    return column.cat.reorder_categories(categories.sort_values())
+
+
+def _per_kpi(kpis: pd.Series, table: pd.DataFrame | pd.Series) -> Any:
+    """`table` (indexed by KPI id) aligned with a categorical column of KPI ids: one lookup
+    per KPI, not per row."""
+    per_kpi = table.reindex(kpis.cat.categories)
+    return per_kpi.iloc[kpis.cat.codes.to_numpy()].set_axis(kpis.index)
+
+
+def _pair_codes(kpis: pd.Series, ou_ids: pd.Series, units: pd.DataFrame) -> np.ndarray:
+    """One number per (KPI, unit), from their places in the units table's categories (-1 for
+    a KPI or unit that the table does not have)."""
+    kpi = units["kpi"].cat.categories.get_indexer(kpis)
+    ou = units["ou_id"].cat.categories.get_indexer(ou_ids)
+    pair = kpi.astype(np.int64) * len(units["ou_id"].cat.categories) + ou
+    return np.where((kpi >= 0) & (ou >= 0), pair, -1)
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """The rows of a table for one value of a categorical column (a municipality, a KPI) and a
+    span of years, by binary search: the table's positions sorted by that column and year
+    (stably, so each group keeps the table's order) and their sort keys."""
+
+    order: np.ndarray
+    keys: np.ndarray
+    categories: pd.Index
+    first_year: int
+    span: int
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, column: str) -> _Positions:
+        code = table[column].cat.codes.to_numpy().astype(np.int64)
+        year = table["year"].to_numpy().astype(np.int64)
+        first_year = int(year.min()) if len(year) else 0
+        span = int(year.max()) - first_year + 1 if len(year) else 1
+        order = np.lexsort((year, code))
+        keys = (code * span + year - first_year)[order]
+        return cls(order.astype(np.int32), keys, table[column].cat.categories, first_year, span)
+
+    def find(self, value: str, year: int, last_year: int | None = None) -> np.ndarray:
+        """Positions of the rows of `value` from `year` to `last_year` (default: that year
+        only), by year; maybe none."""
+        code = self.categories.get_indexer([value])[0]
+        first = max(year - self.first_year, 0)
+        last = min((year if last_year is None else last_year) - self.first_year, self.span - 1)
+        if code < 0 or first > last:
+            return self.order[:0]
+        start, stop = np.searchsorted(
+            self.keys, [code * self.span + first, code * self.span + last + 1]
+        )
+        return self.order[start:stop]
 
 
 def _at(table: pd.DataFrame, municipality: str, year: int) -> pd.DataFrame:

@@ -18,6 +18,7 @@ KVALITETSVISAREN_UPLOAD_KEY       the key that saving an upload on /ladda-upp ne
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ def _number(name: str, default: float) -> float:
 
 def create() -> Flask:
     """Load the store and the config and build the app; the Flask server is the WSGI app."""
-    from .factory import create_app
+    from . import memory
+    from .factory import create_app, warm_up
     from .startup import load_checked
 
     settings = Settings.from_env()
@@ -105,5 +107,11 @@ def create() -> Flask:
         local_path=settings.local_folder,
         upload_key=os.environ.get(ENV_UPLOAD_KEY) or None,
     )
+    del store  # the service keeps a compact copy of it
+    warm_up()
+    memory.give_back()
     log.info("Serving %s (own measures and targets: %s)", settings.data, settings.local_folder)
+    # Loaded once before gunicorn forks (--preload): the garbage collector leaves what is
+    # here alone from now on, so a worker does not copy the pages it shares by touching them.
+    gc.freeze()
     return app.server

@@ -1,0 +1,192 @@
+"""Issue 14: the service keeps its tables compact (categories, small ints), and no colour,
+rank or value that a view shows changes for it. The check recomputes every national quartile
+colour and rank from the raw snapshot values in float64, naively (pandas' own ranks, not
+ranking.py's sort), and compares them with what the service holds and shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT
+from kvalitetsvisaren.service import IndicatorService, _plain
+from kvalitetsvisaren.store import COMPACT, compact, load_store
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, pd.DataFrame]:
+    """The snapshot's tables read straight from parquet: values in float64, ids as text."""
+    return {
+        name: pd.read_parquet(BUNDLED_SNAPSHOT / f"{name}.parquet")
+        for name in ("values", "municipalities")
+    }
+
+
+def naive_colours(raw: dict[str, pd.DataFrame], directions: dict) -> pd.DataFrame:
+    """The rule of ranking.py by pandas ranks: per KPI and year among type-K municipalities
+    with a gender-T value, rank = 1 + how many are strictly better; green if 4·rank <= n, red
+    if 4·(worse + 1) <= n, yellow if both or neither, grey if n < 4; neutral for context."""
+    values = raw["values"]
+    towns = raw["municipalities"].loc[raw["municipalities"]["type"] == "K", "id"]
+    v = values[(values["gender"] == "T") & values["municipality_id"].isin(towns)]
+    v = v[v["value"].notna() & v["kpi"].isin(list(directions))].copy()
+    v["value"] = v["value"].astype("float64")
+    direction = v["kpi"].map(directions)
+    sign = direction.map({True: 1.0, False: -1.0})  # context KPIs: NaN
+    directed = v["value"] * sign
+    groups = [v["kpi"], v["year"]]
+    v["n"] = v.groupby(groups)["value"].transform("size")
+    v["rank"] = directed.groupby(groups).rank(method="min", ascending=False)
+    worse_plus_one = directed.groupby(groups).rank(method="min", ascending=True)
+    green = 4 * v["rank"] <= v["n"]
+    red = 4 * worse_plus_one <= v["n"]
+    colour = np.select([green & ~red, red & ~green], ["green", "red"], "yellow")
+    colour = np.where(v["n"] < 4, "grey", colour)
+    v["colour"] = np.where(direction.isna(), "neutral", colour)
+    v.loc[direction.isna(), "rank"] = np.nan
+    return v[["kpi", "municipality_id", "year", "value", "n", "rank", "colour"]]
+
+
+def test_store_compact_keeps_every_value_and_row(raw):
+    store = load_store(BUNDLED_SNAPSHOT)
+    small = compact(store)
+    assert compact(small) is small
+    for name, dtypes in COMPACT.items():
+        before, after = getattr(store, name), getattr(small, name)
+        assert list(after.columns) == list(before.columns)
+        assert {c: str(after[c].dtype) for c in dtypes} == dtypes
+        assert _plain(after).astype(before.dtypes.to_dict()).equals(before)
+    assert small.values["value"].dtype == "float64"  # values are never rounded to float32
+
+
+def test_every_colour_and_rank_is_as_a_float64_recount_of_the_raw_values(raw, service):
+    expected = naive_colours(raw, service.directions)
+    held = _plain(service.ranked[["kpi", "municipality_id", "year", "value", "n", "rank"]])
+    held["colour"] = service.ranked["colour"].astype(str).to_numpy()
+    held = held[held["value"].notna()]
+    keys = ["kpi", "municipality_id", "year"]
+    both = expected.merge(held, on=keys, how="outer", suffixes=("", "_held"), indicator=True)
+    assert (both["_merge"] == "both").all(), both[both["_merge"] != "both"].head()
+    assert (both["value"] == both["value_held"]).all()  # bit for bit
+    assert (both["n"] == both["n_held"]).all()
+    directional = both["colour"] != "neutral"
+    assert (both.loc[directional, "rank"] == both.loc[directional, "rank_held"]).all()
+    # the service keeps context KPIs ranked; the views make them neutral (next test)
+    assert (both.loc[directional, "colour"] == both.loc[directional, "colour_held"]).all()
+    assert len(both) > 100_000  # every municipality, KPI and year of the snapshot
+
+
+def test_views_show_the_recounted_colours_for_every_municipality(raw, service, config):
+    """Level 2 of every area for every municipality, one year: colour, rank and value of each
+    KPI as the recount has them (context KPIs neutral and unranked)."""
+    year = 2022
+    expected = naive_colours(raw, service.directions)
+    expected = expected[expected["year"] == year].drop(columns=["year", "n"])
+    for area in config.areas:
+        shown = pd.concat(
+            service.area_kpis(area.id, m, year)[["kpi", "value", "colour", "rank"]].assign(
+                municipality_id=m
+            )
+            for m in sorted(service.kommun_ids)
+        )
+        both = shown.merge(
+            expected, on=["kpi", "municipality_id"], how="left", suffixes=("", "_raw")
+        )
+        none = both["value_raw"].isna()
+        assert both.loc[none, "value"].isna().all()
+        assert both.loc[none, "colour"].isin(["grey", "neutral"]).all()
+        has = both[~none]
+        assert (has["value"] == has["value_raw"]).all()
+        context_kpis = [k for k in area.kpi_ids() if service.is_context(k, area.id)]
+        context = has["kpi"].isin(context_kpis)
+        assert (has.loc[context, "colour"] == "neutral").all()
+        assert has.loc[context, "rank"].isna().all()
+        ranked = has[~context]
+        assert (ranked["colour"] == ranked["colour_raw"]).all(), area.id
+        assert (ranked["rank"] == ranked["rank_raw"]).all(), area.id
+
+
+def test_views_get_plain_dtypes(service):
+    """What a view reads is str, int64 and float64, as before the tables were compact."""
+    rows = service.area_kpis("hemtjanst", "0883", 2022)
+    assert rows["kpi"].dtype == "str" and rows["colour"].dtype == "str"
+    assert rows["n"].dtype == "int64" and rows["value"].dtype == "float64"
+    dist = service.distribution("U21468", 2022, area="hemtjanst")
+    assert dist["municipality_id"].dtype == "str" and dist["rank"].dtype == "float64"
+    trend = service.trend("U21468", "0883", 2022, area="hemtjanst")
+    assert trend.index.dtype == "int64"
+
+
+@pytest.fixture(scope="module")
+def config(service):
+    return service.config
+
+
+def test_compact_service_is_the_same_on_a_plain_or_compact_store(service):
+    """A store handed over compact already gives the same service."""
+    store = load_store(BUNDLED_SNAPSHOT)
+    again = IndicatorService(compact(store), service.config, today=service.today)
+    a = service.area_kpis("grundskola", "0180", 2022)
+    b = again.area_kpis("grundskola", "0180", 2022)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_views_summaries_are_computed_once_and_callers_get_their_own(service):
+    """The KPI page's callbacks each ask for the KPI's summary; the overview and the exports
+    for an area's: one computation per view key while the service is served."""
+    before = service._kpi_summary.cache_info()
+    first = service.kpi_summary("U21468", "2584", 2019, area="hemtjanst")
+    for _ in range(4):
+        again = service.kpi_summary("U21468", "2584", 2019, area="hemtjanst")
+    after = service._kpi_summary.cache_info()
+    assert after.misses - before.misses == 1 and after.hits - before.hits == 4
+    assert again == first
+    again.flags.append("changed")
+    assert "changed" not in service.kpi_summary("U21468", "2584", 2019, area="hemtjanst").flags
+
+    summary = service.area_summary("hemtjanst", "2584", 2019)
+    summary.measures.loc[:, "colour"] = "changed"
+    assert "changed" not in set(service.area_summary("hemtjanst", "2584", 2019).measures["colour"])
+    own = service.own_measures("hemtjanst", "2584", 2019)
+    own["label"] = "changed"
+    assert service.own_measures("hemtjanst", "2584", 2019).equals(
+        service._build_own_measures("hemtjanst", "2584", 2019)
+    )
+
+
+def test_warm_up_shows_the_default_views_without_raising(dash_app, caplog):
+    from kvalitetsvisaren.factory import warm_up
+
+    warm_up()
+    assert "Warming up" not in caplog.text
+
+
+@pytest.mark.parametrize("today", ["2024-02-01", "2024-05-01", "2024-10-01"])
+def test_preliminary_read_once_per_kpi_is_the_per_row_rule(service, today):
+    from datetime import date
+
+    from kvalitetsvisaren import flags
+
+    rows = service.ranked[["kpi", "year", "status"]]
+    other = IndicatorService.__new__(IndicatorService)
+    kpis = service.kpis.copy()  # half the KPIs publish 2022 between 2024-03-31 and 08-28
+    half = kpis.index[::2]
+    kpis.loc[half, ["publ_period", "prel_publication_date", "publication_date"]] = [
+        "2022",
+        "2024-03-31",
+        "2024-08-28",
+    ]
+    other.kpis, other.today = kpis, date.fromisoformat(today)
+    meta = kpis.reindex(rows["kpi"].astype(str))
+    per_row = flags.is_preliminary(
+        rows["year"].astype("int64").reset_index(drop=True),
+        meta["publ_period"].reset_index(drop=True),
+        meta["prel_publication_date"].reset_index(drop=True),
+        meta["publication_date"].reset_index(drop=True),
+        rows["status"].astype(str).where(rows["status"].notna()).reset_index(drop=True),
+        other.today,
+    )
+    got = np.asarray(other._preliminary(rows))
+    assert (got == per_row.to_numpy()).all()
+    assert got.any() == (today == "2024-05-01")
