@@ -53,6 +53,17 @@ def settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def answered(page: Page, answers: list, count: int) -> int:
+    """How many answers there are once `count` have arrived (or 15 s passed) and the page is
+    idle: a response's event can be handled after the DOM already shows it."""
+    for _ in range(300):
+        if len(answers) >= count:
+            break
+        page.wait_for_timeout(50)
+    settle(page)
+    return len(answers)
+
+
 def search(page: Page, text: str, ou: str) -> None:
     """Type in "Sök enhet" and wait until the list shows the unit."""
     page.get_by_label("Sök enhet").fill(text)
@@ -164,7 +175,7 @@ def test_the_full_list_of_a_kpi_is_a_table_built_when_opened(page, live_server, 
     expect(rows).to_have_count(len(raw))
     first = rows.first.locator("td").nth(1).text_content()
     assert first == number(float(raw["value"].max()))
-    assert len(answers) == before + 1 and answers[-1] < 300 * 1024
+    assert answered(page, answers, before + 1) == before + 1 and answers[-1] < 300 * 1024
     # "Visa alla enheter som tabell" under the chart: the list by that KPI, best first (one
     # round: the link only sets the order, in the browser)
     rounds = len(answers)
@@ -172,5 +183,4 @@ def test_the_full_list_of_a_kpi_is_a_table_built_when_opened(page, live_server, 
     first_row = page.locator("#enhetslista tbody tr").first
     best = set(raw.loc[raw["value"] == raw["value"].max(), "ou_id"])
     expect(first_row).to_have_attribute("data-ou", re.compile("|".join(sorted(best))))
-    settle(page)
-    assert len(answers) == rounds + 1
+    assert answered(page, answers, rounds + 1) == rounds + 1

@@ -433,11 +433,13 @@ def test_a_units_chart_draws_the_municipality_and_riket_where_the_data_has_them(
 
 
 def test_units_list_says_which_lines_it_draws(pages, raw):
-    content = pages["units"].update_units(params(year=2024), "hemtjanst")
+    # the charts come in their own answer, beside the heading and the list
+    charts = pages["units"].update_unit_charts(params(year=2024), "hemtjanst")
+    content = [pages["units"].update_units(params(year=2024), "hemtjanst"), charts]
     assert "Linjerna visar kommunens och rikets värden" not in text(content)  # the old promise
     for kpi in ("N21495", "N21496"):  # no municipality value in 2024 in the snapshot
         assert 2024 not in series(raw, kpi, VASTERVIK).index
-        caption = next(s for s in find(content, "data-kpi") if s["data-kpi"] == kpi)
+        caption = next(s for s in find(charts, "data-kpi") if s["data-kpi"] == kpi)
         assert "Datan har inga värden för kommunen och riket 2024" in text(caption)
 
 

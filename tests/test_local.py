@@ -225,7 +225,7 @@ def test_unit_manager_sees_the_units_own_result_next_to_kolada_synthetic(local_a
     assert own and "plats 1 av 3 i kommunen" in texts(own)
     kolada = [c for c in walk(page) if "data-kpi" in c["props"]]
     assert kolada  # the unit's Kolada results on the same page
-    all_units = as_json(units.update_units(p(), "hemtjanst"))
+    all_units = as_json(units.update_unit_charts(p(), "hemtjanst"))  # beside the list
     assert [c for c in walk(all_units) if c["props"].get("data-own-measure") == "egen-nojd"]
 
 
