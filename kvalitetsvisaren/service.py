@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import flags, learning, surveys, targets, trends
+from . import certainty_view, flags, learning, surveys, targets, trends
 from .comparison import (
     RIKET,
     county_group,
@@ -328,7 +328,9 @@ class IndicatorService:
             mine = by_measure[measure.id]
             shown = [r for r in mine if pd.notna(r["value"])]
             headline = (shown or mine)[0]
-            change = trends.summarise((r["trend"], r["previous_year"]) for r in mine)
+            change = trends.summarise(
+                (r["trend"], r["previous_year"], r["within_margin"]) for r in mine
+            )
             rows.append(
                 {
                     "order": order,
@@ -341,6 +343,10 @@ class IndicatorService:
                     "score": np.nan if context else ranked.get("score", np.nan),
                     "trend": change.trend,
                     "trend_text": change.sentence(),
+                    "certainty": "unknown" if context else ranked.get("certainty", "unknown"),
+                    "place_best": np.nan if context else ranked.get("place_best", np.nan),
+                    "place_worst": np.nan if context else ranked.get("place_worst", np.nan),
+                    "interval_sources": tuple(r["interval_source"] for r in shown),
                     **{f"kpis_{c}": sum(r["colour"] == c for r in mine) for c in COLOURS},
                     "headline_kpi": headline["kpi"],
                     "headline_label": headline["label"],
@@ -386,6 +392,7 @@ class IndicatorService:
         out["trend"] = out["trend"].fillna("")
         out["colour_changed"] = out["colour_changed"].fillna(False).astype(bool)
         out["few"] = out["few"].fillna(False).astype(bool)
+        out = certainty_view.fill_missing(out)  # issue 16: a KPI without a row is unknown
         out = _as_context(out, out["measure_kind"] == "context")
         out["rank_text"] = [
             CONTEXT_RANK if c else rank_text(r, n)
@@ -855,6 +862,7 @@ class IndicatorService:
         r = r.join(self.stats[["mean"]], on=["kpi", "year"])
         rules = [a.low_response for a in self.config.areas if a.low_response]
         r = r.join(surveys.respondents(r, self.kpis["title"], rules))
+        r = self._with_certainty(r)  # issue 16: intervals, certainty, the margin-aware trend
         r["flags"] = self._flags(r)
         return r.set_index(["municipality_id", "year"]).sort_index()
 
@@ -868,15 +876,30 @@ class IndicatorService:
             if m.kind == "quality"
         }
         m = measure_quartiles(self.ranked, keyed, self.directions)
+        m = self._with_measure_certainty(m, keyed)  # issue 16
         codes, keys = pd.factorize(m["measure"])
         parts = np.array([k.split("/", 1) for k in keys], dtype=object).reshape(-1, 2)
         m["area"], m["measure"] = parts[codes, 0], parts[codes, 1]
         m["municipality_id"] = m["municipality_id"].astype(str)
         m = m.rename(columns={"value": "score"})[
-            ["area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"]
+            [
+                *("area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"),
+                *certainty_view.MEASURE_COLUMNS,
+            ]
         ]
         m["colour"] = m["colour"].astype(str)
         return m.set_index(["municipality_id", "year"]).sort_index()
+
+    # --- issue 16: uncertainty (the analysis: uncertainty.py; the wiring: certainty_view.py) --
+
+    def _with_certainty(self, rows: pd.DataFrame) -> pd.DataFrame:
+        half = certainty_view.half_widths(self.store.values, self.store.kpis)
+        units = {k: self.config.kpi(k).unit for k in self.directions}
+        return certainty_view.annotate_kpi_rows(rows, self.directions, units, half)
+
+    def _with_measure_certainty(self, measures: pd.DataFrame, keyed: dict) -> pd.DataFrame:
+        rows = self.kpi_rows.reset_index()
+        return certainty_view.annotate_measures(measures, rows, keyed, self.directions)
 
     def _flags(self, rows: pd.DataFrame) -> pd.Series:
         """Flag ids per row of (kpi, municipality_id, year, value, status, few)."""
@@ -956,6 +979,8 @@ def _as_context(rows: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
     out["rank"] = out["rank"].where(~context)
     out["n"] = np.where(context, 0, out["n"])
     out["trend"] = np.where(context, trends.NONE, out["trend"])
+    if "certainty" in out:  # issue 16: a context KPI's colour has no certainty
+        out["certainty"] = np.where(context, "unknown", out["certainty"])
     if "colour_changed" in out:
         out["colour_changed"] = out["colour_changed"] & ~context
     out["flags"] = [
