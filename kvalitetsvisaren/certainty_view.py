@@ -305,3 +305,43 @@ def summary_facts(summary: Any, u: Mapping[str, Any]) -> list[tuple[str, str]]:
     if differs and pd.notna(s.value):
         facts.append(("Jämfört med riket", f"{differs[0].upper()}{differs[1:]} (felmarginalen)"))
     return facts
+
+
+# --- charts and exports ---------------------------------------------------------------------
+
+LOW, HIGH, SURENESS = "Felmarginal, lägst", "Felmarginal, högst", "Färgens säkerhet"
+
+
+def kpi_year_intervals(svc: Any, kpi: str, year: int, context: bool) -> pd.DataFrame:
+    """Every municipality's shown interval and certainty of a KPI-year (indexed by
+    municipality_id): lo, hi (NaN where none may be shown), certainty."""
+    rows = svc.kpi_rows
+    at = rows.index.get_level_values("year") == year
+    part = rows[at & (rows["kpi"] == kpi).to_numpy()]
+    shown = part["interval_source"].isin([KOLADA, WILSON])
+    out = pd.DataFrame(
+        {
+            "lo": part["lo"].where(shown),
+            "hi": part["hi"].where(shown),
+            "certainty": UNKNOWN if context else part["certainty"],
+        }
+    )
+    out.index = part.index.get_level_values("municipality_id")
+    return out[~out.index.duplicated()]
+
+
+def trend_intervals(svc: Any, kpi: str, municipality: str, years: Sequence[int]) -> pd.DataFrame:
+    """The municipality's shown interval per year (lo, hi; NaN where none), indexed by year."""
+    try:
+        mine = svc.kpi_rows.loc[municipality]
+    except KeyError:
+        mine = svc.kpi_rows.iloc[0:0].reset_index(level=0, drop=True)
+    mine = mine[mine["kpi"] == kpi]
+    shown = mine["interval_source"].isin([KOLADA, WILSON])
+    frame = pd.DataFrame({"lo": mine["lo"].where(shown), "hi": mine["hi"].where(shown)})
+    frame = frame[~frame.index.duplicated()]
+    return frame.reindex(list(years))
+
+
+def certainty_words_column(colours: pd.Series, certainty: pd.Series) -> list[str]:
+    return [certainty_word(c, k) for c, k in zip(colours, certainty, strict=True)]
