@@ -303,7 +303,12 @@ def summary_facts(summary: Any, u: Mapping[str, Any]) -> list[tuple[str, str]]:
         facts.append(("Färgens säkerhet", f"{word}. {explanation}"))
     differs = differs_text(u["differs"])
     if differs and pd.notna(s.value):
-        facts.append(("Jämfört med riket", f"{differs[0].upper()}{differs[1:]} (felmarginalen)"))
+        why = (
+            "rikets värde ligger utanför felmarginalen"
+            if u["differs"]
+            else "rikets värde ligger inom felmarginalen"
+        )
+        facts.append(("Jämfört med riket", f"{differs[0].upper()}{differs[1:]}: {why}"))
     return facts
 
 

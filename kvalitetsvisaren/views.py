@@ -617,7 +617,6 @@ def _summary_card(s: Any, name: str, u: dict | None = None) -> html.Div:
                 [f"{name} {s.year}: ", badge(s.colour, certainty=u["certainty"])],
                 className="summary-head",
             ),
-            certainty.certainty_note(u, s.colour, "summary-certainty"),
             html.Dl([item for k, v in facts for item in (html.Dt(k), html.Dd(v))]),
             html.P(target_mark(s.target_status, s.target, s.unit), className="summary-target"),
             analysis(s.comment),
