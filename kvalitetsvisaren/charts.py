@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import figures, unit_list
+from . import certainty_view, figures, unit_list
 from .labels import QUARTILES, number
 from .service import IndicatorService, UnknownError
 
@@ -176,6 +176,8 @@ def spread(svc: IndicatorService, kpi: str, *, area: str, municipality: str, yea
     name, slug, _ = _names(svc, municipality, area)
     s = svc.kpi_summary(kpi, municipality, year, area=area)
     dist = svc.distribution(kpi, year, area=area)
+    intervals = certainty_view.kpi_year_intervals(svc, kpi, year, s.context)
+    dist = dist.join(intervals, on="municipality_id")
     title = f"{s.label}, alla kommuner"
     fig = figures.strip_figure(
         dist,
@@ -195,12 +197,24 @@ def spread(svc: IndicatorService, kpi: str, *, area: str, municipality: str, yea
             "Färg": dist["colour"].map(_word),
             "Placering": dist["rank"],
         }
-    ).sort_values("Placering", ignore_index=True)
+    )
+    mine = dist[dist["municipality_id"] == municipality]
+    error_bar = ""
+    if dist["lo"].notna().any():  # issue 16: the intervals and how sure each colour is
+        data[_unit_col(certainty_view.LOW, s.unit)] = dist["lo"].round(1)
+        data[_unit_col(certainty_view.HIGH, s.unit)] = dist["hi"].round(1)
+        data[certainty_view.SURENESS] = certainty_view.certainty_words_column(
+            dist["colour"], dist["certainty"]
+        )
+    if len(mine) and mine["lo"].notna().any():
+        shown = certainty_view.interval_text(mine["lo"].iloc[0], mine["hi"].iloc[0], s.unit)
+        error_bar = f" Felstapeln vid {name} visar {shown} (95 %)."
+    data = data.sort_values("Placering", ignore_index=True)
     alt = (
         f"Spridningsdiagram: {s.label} {year} för landets {len(dist)} kommuner med uppgift. "
         f"{name} har {number(s.value, s.unit)}, {s.rank_text} "
         f"({_word(s.colour).lower()}); riket {number(s.riket, s.unit)}, ovägt medel "
-        f"{number(s.mean, s.unit)}."
+        f"{number(s.mean, s.unit)}." + error_bar
     )
     return Chart(
         "spridning",
@@ -278,6 +292,8 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
     name, slug, _ = _names(svc, municipality, area)
     s = svc.kpi_summary(kpi, municipality, year, area=area)
     t = svc.trend(kpi, municipality, year, area=area)
+    intervals = certainty_view.trend_intervals(svc, kpi, municipality, t["year"].tolist())
+    t = t.assign(lo=intervals["lo"].to_numpy(), hi=intervals["hi"].to_numpy())
     title = f"{s.label}, {name} och riket"
     fig = figures.trend_figure(t, name=name, unit=s.unit, title=title)
     data = pd.DataFrame(
@@ -288,6 +304,9 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
             "Färg": t["colour"].map(_word),
         }
     )
+    if t["lo"].notna().any():  # issue 16: the error bars
+        data[_unit_col(certainty_view.LOW, s.unit)] = t["lo"].round(1)
+        data[_unit_col(certainty_view.HIGH, s.unit)] = t["hi"].round(1)
     if t["target"].notna().any():
         data[_unit_col(f"Mål för {name}", s.unit)] = t["target"]
     known = t.dropna(subset=["value"])
@@ -300,6 +319,8 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
             f"från {number(first['value'], s.unit)} till {number(last['value'], s.unit)}; "
             f"riket {number(last['riket'], s.unit)} {int(last['year'])}."
         )
+        if t["lo"].notna().any():
+            alt += " Felstaplarna visar 95 % felmarginal (från antalet svarande)."
     return Chart(
         "utveckling",
         f"{slug}_{year}_{area}_{kpi.lower()}_utveckling",

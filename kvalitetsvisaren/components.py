@@ -36,13 +36,17 @@ FLAG_ICONS = {
 }
 
 
-def badge(colour: str, *, small: bool = False) -> html.Span:
-    """The quartile as icon + word on its colour; `data-quartile` for checks and styling."""
+def badge(colour: str, *, small: bool = False, certainty: str | None = None) -> html.Span:
+    """The quartile as icon + word on its colour; `data-quartile` for checks and styling,
+    and beside it `data-certainty` (sure, unsure or unknown; issue 16)."""
     icon, word = QUARTILES.get(colour, QUARTILES["grey"])
     return html.Span(
         [html.Span(icon, className="badge-icon", **{"aria-hidden": "true"}), word],
         className=f"badge badge-{colour}" + (" badge-small" if small else ""),
-        **{"data-quartile": colour},
+        **{
+            "data-quartile": colour,
+            "data-certainty": certainty if certainty in ("sure", "unsure") else "unknown",
+        },
     )
 
 

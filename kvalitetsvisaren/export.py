@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from tqdm import tqdm
 
-from . import charts, figures
+from . import certainty_view, charts, figures
 from .atomic import write_directory
 from .charts import Chart
 from .labels import LOCAL, QUARTILES, esc, number, source_text
@@ -119,13 +119,15 @@ def data_file(chart: Chart, fmt: str) -> bytes:
     """CSV (Swedish Excel: semicolon, decimal comma, UTF-8 with BOM), Excel (the data and a
     sheet saying what it is), or the alt text with the source line."""
     source = source_text(chart.year, chart.vintage, chart.universe)
+    if any(str(c).startswith(certainty_view.LOW) for c in chart.data.columns):
+        source += "\n" + certainty_view.footnote()  # issue 16: what the intervals are
     if fmt == "csv":
         data = _inert_text(chart.data)
         return data.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
     if fmt == "xlsx":
         about = pd.DataFrame(
             {
-                "": ["Diagram", "Avser", "Beskrivning", "Källa"],
+                "": ["Diagram", "Avser", "Beskrivning", "Källa och fotnot"],
                 " ": [chart.title, chart.subtitle, chart.alt_text, source],
             }
         )
@@ -183,7 +185,10 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         {
             "Nyckeltal": kpis["measure_label"] + ": " + kpis["label"],
             "Värde": [number(v, u) for v, u in zip(kpis["value"], kpis["unit"], strict=True)],
-            "Jämfört med landet": [" ".join(QUARTILES[c]) for c in kpis["colour"]],
+            "Jämfört med landet": [
+                " ".join(QUARTILES[c]) + _certainty_cell(c, k)
+                for c, k in zip(kpis["colour"], kpis["certainty"], strict=True)
+            ],
             "Placering": kpis["rank_text"],
             "Riket": [number(v, u) for v, u in zip(kpis["riket"], kpis["unit"], strict=True)],
             "Förändring": [
@@ -200,6 +205,12 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
     own = _own_rows(svc, area, municipality, year, table.columns)
     if len(own):
         table = pd.concat([table, own], ignore_index=True)
+    quality["rank_text"] = [  # the tiles say how sure their colour is (issue 16)
+        t + _certainty_cell(c, k)
+        for t, c, k in zip(
+            quality["rank_text"], quality["colour"], quality["certainty"], strict=True
+        )
+    ]
     mine = svc.own_measures(area, municipality, year)
     notes = [
         f"Vår analys, {label}: {comment}"
@@ -209,6 +220,8 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         ]
         if comment
     ]
+    if kpis["certainty"].isin(["sure", "unsure"]).any():
+        notes.append(certainty_view.footnote())
     fig = figures.onepager_figure(
         f"{summary.label} i {name} {year}",
         summary.verdict,
@@ -219,6 +232,12 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
     )
     pdf = _to_image(fig, "pdf", *figures.A4, 1)
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
+
+
+def _certainty_cell(colour: str, certainty: str) -> str:
+    """ " (osäker)" after a colour whose certainty is known; "" otherwise."""
+    word = certainty_view.certainty_word(colour, certainty)
+    return f" ({word})" if word else ""
 
 
 def _target_cell(target: float, status: str, unit: str) -> str:

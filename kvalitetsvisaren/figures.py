@@ -135,6 +135,7 @@ def strip_figure(
                     "symbol": SYMBOLS.get(mine["colour"].iloc[0], "circle"),
                     "line": {"width": 2.5, "color": FOCUS},
                 },
+                error_x=_error_bars(mine, "x"),
                 text=[focus_name],
                 textposition="top center",
                 textfont={"size": 14, "color": FOCUS},
@@ -248,6 +249,7 @@ def trend_figure(
             },
             customdata=[quartile_label(c) for c in trend["colour"]],
             hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
+            error_y=_error_bars(trend, "y"),
         )
     )
     traces += _target_trace(trend)
@@ -258,6 +260,22 @@ def trend_figure(
         xaxis={"dtick": 1, "tickformat": "d"},
         yaxis={"title": {"text": unit}, **GRID},
     )
+
+
+def _error_bars(frame: pd.DataFrame, axis: str) -> dict:
+    """Issue 16: the 95 % interval (columns lo, hi) as error bars; none without one."""
+    if "lo" not in frame or frame["lo"].isna().all():
+        return {"visible": False}
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": (frame["hi"] - frame["value"]).fillna(0).tolist(),
+        "arrayminus": (frame["value"] - frame["lo"]).fillna(0).tolist(),
+        "color": FOCUS,
+        "thickness": 1.5,
+        "width": 6,
+        "visible": True,
+    }
 
 
 def _target_trace(frame: pd.DataFrame) -> list[go.Scatter]:

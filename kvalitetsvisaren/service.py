@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import flags, learning, surveys, targets, trends
+from . import certainty_view, flags, learning, surveys, targets, trends
 from .comparison import (
     RIKET,
     county_group,
@@ -93,6 +93,7 @@ KPI_ROW_COLUMNS = [
     "few",
     "limit",
     "flags",
+    *certainty_view.KPI_COLUMNS,
 ]
 
 
@@ -199,10 +200,10 @@ class IndicatorService:
         stats = kpi_year_stats(scored, self.directions).set_index(["kpi", "year"])
         self.stats = _plain(stats.reset_index()).set_index(["kpi", "year"])
         self.layout = self._layout()
-        self.measure_rows = self._measure_rows(scored)
         # The national ranking and everything level 2 shows of it, one row per KPI x
         # municipality x year in the ranking's order; _kpi_rows_at finds a view's rows.
         self.ranked = self._ranked_rows(scored, values, stats)
+        self.measure_rows = self._measure_rows(scored)  # its certainty from the KPIs' rows
         del scored
         self._by_place = _Positions.of(self.ranked, "municipality_id")
         self._by_kpi = _Positions.of(self.ranked, "kpi")
@@ -373,7 +374,9 @@ class IndicatorService:
             mine = by_measure[measure.id]
             shown = [r for r in mine if pd.notna(r["value"])]
             headline = (shown or mine)[0]
-            change = trends.summarise((r["trend"], r["previous_year"]) for r in mine)
+            change = trends.summarise(
+                (r["trend"], r["previous_year"], r["within_margin"]) for r in mine
+            )
             rows.append(
                 {
                     "order": order,
@@ -386,6 +389,10 @@ class IndicatorService:
                     "score": np.nan if context else ranked.get("score", np.nan),
                     "trend": change.trend,
                     "trend_text": change.sentence(),
+                    "certainty": "unknown" if context else ranked.get("certainty", "unknown"),
+                    "place_best": np.nan if context else ranked.get("place_best", np.nan),
+                    "place_worst": np.nan if context else ranked.get("place_worst", np.nan),
+                    "interval_sources": tuple(r["interval_source"] for r in shown),
                     **{f"kpis_{c}": sum(r["colour"] == c for r in mine) for c in COLOURS},
                     "headline_kpi": headline["kpi"],
                     "headline_label": headline["label"],
@@ -431,6 +438,7 @@ class IndicatorService:
         out["trend"] = out["trend"].fillna("")
         out["colour_changed"] = out["colour_changed"].fillna(False).astype(bool)
         out["few"] = out["few"].fillna(False).astype(bool)
+        out = certainty_view.fill_missing(out)  # issue 16: a KPI without a row is unknown
         out = _as_context(out, out["measure_kind"] == "context")
         out["rank_text"] = [
             CONTEXT_RANK if c else rank_text(r, n)
@@ -907,6 +915,7 @@ class IndicatorService:
         )
         rules = [a.low_response for a in self.config.areas if a.low_response]
         r = r.join(surveys.respondents(r, self.kpis["title"], rules))
+        r = self._with_certainty(r)  # issue 16: intervals, certainty, the margin-aware trend
         r["flags"] = self._flags(r, stats)
         return _compact(r)
 
@@ -933,15 +942,58 @@ class IndicatorService:
             if m.kind == "quality"
         }
         m = measure_quartiles(scored, keyed, self.directions)
+        m = self._with_measure_certainty(m, keyed)  # issue 16
         codes, keys = pd.factorize(m["measure"])
         parts = np.array([k.split("/", 1) for k in keys], dtype=object).reshape(-1, 2)
         m["area"], m["measure"] = parts[codes, 0], parts[codes, 1]
         m["municipality_id"] = m["municipality_id"].astype(str)
         m["year"] = m["year"].astype("int64")
         m = m.rename(columns={"value": "score"})[
-            ["area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"]
+            [
+                *("area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"),
+                *certainty_view.MEASURE_COLUMNS,
+            ]
         ]
         return _compact(m.set_index(["municipality_id", "year"]).sort_index())
+
+    # --- issue 16: uncertainty (the analysis: uncertainty.py; the wiring: certainty_view.py) --
+
+    def kpi_rows_at(self, municipality: str, year: int) -> pd.DataFrame:
+        """The municipality's rows of every KPI for the year (KPI_ROW_COLUMNS), a copy."""
+        return self._kpi_rows_at(municipality, year).copy()
+
+    def kpi_year_rows(self, kpi: str, year: int) -> pd.DataFrame:
+        """Every municipality's row of the KPI for the year, indexed by municipality_id."""
+        part = _plain(self.ranked.take(self._by_kpi.find(kpi, year)).drop(columns="flags"))
+        return part.set_index("municipality_id")
+
+    def kpi_history(self, kpi: str, municipality: str, first: int, last: int) -> pd.DataFrame:
+        """The municipality's rows of the KPI from `first` to `last`, indexed by year."""
+        mine = self.ranked.take(self._by_place.find(municipality, first, last))
+        mine = _plain(mine[mine["kpi"] == kpi].drop(columns="flags"))
+        return mine.set_index("year")
+
+    def _with_certainty(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """KPI rows with certainty_view.KPI_COLUMNS (Riket joined only to say whether the
+        interval excludes it; views get Riket from _find_kpi_rows)."""
+        half = certainty_view.half_widths(self.store.values, self.store.kpis)
+        units = {k: self.config.kpi(k).unit for k in self.directions}
+        plain = _plain(rows)
+        at = pd.MultiIndex.from_arrays([plain["kpi"], plain["year"].astype("int64")])
+        plain["riket"] = self.riket.reindex(at).to_numpy()
+        plain["change"] = plain["value"] - plain["previous_value"]
+        out = certainty_view.annotate_kpi_rows(plain, self.directions, units, half)
+        for name in certainty_view.KPI_COLUMNS:
+            rows[name] = out[name].to_numpy()
+        for name in ("certainty", "interval_source", "change_certainty"):
+            rows[name] = rows[name].astype("category")  # a few words, kept as codes
+        rows["trend"] = pd.Categorical(out["trend"].to_numpy(), categories=TRENDS)
+        return rows
+
+    def _with_measure_certainty(self, measures: pd.DataFrame, keyed: dict) -> pd.DataFrame:
+        columns = ["kpi", "municipality_id", "year", "value", "colour", "lo", "hi"]
+        rows = _plain(self.ranked[[*columns, "certainty", "interval_source"]])
+        return certainty_view.annotate_measures(measures, rows, keyed, self.directions)
 
     def _flags(self, rows: pd.DataFrame, stats: pd.DataFrame) -> np.ndarray:
         """Flag codes (flags.flag_codes of FLAG_ORDER) per row of (kpi, year, value, status,
@@ -1043,6 +1095,8 @@ def _as_context(rows: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
     out["rank"] = out["rank"].where(~context)
     out["n"] = np.where(context, 0, out["n"])
     out["trend"] = np.where(context, trends.NONE, out["trend"])
+    if "certainty" in out:  # issue 16: a context KPI's colour has no certainty
+        out["certainty"] = np.where(context, "unknown", out["certainty"])
     if "colour_changed" in out:
         out["colour_changed"] = out["colour_changed"] & ~context
     out["flags"] = [

@@ -9,6 +9,10 @@ measures. Always on the values, never on a rank or a score: a politician quotes 
   "better" when more KPIs got better than worse, "worse" when more got worse, "same" when as
   many got better as worse (all unchanged, or a tie; the sentence then says both counts).
   A KPI without a value now or before is not counted.
+- Survey results (issue 16): a change is better or worse only when the pooled two-proportion
+  test at 95 % says it is (uncertainty.change_certainty, on the respondent counts of both
+  years); a value that moved within the margin of error is "same", said as "oförändrat inom
+  felmarginalen" (`margin`). Without counts for both years the value rule above stands.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pandas as pd
 
 BETTER, WORSE, SAME, NONE = "better", "worse", "same", ""
 ARROWS = {BETTER: "↑", WORSE: "↓", SAME: "→"}
+WITHIN_MARGIN = "oförändrat inom felmarginalen"
 
 
 def sign(higher_is_better: bool | None) -> int:
@@ -52,6 +57,7 @@ class MeasureTrend:
     worse: int
     same: int
     years: tuple[int, ...]  # the previous years compared with, oldest first
+    margin: int = 0  # of `same`: values that moved, but within the margin of error
 
     @property
     def compared(self) -> int:
@@ -67,41 +73,54 @@ class MeasureTrend:
 
     def sentence(self) -> str:
         """Led by the arrow's side: "↑ 2 av 3 nyckeltal bättre än 2020 (1 sämre)",
-        "↓ 2 av 2 nyckeltal sämre än 2020"; one KPI: "↓ sämre än 2020"."""
+        "↓ 2 av 2 nyckeltal sämre än 2020"; one KPI: "↓ sämre än 2020"; a survey result that
+        moved within its margin of error: "→ oförändrat inom felmarginalen sedan 2020"."""
         n, since = self.compared, "/".join(str(y) for y in self.years)
         if not n:
             return ""
         arrow = ARROWS[self.trend]
+        exact = self.same - self.margin
         if n == 1:
             word = {BETTER: "bättre än", WORSE: "sämre än", SAME: "oförändrat sedan"}[self.trend]
+            if self.margin:
+                word = f"{WITHIN_MARGIN} sedan"
             return f"{arrow} {word} {since}"
         if self.trend == SAME and not self.better:
-            return f"{arrow} alla {n} nyckeltal oförändrade sedan {since}"
+            if self.margin == n:
+                return f"{arrow} alla {n} nyckeltal oförändrade inom felmarginalen sedan {since}"
+            tail = f" ({self.margin} inom felmarginalen)" if self.margin else ""
+            return f"{arrow} alla {n} nyckeltal oförändrade sedan {since}{tail}"
+        unchanged = [(exact, "oförändrat"), (self.margin, "oförändrat inom felmarginalen")]
         if self.trend == SAME:
             head = f"{self.better} av {n} nyckeltal bättre och {self.worse} sämre än {since}"
-            rest = [(self.same, "oförändrat")]
+            rest = unchanged
         elif self.trend == BETTER:
             head = f"{self.better} av {n} nyckeltal bättre än {since}"
-            rest = [(self.worse, "sämre"), (self.same, "oförändrat")]
+            rest = [(self.worse, "sämre"), *unchanged]
         else:
             head = f"{self.worse} av {n} nyckeltal sämre än {since}"
-            rest = [(self.better, "bättre"), (self.same, "oförändrat")]
+            rest = [(self.better, "bättre"), *unchanged]
         words = [f"{k} {_plural(w, k)}" for k, w in rest if k]
         return f"{arrow} {head}" + (f" ({', '.join(words)})" if words else "")
 
 
 def _plural(word: str, count: int) -> str:
-    return word[:-1] + "de" if word == "oförändrat" and count > 1 else word
+    if count > 1 and word.startswith("oförändrat"):
+        return "oförändrade" + word[len("oförändrat") :]
+    return word
 
 
-def summarise(kpis: Iterable[tuple[str, float]]) -> MeasureTrend:
-    """A measure's trend from its KPIs' (trend, previous year) pairs. Plain Python: it runs
-    for every measure of every overview."""
-    judged = [(t, y) for t, y in kpis if t in (BETTER, WORSE, SAME)]
-    trends = [t for t, _ in judged]
+def summarise(kpis: Iterable[tuple]) -> MeasureTrend:
+    """A measure's trend from its KPIs' (trend, previous year) pairs, or (trend, previous
+    year, within margin) triples. Plain Python: it runs for every measure of every overview."""
+    judged = [
+        (k[0], k[1], len(k) > 2 and bool(k[2])) for k in kpis if k[0] in (BETTER, WORSE, SAME)
+    ]
+    trends = [t for t, _, _ in judged]
     return MeasureTrend(
         better=trends.count(BETTER),
         worse=trends.count(WORSE),
         same=trends.count(SAME),
-        years=tuple(sorted({int(y) for _, y in judged})),
+        years=tuple(sorted({int(y) for _, y, _ in judged})),
+        margin=sum(m and t == SAME for t, _, m in judged),
     )

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from . import charts, ids, local_views
+from . import certainty_components as certainty
+from . import certainty_view, charts, ids, local_views
 from .components import (
     DROPDOWN_LABELS,
     LONG_TABLE,
@@ -291,7 +292,8 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
                 ),
                 className="tile-title",
             ),
-            badge(row.colour),
+            badge(row.colour, certainty=row.certainty),
+            certainty.certainty_note(row, row.colour, "tile-certainty"),
             html.P(place, className="tile-rank"),
             html.P(row.trend_text, className="tile-trend", **{"data-trend": attribute(row.trend)}),
             _survey_note(row.respondents_text, row.flags, "tile-respondents"),
@@ -306,6 +308,7 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
         **{
             "data-measure": row.measure,
             "data-quartile": row.colour,
+            **certainty.attrs(row.certainty),
             "data-trend": attribute(row.trend),
         },
     )
@@ -334,7 +337,12 @@ def _context_tile(row: Any, area: Area, p: Params) -> html.Div:
             ),
         ],
         className="tile tile-neutral",
-        **{"data-measure": row.measure, "data-quartile": "neutral", "data-trend": "none"},
+        **{
+            "data-measure": row.measure,
+            "data-quartile": "neutral",
+            "data-certainty": "unknown",
+            "data-trend": "none",
+        },
     )
 
 
@@ -363,7 +371,14 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
         sections.append(
             html.Section(
                 [
-                    html.H2([measure.label, " ", badge(measure.colour, small=True)]),
+                    html.H2(
+                        [
+                            measure.label,
+                            " ",
+                            badge(measure.colour, small=True, certainty=measure.certainty),
+                        ]
+                    ),
+                    certainty.certainty_note(measure, measure.colour, "measure-certainty"),
                     html.P(
                         measure.trend_text,
                         className="measure-trend",
@@ -379,6 +394,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
                 **{
                     "data-measure": measure.measure,
                     "data-quartile": measure.colour,
+                    **certainty.attrs(measure.certainty),
                     "data-trend": attribute(measure.trend),
                 },
             )
@@ -413,9 +429,20 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
             [
                 html.Th(dcc.Link(r.label, href=kpi_url(r.kpi, p, area.id)), scope="row"),
                 html.Td(_value_cell(r), className="num"),
-                html.Td(badge(r.colour, small=True)),
+                html.Td(
+                    [
+                        badge(r.colour, small=True, certainty=r.certainty),
+                        *_line(certainty.certainty_words(r, r.colour)),
+                    ]
+                ),
                 html.Td(r.rank_text if pd.notna(r.value) else r.missing),
-                html.Td(number(r.riket, r.unit), className="num"),
+                html.Td(
+                    [
+                        number(r.riket, r.unit),
+                        *_line(_small(certainty_view.differs_text(r.differs), "differs")),
+                    ],
+                    className="num",
+                ),
                 html.Td(_change(r)),
                 html.Td(flag_marks(r.flags)),
                 html.Td(_learn_link(r, area, p)),
@@ -425,7 +452,12 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
                     else []
                 ),
             ],
-            **{"data-kpi": r.kpi, "data-quartile": r.colour, "data-trend": attribute(r.trend)},
+            **{
+                "data-kpi": r.kpi,
+                "data-quartile": r.colour,
+                **certainty.attrs(r.certainty),
+                "data-trend": attribute(r.trend),
+            },
         )
         for r in rows.itertuples()
     ]
@@ -436,16 +468,29 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
 
 
 def _value_cell(row: Any) -> list:
-    """The value, and for a survey result its respondents ("503 svarande") under it."""
+    """The value, and for a survey result its respondents ("503 svarande") and its interval
+    ("felmarginal 89–96 %") under it."""
     small = [html.Br(), html.Small(row.respondents_text)] if row.respondents_text else []
+    interval = certainty.interval_words(row, row.unit)
+    small += _line(_small(interval, "interval"))
     return [number(row.value, row.unit), *small]
 
 
+def _line(component: Any) -> list:
+    """A small second line in a cell, or nothing."""
+    return [] if component is None else [html.Br(), component]
+
+
+def _small(text: str, kind: str) -> html.Small | None:
+    return html.Small(text, className=f"cell-{kind}") if text else None
+
+
 def _change(row: Any) -> list:
-    """The change of value and the year it is against ("↓ −2 p.e. (sämre) sedan 2020")."""
+    """The change of value and the year it is against ("↓ −2 p.e. (sämre) sedan 2020"; a
+    survey share within its margin of error: "(oförändrat inom felmarginalen)")."""
     if pd.isna(row.change):
         return [trend_mark(row.trend, row.change, row.unit)]
-    return [trend_mark(row.trend, row.change, row.unit), f" sedan {int(row.previous_year)}"]
+    return [certainty.change_mark(row), f" sedan {int(row.previous_year)}"]
 
 
 def _learn_link(row: Any, area: Area, p: Params) -> Any:
@@ -468,7 +513,7 @@ def kpi_summary_content(svc: IndicatorService, kpi: str, p: Params) -> list:
     return [
         html.H1([html.Span(kpi, className="kpi-id"), " ", s.label]),
         html.P(s.title, className="kolada-title"),
-        _summary_card(s, name),
+        _summary_card(s, name, certainty_view.kpi_uncertainty(svc, s, p.kommun)),
         *_learn_from(svc, s, p, name),
         html.Details(
             [html.Summary("Definition (Kolada)"), html.P(s.description)],
@@ -550,12 +595,15 @@ def _years(years: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
-def _summary_card(s: Any, name: str) -> html.Div:
+def _summary_card(s: Any, name: str, u: dict | None = None) -> html.Div:
     notes = [html.Li([html.Strong(LABELS[f]), f": {EXPLANATIONS[f]}"]) for f in s.flags]
+    u = u or certainty_view.UNKNOWN_ROW
+    interval = certainty.interval_words(u, s.unit)
+    value = number(s.value, s.unit) if pd.notna(s.value) else s.missing
     facts = [
-        ("Värde", number(s.value, s.unit) if pd.notna(s.value) else s.missing),
+        ("Värde", f"{value} ({interval})" if interval and pd.notna(s.value) else value),
         *([("Svarande", s.respondents)] if s.respondents else []),
-        ("Placering", s.rank_text),
+        *certainty_view.summary_facts(s, u),
         ("Riket (Koladas vägda värde)", number(s.riket, s.unit)),
         ("Ovägt medel av kommunerna", number(s.mean, s.unit)),
         *(
@@ -569,7 +617,10 @@ def _summary_card(s: Any, name: str) -> html.Div:
     ]
     return html.Div(
         [
-            html.P([f"{name} {s.year}: ", badge(s.colour)], className="summary-head"),
+            html.P(
+                [f"{name} {s.year}: ", badge(s.colour, certainty=u["certainty"])],
+                className="summary-head",
+            ),
             html.Dl([item for k, v in facts for item in (html.Dt(k), html.Dd(v))]),
             html.P(target_mark(s.target_status, s.target, s.unit), className="summary-target"),
             analysis(s.comment),
@@ -577,7 +628,7 @@ def _summary_card(s: Any, name: str) -> html.Div:
             html.P(_direction(s), className="direction"),
         ],
         className="summary-card",
-        **{"data-kpi": s.kpi, "data-quartile": s.colour},
+        **{"data-kpi": s.kpi, "data-quartile": s.colour, **certainty.attrs(u["certainty"])},
     )
 
 
@@ -600,7 +651,13 @@ def _learn_from(svc: IndicatorService, s: Any, p: Params, name: str) -> list:
     )
     items = []
     for peer in found.peers.itertuples():
-        facts = [" ", number(peer.value, s.unit), " ", badge(peer.colour, small=True)]
+        peer_u = certainty_view.kpi_uncertainty(svc, s, peer.municipality_id)
+        facts = [
+            " ",
+            number(peer.value, s.unit),
+            " ",
+            badge(peer.colour, small=True, certainty=peer_u["certainty"]),
+        ]
         if pd.notna(peer.improvement):
             change = trend_mark(
                 "better" if peer.improvement > 0 else "worse" if peer.improvement < 0 else "same",
@@ -612,7 +669,11 @@ def _learn_from(svc: IndicatorService, s: Any, p: Params, name: str) -> list:
         items.append(
             html.Li(
                 [dcc.Link(peer.title, href=link), *facts],
-                **{"data-municipality": peer.municipality_id, "data-quartile": peer.colour},
+                **{
+                    "data-municipality": peer.municipality_id,
+                    "data-quartile": peer.colour,
+                    **certainty.attrs(peer_u["certainty"]),
+                },
             )
         )
     return [

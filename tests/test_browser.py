@@ -189,7 +189,7 @@ def test_tiles_and_rows_carry_the_trend_of_their_values(page, live_server, servi
     for kpi in ("U21468", "U21462", "U21401", "N20205"):
         measure = next(m for m in config.area("hemtjanst").measures if kpi in m.kpis)
         higher = config.kpi(kpi).higher_is_better if measure.kind == "quality" else None
-        want, _ = kpi_trend(raw, kpi, "1480", 2022, higher)
+        want, _, _ = kpi_trend(raw, kpi, "1480", 2022, higher)
         expect(page.locator(f'tr[data-kpi="{kpi}"]')).to_have_attribute("data-trend", want)
 
 
@@ -491,3 +491,79 @@ def test_a_charts_table_is_built_when_opened_and_holds_the_raw_values(page, live
     best = raw["value"].max()
     names = set(m.set_index("id").loc[raw.loc[raw["value"] == best, "municipality_id"], "title"])
     assert rows.first.locator("td").first.text_content() in names  # best first, by raw values
+
+
+# --- issue 16: how sure a colour is, in a real browser ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def raw_k(service):
+    """Gender-T values of the type-K municipalities (the recount of test_certainty_pages)."""
+    store = service.store
+    kommuner = store.municipalities.loc[store.municipalities["type"] == "K", "id"]
+    v = store.values
+    v = v[(v["gender"] == "T") & v["municipality_id"].isin(kommuner)].dropna(subset=["value"])
+    return v.set_index(["kpi", "municipality_id", "year"])["value"].sort_index()
+
+
+def survey_recounts(service, raw_k, area: str, count: str, municipality: str, year: int):
+    from test_certainty_pages import is_survey_share, recount
+
+    found = {}
+    for kpi in service.config.area(area).kpi_ids():
+        if is_survey_share(service, kpi):
+            got = recount(raw_k, kpi, count, municipality, year)
+            if got is not None:
+                found[kpi] = got
+    return found
+
+
+def test_bjurholm_says_osaker_with_its_respondents(page, live_server, service, raw_k):
+    # Bjurholm's hemtjänst survey: the latest year with results and a published count
+    counts = raw_k.loc["U23592"].xs("2403", level="municipality_id")
+    year = int(counts.index.max())
+    n = int(counts[year])
+    found = survey_recounts(service, raw_k, "hemtjanst", "U23592", "2403", year)
+    unsure = [k for k, got in found.items() if got[1] == "unsure"]
+    assert n < 100 and len(unsure) >= len(found) * 3 // 4  # few answered: mostly osäker
+    page.goto(f"{live_server}/omrade/hemtjanst?kommun=2403&ar={year}")
+    page.wait_for_selector("tr[data-kpi]")
+    for kpi in unsure:
+        row = page.locator(f'tr[data-kpi="{kpi}"]')
+        expect(row).to_have_attribute("data-certainty", "unsure")
+        expect(row).to_contain_text("osäker")
+        expect(row).to_contain_text(f"{n} svarande")
+        expect(row).to_contain_text("felmarginal")
+    page.goto(f"{live_server}/oversikt?kommun=2403&ar={year}")
+    tile = page.locator('[data-area="hemtjanst"] [data-measure="helhetssyn"]')
+    expect(tile).to_have_attribute("data-certainty", found["U21468"][1])
+    expect(tile.locator(".tile-certainty")).to_contain_text("osäker")  # the word, visible
+    expect(tile.locator(".tile-certainty")).to_contain_text("kan vara en annan")
+    expect(tile).to_contain_text(f"{n} svarande")
+    mark = tile.locator(".certainty-mark")
+    mark.focus()  # the explanation also on focus, not only on hover
+    tip = mark.evaluate("e => getComputedStyle(e, '::after').content")
+    assert "kvartilgräns" in tip
+
+
+def test_goteborgs_large_n_reds_are_sure(page, live_server, service, raw_k):
+    found = survey_recounts(service, raw_k, "hemtjanst", "U23592", "1480", 2022)
+    sure_reds = [k for k, got in found.items() if got[0] == "red" and got[1] == "sure"]
+    assert sure_reds  # Göteborg answers in thousands: some reds stand whatever the chance
+    n = int(raw_k.loc[("U23592", "1480", 2022)])
+    page.goto(f"{live_server}/omrade/hemtjanst?kommun=1480&ar=2022")
+    page.wait_for_selector("tr[data-kpi]")
+    for kpi in sure_reds:
+        row = page.locator(f'tr[data-kpi="{kpi}"]')
+        expect(row).to_have_attribute("data-quartile", "red")
+        expect(row).to_have_attribute("data-certainty", "sure")
+        expect(row.locator(".certainty-word")).to_have_text("✓ säker")
+        expect(row).to_contain_text(f"{n} svarande")
+    for element in page.locator("[data-quartile]").all():
+        assert element.get_attribute("data-certainty") in ("sure", "unsure", "unknown")
+    kpi = sure_reds[0]
+    page.goto(f"{live_server}/nyckeltal/{kpi}?kommun=1480&ar=2022&omrade=hemtjanst")
+    card = page.locator(".summary-card")
+    expect(card).to_have_attribute("data-certainty", "sure")
+    expect(card).to_contain_text("sannolikt mellan plats")
+    expect(card).to_contain_text("säker")

@@ -61,19 +61,41 @@ def test_csv_and_excel_are_exactly_the_plotted_data(spread):
     csv = export.data_file(spread, "csv")
     assert csv[:3] == b"\xef\xbb\xbf"  # UTF-8 with BOM: Swedish Excel opens it right
     frame = pd.read_csv(io.BytesIO(csv), sep=";", decimal=",", encoding="utf-8-sig")
-    assert list(frame.columns) == ["Kommun", "Värde (%)", "Färg", "Placering"]
+    assert list(frame.columns) == [
+        "Kommun",
+        "Värde (%)",
+        "Färg",
+        "Placering",
+        "Felmarginal, lägst (%)",
+        "Felmarginal, högst (%)",
+        "Färgens säkerhet",
+    ]
     assert sorted(frame["Värde (%)"]) == plotted  # every point of the chart, nothing else
-    assert frame.set_index("Kommun").loc["Västervik", "Värde (%)"] == 88.0
+    mine = frame.set_index("Kommun").loc["Västervik"]
+    assert mine["Värde (%)"] == 88.0
+    # issue 16: 88 % of Västervik's 503 respondents (U23592 2022), Wilson 95 % by hand
+    lo, hi = wilson(0.88, 503)
+    assert (mine["Felmarginal, lägst (%)"], mine["Felmarginal, högst (%)"]) == (
+        round(lo * 100, 1),
+        round(hi * 100, 1),
+    )
     excel = pd.read_excel(io.BytesIO(export.data_file(spread, "xlsx")), sheet_name=None)
     pd.testing.assert_frame_equal(excel["Data"], frame, check_dtype=False)  # 88.0 reads as 88
-    assert "Källa: Kolada (RKA)" in excel["Om diagrammet"].to_string()
+    about = excel["Om diagrammet"].to_string()
+    assert "Källa: Kolada (RKA)" in about and "Felmarginal: 95 % intervall" in about
+
+
+def wilson(p: float, n: float, z: float = 1.959964) -> tuple[float, float]:
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return centre - half, centre + half
 
 
 def test_alt_text_describes_the_chart_in_swedish(spread, measure):
     assert spread.alt_text == (
         "Spridningsdiagram: Nöjd med hemtjänsten 2022 för landets 286 kommuner med uppgift. "
         "Västervik har 88\u00a0%, plats 145 av 286 (mellan 50 %); riket 86\u00a0%, ovägt medel "
-        "88,1\u00a0%."
+        "88,1\u00a0%. Felstapeln vid Västervik visar felmarginal 84,9–90,6\u00a0% (95 %)."
     )
     text = export.data_file(measure, "txt").decode("utf-8")
     assert text.startswith("Bemötande i Västervik 2022: Bra bemötande 99\u00a0% (riket 96\u00a0%)")

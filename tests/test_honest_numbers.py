@@ -20,6 +20,7 @@ from test_pages import find, text
 
 from kvalitetsvisaren import runtime
 from kvalitetsvisaren.local import load_local
+from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT
 from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
 from kvalitetsvisaren.testing.dash_session import texts, walk
 from kvalitetsvisaren.urls import Params
@@ -63,17 +64,50 @@ def series(raw: pd.DataFrame, kpi: str, municipality: str) -> pd.Series:
         return pd.Series(dtype=float)
 
 
+# Issue 16: a survey share's respondents, by the survey's title (the count KPI's title up to
+# " - "): Socialstyrelsen's hemtjänst and särskilt boende surveys, read from the raw KPI list.
+_TITLES = pd.read_parquet(BUNDLED_SNAPSHOT / "kpis.parquet").set_index("id")["title"]
+_SURVEY_COUNT = {"Brukarbedömning hemtjänst": "U23592", "Brukarbedömning särskilt boende": "U23594"}
+Z95 = 1.959964
+
+
+def count_kpi(kpi: str) -> str | None:
+    """The respondent count of a survey share, or None for any other KPI."""
+    title = str(_TITLES.get(kpi, ""))
+    for survey, count in _SURVEY_COUNT.items():
+        if kpi != count and title.startswith(survey) and title.endswith("andel (%)"):
+            return count
+    return None
+
+
+def within_margin(raw, kpi: str, municipality: str, before: int, year: int) -> bool:
+    """The pooled two-proportion z-test, by hand: |z| <= 1.96 with both years' counts."""
+    count = count_kpi(kpi)
+    if count is None:
+        return False
+    n1, n2 = (respondents_raw(raw, count, municipality, y) for y in (before, year))
+    if np.isnan(n1) or np.isnan(n2) or n1 <= 0 or n2 <= 0:
+        return False  # no counts: the value rule stands
+    p1, p2 = (series(raw, kpi, municipality)[y] / 100 for y in (before, year))
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return se == 0 or abs(p2 - p1) / se <= Z95
+
+
 def kpi_trend(raw, kpi: str, municipality: str, year: int, higher: bool | None):
-    """(trend, previous year) by the rule, recounted: the value against the latest earlier
-    year with a value, judged by the KPI's direction."""
+    """(trend, previous year, within margin) by the rule, recounted: the value against the
+    latest earlier year with a value, judged by the KPI's direction; a survey share that moved
+    within its margin of error (two-proportion test at 95 %, on the raw counts) is "same"."""
     known = series(raw, kpi, municipality)
     if higher is None or year not in known.index or not (known.index < year).any():
-        return "none", None
+        return "none", None, False
     before = int(known.index[known.index < year].max())
     change = known[year] - known[before]
     if change == 0:
-        return "same", before
-    return ("better" if (change > 0) == higher else "worse"), before
+        return "same", before, False
+    if within_margin(raw, kpi, municipality, before, year):
+        return "same", before, True
+    return ("better" if (change > 0) == higher else "worse"), before, False
 
 
 def expected_tile(raw, config, area: str, measure, municipality: str, year: int):
@@ -81,20 +115,36 @@ def expected_tile(raw, config, area: str, measure, municipality: str, year: int)
     got = [
         kpi_trend(raw, k, municipality, year, config.kpi(k).higher_is_better) for k in measure.kpis
     ]
-    judged = [(t, y) for t, y in got if t != "none"]
-    b, w, s = (sum(t == x for t, _ in judged) for x in ("better", "worse", "same"))
+    judged = [(t, y, m) for t, y, m in got if t != "none"]
+    b, w, s = (sum(t == x for t, _, _ in judged) for x in ("better", "worse", "same"))
+    margin = sum(m for _, _, m in judged)
+    exact = s - margin
     n = len(judged)
     if not n:
         return "none", ""
     trend = "better" if b > w else "worse" if w > b else "same"
-    since = "/".join(str(y) for y in sorted({y for _, y in judged}))
+    since = "/".join(str(y) for y in sorted({y for _, y, _ in judged}))
     arrow = {"better": "↑", "worse": "↓", "same": "→"}[trend]
     if n == 1:
         word = {"better": "bättre än", "worse": "sämre än", "same": "oförändrat sedan"}[trend]
+        if margin:
+            word = "oförändrat inom felmarginalen sedan"
         return trend, f"{arrow} {word} {since}"
     if trend == "same" and not b:
-        return trend, f"{arrow} alla {n} nyckeltal oförändrade sedan {since}"
-    unchanged = f"{s} oförändra{'de' if s > 1 else 't'}"
+        if margin == n:
+            return trend, f"{arrow} alla {n} nyckeltal oförändrade inom felmarginalen sedan {since}"
+        tail = f" ({margin} inom felmarginalen)" if margin else ""
+        return trend, f"{arrow} alla {n} nyckeltal oförändrade sedan {since}{tail}"
+
+    def unchanged_words(k: int, extra: str = "") -> str:
+        return f"{k} oförändra{'de' if k > 1 else 't'}{extra}"
+
+    unchanged = ", ".join(
+        unchanged_words(k, extra)
+        for k, extra in ((exact, ""), (margin, " inom felmarginalen"))
+        if k
+    )
+    s = exact + margin
     if trend == "same":
         rest = [unchanged] if s else []
         head = f"{b} av {n} nyckeltal bättre och {w} sämre än {since}"
@@ -145,7 +195,15 @@ def test_the_issues_own_examples(pages, raw):
     assert part(göteborg["helhetssyn"], "tile-trend") == "→ oförändrat sedan 2020"
     vastervik = tiles(pages["overview"].update_overview(params(VASTERVIK)), "hemtjanst")
     assert vastervik["kontakt"]["data-trend"] == "worse"
-    assert part(vastervik["kontakt"], "tile-trend") == "↓ 2 av 2 nyckeltal sämre än 2020"
+    # Issue 16: 87 % of 418 -> 85 % of 503 is z = -0.87, within the margin of error; 75 % ->
+    # 69 % is z = -2.01, a sure fall (the counts are U23592's, 2020 and 2022)
+    assert respondents_raw(raw, "U23592", VASTERVIK, 2020) == 418
+    assert respondents_raw(raw, "U23592", VASTERVIK, 2022) == 503
+    assert within_margin(raw, "U21481", VASTERVIK, 2020, 2022)
+    assert not within_margin(raw, "U21465", VASTERVIK, 2020, 2022)
+    assert part(vastervik["kontakt"], "tile-trend") == (
+        "↓ 1 av 2 nyckeltal sämre än 2020 (1 oförändrat inom felmarginalen)"
+    )
 
 
 @settings(
@@ -179,7 +237,7 @@ def test_any_tile_agrees_with_a_recount_of_its_kpis(pages, raw, config, service,
         rows = {r["data-kpi"]: r for r in find(shown, "data-kpi")}
         for kpi in measure.kpis:  # level 2 rows: the same rule per KPI
             higher = config.kpi(kpi).higher_is_better
-            want, _ = kpi_trend(raw, kpi, municipality, year, higher)
+            want, _, _ = kpi_trend(raw, kpi, municipality, year, higher)
             assert rows[kpi]["data-trend"] == want, (municipality, year, kpi)
 
 
