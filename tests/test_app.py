@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from kvalitetsvisaren.paths import ROOT
@@ -18,6 +19,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_python_app_py_serves_the_snapshot():
     port = free_port()
     proc = subprocess.Popen(
@@ -48,6 +50,7 @@ def test_python_app_py_serves_the_snapshot():
         proc.stderr.close()
 
 
+@pytest.mark.slow
 def test_missing_data_dir_is_a_clear_error_not_a_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, "app.py", "--data", str(tmp_path / "nope")],

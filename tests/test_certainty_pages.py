@@ -121,6 +121,7 @@ def rows_of(content: Any) -> dict[str, dict]:
 # --- level 2 rows -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("municipality", FOUR)
 @pytest.mark.parametrize("area", list(SURVEYS))
 @pytest.mark.parametrize("year", [2020, 2022])
@@ -181,6 +182,7 @@ def tiles(content: Any, area: str) -> dict[str, dict]:
     return {t["data-measure"]: t for t in find(section, "data-measure")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("municipality", FOUR)
 def test_every_data_quartile_has_a_data_certainty_on_levels_1_2_and_22(
     pages, kpi_view, municipality
@@ -307,6 +309,7 @@ share = st.one_of(st.sampled_from([0.0, 100.0, 50.0]), st.integers(0, 100).map(f
 count = st.one_of(st.sampled_from([np.nan, 0.0, 1.0, 29.0]), st.integers(1, 5000).map(float))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.lists(st.tuples(share, count, st.booleans(), share, count), min_size=4, max_size=12))
 def test_intervals_certainty_and_changes_at_the_boundaries(data):
@@ -345,6 +348,7 @@ def test_intervals_certainty_and_changes_at_the_boundaries(data):
 # --- Kolada's half-widths come first ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_kolada_half_widths_take_precedence_synthetic(service):
     """A store with "Osäkerhetstal - <title of U23463>" (N21459 in Kolada) for Göteborg 2022:
     its interval is value ± half-width, the others' stay Wilson."""

@@ -107,6 +107,7 @@ def assert_only_pages_that_exist(server, store, per_page):
         assert pages == list(range(1, n + 1)), path
 
 
+@pytest.mark.slow
 def test_all_municipalities_30_kpis_10_years_exact_and_near_the_request_floor(
     client, standin, store
 ):
@@ -157,6 +158,7 @@ def test_small_pages_are_fetched_each_once_complete_and_without_waste(standin, s
     assert len(data_requests(standin)) > 5
 
 
+@pytest.mark.slow
 def test_concurrency_is_bounded_and_used(standin, store):
     standin.latency = 0.1
     active, peak, lock = [0], [0], threading.Lock()
@@ -227,6 +229,7 @@ def test_empty_requests_need_no_network(client, standin):
     assert standin.requests == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "rule",
     [
@@ -252,6 +255,7 @@ def test_transient_faults_are_retried_and_the_data_is_exact(standin, store, rule
     assert len(standin.requests) == len(faulted) + len({r.path for r in standin.requests})
 
 
+@pytest.mark.slow
 def test_retry_after_is_honoured(standin):
     standin.faults = [{"kind": "status", "status": 429, "retry_after": 1, "times": 1}]
     with KoladaClient(standin.base_url, backoff_factor=0.01) as c:
@@ -441,6 +445,7 @@ def test_a_partly_failed_query_caches_nothing_of_it(tmp_path, standin, store):
     pd.testing.assert_frame_equal(got, truth(store.values, KEYS, kpis, years=[2022]))
 
 
+@pytest.mark.slow
 def test_expired_and_corrupt_cache_entries_are_refetched(tmp_path, standin, store):
     with KoladaClient(standin.base_url, cache_dir=tmp_path, data_ttl=0.5) as c:
         c.get_values(["U21468"], ["0883"], [2022])
@@ -459,6 +464,7 @@ def test_expired_and_corrupt_cache_entries_are_refetched(tmp_path, standin, stor
     )
 
 
+@pytest.mark.slow
 def test_from_date_gives_changes_and_deletions_to_merge(client, standin, store):
     """Synthetic change: a real revised value and a real deleted one, published by the
     stand-in as Kolada's change feed."""
@@ -610,6 +616,7 @@ def test_synthetic_changes_with_deletions_under_type_quirks(quirky, switches):
     assert (kept["value"] == -1.0).all()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -637,6 +644,7 @@ def test_synthetic_any_combination_of_quirks_gives_exactly_the_store(
 # --- heavy queries: 504 and timeouts split the query, down to one KPI x one year ------------
 
 
+@pytest.mark.slow
 def test_synthetic_oudata_cost_limit_splits_queries_until_they_pass(quirky):
     # 14 units per (KPI, year): a limit of 14 passes only single cells
     quirky.quirks = Quirks(oudata_cost_limit=14)
@@ -663,6 +671,7 @@ def test_synthetic_one_kpi_one_year_over_the_cost_limit_raises_naming_the_url(qu
     assert err.value.url in str(err.value)
 
 
+@pytest.mark.slow
 def test_fault_a_query_that_keeps_timing_out_is_split(standin, store):
     kpis = national_kpis(store, 4)
     # any query for more than one KPI times out; single KPIs answer
@@ -702,6 +711,7 @@ def test_synthetic_a_split_query_is_cached_whole(tmp_path, quirky):
 # --- 429: everyone waits, for at least the patience, then a typed error -------------------
 
 
+@pytest.mark.slow
 def test_fault_429_waits_at_least_the_patience_in_all_then_raises(standin):
     standin.faults = [{"kind": "status", "status": 429, "retry_after": 0}]
     with (
@@ -715,6 +725,7 @@ def test_fault_429_waits_at_least_the_patience_in_all_then_raises(standin):
     assert len(standin.requests) == 7  # the first try and six waits
 
 
+@pytest.mark.slow
 def test_fault_429_pauses_every_request_not_just_the_one_refused(standin, store):
     standin.faults = [{"kind": "status", "status": 429, "retry_after": 1, "times": 1}]
     calls = []  # (start, end, status)

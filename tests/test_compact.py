@@ -77,6 +77,7 @@ def test_every_colour_and_rank_is_as_a_float64_recount_of_the_raw_values(raw, se
     assert len(both) > 100_000  # every municipality, KPI and year of the snapshot
 
 
+@pytest.mark.slow
 def test_views_show_the_recounted_colours_for_every_municipality(raw, service, config):
     """Level 2 of every area for every municipality, one year: colour, rank and value of each
     KPI as the recount has them (context KPIs neutral and unranked)."""
@@ -123,6 +124,7 @@ def config(service):
     return service.config
 
 
+@pytest.mark.slow
 def test_compact_service_is_the_same_on_a_plain_or_compact_store(service):
     """A store handed over compact already gives the same service."""
     store = load_store(BUNDLED_SNAPSHOT)
@@ -155,6 +157,7 @@ def test_a_views_summaries_are_computed_once_and_callers_get_their_own(service):
     )
 
 
+@pytest.mark.slow
 def test_warm_up_shows_the_default_views_without_raising(dash_app, caplog):
     from kvalitetsvisaren.factory import warm_up
 

@@ -261,6 +261,7 @@ def test_cross_checks_also_run_without_load_config() -> None:
         AppConfig.model_validate(data)
 
 
+@pytest.mark.slow
 def test_import_has_no_side_effects() -> None:
     code = "import sys, kvalitetsvisaren.config; assert 'dash' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -39,6 +39,7 @@ def test_file_names_say_what_the_chart_is(spread, measure):
     assert export.filename(spread, "csv") == "vastervik_2022_hemtjanst_u21468_spridning.csv"
 
 
+@pytest.mark.slow
 def test_images_are_valid_and_carry_title_and_source_line(chromium, measure):
     assert png_size(export.image(measure, "png")) == (1200, 675)  # web
     assert png_size(export.image(measure, "png-tryck")) == (2400, 1350)  # print
@@ -110,6 +111,7 @@ def test_onepager_is_an_a4_pdf(chromium, service):
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
 
 
+@pytest.mark.slow
 def test_batch_writes_every_chart_and_a_manifest(tmp_path, service, monkeypatch):
     # Rendering is tested above; here a stand-in renderer keeps the batch fast.
     monkeypatch.setattr(export, "_to_image", lambda fig, fmt, w, h, s: f"{fmt}:{w}x{h}".encode())
@@ -142,6 +144,7 @@ def test_batch_writes_every_chart_and_a_manifest(tmp_path, service, monkeypatch)
     assert manifest["kalla"].startswith("Källa: Kolada (RKA), data 2022")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -172,6 +175,7 @@ def quick_export(monkeypatch):
     return run
 
 
+@pytest.mark.slow
 def test_a_failing_batch_leaves_the_previous_export_untouched(tmp_path, monkeypatch, quick_export):
     out = tmp_path / "out"
     monkeypatch.setattr(export, "_to_image", lambda fig, fmt, w, h, s: b"previous export")
@@ -192,6 +196,7 @@ def test_a_failing_batch_leaves_the_previous_export_untouched(tmp_path, monkeypa
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_export_never_deletes_a_file_it_did_not_write(tmp_path, monkeypatch, capsys, quick_export):
     monkeypatch.setattr(export, "_to_image", lambda fig, fmt, w, h, s: b"image")
     documents = tmp_path / "Dokument"
@@ -212,6 +217,7 @@ def test_export_never_deletes_a_file_it_did_not_write(tmp_path, monkeypatch, cap
     assert quick_export(plain_file) == 2 and plain_file.read_text() == "x"
 
 
+@pytest.mark.slow
 def test_download_route_serves_named_files(chromium, dash_app):
     client = dash_app.server.test_client()
     base = "/export/matt?area=hemtjanst&measure=bemotande&kommun=0883&ar=2022"

@@ -206,6 +206,7 @@ def test_the_issues_own_examples(pages, raw):
     )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,
@@ -313,6 +314,7 @@ def test_kpi_page_compares_with_the_areas_liknande_kommuner_synthetic(kpi_view, 
         assert not re.search(r"plats \d", text([main, group]))
 
 
+@pytest.mark.slow
 def test_a_kpi_quality_in_one_area_and_context_in_another_synthetic(service):
     """The page's area decides: coloured where a quality measure lists it, not elsewhere."""
     from kvalitetsvisaren.config import AppConfig
@@ -420,6 +422,7 @@ def survey_kpis(service, source_word: str) -> list[str]:
     return k.loc[k["description"].fillna("").str.contains(source_word), "id"].tolist()
 
 
+@pytest.mark.slow
 def test_an_empty_survey_year_is_explained_only_when_the_data_says_so(pages, raw, service):
     kpis = survey_kpis(service, "Källa: Undersökningen av äldres uppfattning")
     by_year = raw[raw.index.get_level_values("kpi").isin(kpis)].dropna()
@@ -591,6 +594,7 @@ def test_legend_shows_a_flag_only_when_the_view_has_it(pages, raw, municipality)
 SURVEYS = [("hemtjanst", "U23592", "U21468"), ("sarskilt-boende", "U23594", "U23471")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("municipality", FOUR)
 @pytest.mark.parametrize(("area", "count", "result"), SURVEYS)
 def test_survey_results_show_their_respondents_and_few_answers(

@@ -102,6 +102,7 @@ def test_vastervik_gets_peers_from_its_liknande_kommuner_group(svc, store):
     assert found.scope.startswith("liknande kommuner inom äldreomsorg")
 
 
+@pytest.mark.slow
 def test_every_suggestion_on_real_data_is_green_and_better_or_improving(svc, store):
     shown = 0
     kommuner = svc.municipality_options()["id"].tolist()[::29]  # 10 across the country
@@ -121,6 +122,7 @@ def test_every_suggestion_on_real_data_is_green_and_better_or_improving(svc, sto
     assert shown > 50
 
 
+@pytest.mark.slow
 def test_no_group_member_does_better_so_peers_come_from_the_whole_country(svc, store):
     for municipality in svc.municipality_options()["id"]:
         for kpi, area in (

@@ -143,6 +143,7 @@ def test_targets_join_the_real_values_and_say_met_or_not_synthetic(local_app, se
     assert service.area_kpis("hemtjanst", VASTERVIK, 2022)["target"].isna().all()
 
 
+@pytest.mark.slow
 def test_overview_and_area_show_own_measures_marked_local_never_coloured_synthetic(local_app):
     from kvalitetsvisaren.pages import area, overview
 
@@ -233,6 +234,7 @@ def upload(name: str, content: bytes) -> str:
     return "data:text/csv;base64," + base64.b64encode(content).decode()
 
 
+@pytest.mark.slow
 def test_upload_checks_then_saves_with_the_key_synthetic(local_app, folder, monkeypatch):
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
@@ -330,6 +332,7 @@ def test_hostile_own_measure_names_stay_text_synthetic(tmp_path, service):
         assert "<img" not in title and "&lt;img" in title
 
 
+@pytest.mark.slow
 def test_batch_export_includes_own_measure_charts_synthetic(local_app):
     kinds = [c.kind for c in charts.all_charts(local_app.service, VASTERVIK, 2022, ["hemtjanst"])]
     assert kinds.count("lokal-utveckling") == 1 and kinds.count("lokal-enheter") == 1

@@ -114,6 +114,7 @@ def row(year: int = 2024, **cells: str) -> str:
 # --- good files ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_module_is_pure():
     """No Dash and nothing read at import: the upload page and the CLI can both use it."""
     code = "import sys, kvalitetsvisaren.own_measures; assert 'dash' not in sys.modules"
@@ -686,6 +687,7 @@ CELL = st.sampled_from(["", "0883", "883", "2024", "85,5", "1 234", "ja", "hemtj
 CELL = CELL | st.text(alphabet='a;,"\n å\r\t0-', max_size=6)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(st.lists(CELL, max_size=12), max_size=6), st.sampled_from([";", ","]))
 def test_any_text_is_read_or_refused_with_lines_in_the_file_synthetic(lookups, rows, sep):
@@ -834,6 +836,7 @@ def write_csv(rows: list[dict[str, str] | None], columns: list[str], sep: str, e
     return out.getvalue()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     st.lists(st.none() | REFERENCE_ROW | GOOD_ROW, max_size=14),
@@ -896,6 +899,7 @@ def cells_of(row: dict) -> list:
     return [*first, higher, row["svarande"], unit]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(VALID_ROW, min_size=1, max_size=20, unique_by=unique_keys), st.booleans())
 def test_synthetic_good_rows_round_trip_through_csv_and_xlsx(lookups, rows, as_xlsx):
@@ -930,6 +934,7 @@ SHEET_VALUE = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(st.lists(SHEET_VALUE, min_size=10, max_size=12), max_size=8))
 def test_synthetic_xlsx_cells_read_as_pandas_reads_them(lookups, rows):

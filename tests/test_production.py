@@ -215,6 +215,7 @@ def relabel(store, **meta):
     return make_store(store.tables(), {**store.meta, **meta})
 
 
+@pytest.mark.slow
 def test_a_sync_is_picked_up_without_restart(tmp_path, snapshot_store, service):
     data = tmp_path / "data"
     write_store(snapshot_store, data)
@@ -233,6 +234,7 @@ def test_a_sync_is_picked_up_without_restart(tmp_path, snapshot_store, service):
     assert len(old_service.overview("0883", 2022)) == len(service.config.areas)
 
 
+@pytest.mark.slow
 def test_a_broken_new_version_keeps_the_old_data_and_says_so_synthetic(
     tmp_path, snapshot_store, service
 ):
@@ -251,6 +253,7 @@ def test_a_broken_new_version_keeps_the_old_data_and_says_so_synthetic(
     assert rt.freshness().health()["status"] == "stale"
 
 
+@pytest.mark.slow
 def test_readers_never_see_a_half_written_store(tmp_path, snapshot_store):
     """Readers load the store over and over while versions are published under them."""
     data = tmp_path / "data"
@@ -416,6 +419,7 @@ def production(tmp_path, snapshot_store):
         log.close()
 
 
+@pytest.mark.slow
 def test_gunicorn_serves_many_readers_while_new_data_arrives(production, snapshot_store):
     origin, data, _proc = production
     home = requests.get(origin + OVERVIEW, timeout=10)
@@ -460,6 +464,7 @@ def test_gunicorn_serves_many_readers_while_new_data_arrives(production, snapsho
     assert requests.get(origin + "/healthz", timeout=5).json()["status"] == "stale"
 
 
+@pytest.mark.slow
 def test_prod_refuses_a_missing_or_corrupt_store_with_one_clear_message(tmp_path, snapshot_dir):
     missing = serve("--prod", "--data", str(tmp_path / "nope"))
     assert missing.returncode == 2 and str(tmp_path / "nope") in missing.stderr

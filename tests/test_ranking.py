@@ -533,6 +533,7 @@ def reference_for(places, groups, cells) -> dict[tuple[str, int], dict[str, dict
     }
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(national_inputs())
 def test_agrees_with_naive_reference_synthetic(data):
@@ -560,6 +561,7 @@ def one_group(draw, min_n=0, distinct=False):
     return dict(zip(ids, vals + missing, strict=True))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(one_group(min_n=4, distinct=True))
 def test_distinct_values_give_exactly_a_quarter_green_and_red_synthetic(vals):
@@ -576,6 +578,7 @@ def test_distinct_values_give_exactly_a_quarter_green_and_red_synthetic(vals):
 ORDER = {"red": 0, "yellow": 1, "green": 2}
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(one_group())
 def test_guaranteed_colour_facts_with_ties_synthetic(vals):
@@ -615,6 +618,7 @@ def test_guaranteed_colour_facts_with_ties_synthetic(vals):
         assert len(reds) >= n // 4
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(one_group())
 def test_reversing_direction_swaps_green_and_red_synthetic(vals):
@@ -634,6 +638,7 @@ def test_reversing_direction_swaps_green_and_red_synthetic(vals):
                 assert d["score"] == pytest.approx(1 - u["score"], abs=1e-12)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(national_inputs(), st.randoms(use_true_random=False))
 def test_row_order_does_not_matter_synthetic(data, rnd):
@@ -653,6 +658,7 @@ def test_row_order_does_not_matter_synthetic(data, rnd):
     pd.testing.assert_frame_equal(keyed(a), keyed(b), check_dtype=False)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(one_group(min_n=2))
 def test_score_is_in_unit_interval_and_monotone_synthetic(vals):
@@ -880,6 +886,7 @@ def measure_inputs(draw):
     return places, kpis, hib, years, cells, values_frame(rows)
 
 
+@pytest.mark.slow
 # Shrinking these frames takes minutes: a failing example is reported as generated.
 @settings(PROPERTY, phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False)
 @given(measure_inputs())
@@ -1028,6 +1035,7 @@ def test_vastervik_u21468_2022_rank_and_colour(store, real_scores, real_referenc
     assert (n, better, worse, expected) == (286, 144, 125, "yellow")
 
 
+@pytest.mark.slow
 def test_every_configured_kpi_year_agrees_with_naive_reference(
     store, config, real_scores, real_reference
 ):
@@ -1047,6 +1055,7 @@ def test_every_configured_kpi_year_agrees_with_naive_reference(
     )
 
 
+@pytest.mark.slow
 def test_real_measures_agree_with_exact_reference(config, real_scores, real_reference):
     """Every configured measure and year: mean of exact scores, ranked by the naive rule.
 

@@ -301,6 +301,7 @@ def test_discontinued_and_near_cut_flags_on_real_data(svc):
     assert (flags.NEAR_CUT in s.flags) == near
 
 
+@pytest.mark.slow
 def test_preliminary_flag_from_kolada_publication_dates_synthetic(store, config):
     # Synthetic metadata: U21468's 2022 is the next period, preliminary figures are out and
     # the final ones are not (as on 2026-11-23 with these dates).
@@ -322,6 +323,7 @@ def test_preliminary_flag_from_kolada_publication_dates_synthetic(store, config)
     )
 
 
+@pytest.mark.slow
 def test_low_response_flag_marks_the_same_survey_synthetic(store, config):
     # Synthetic: Västervik's 2022 hemtjänst respondents (U23592) set to 13, below Kolada's 30.
     values = store.values.copy()

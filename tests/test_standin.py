@@ -423,6 +423,7 @@ def changed_rows(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
     return revised, deleted
 
 
+@pytest.mark.slow
 def test_from_date_returns_only_later_changes_with_deletions_flagged(
     standin: StandinServer, store: Store
 ) -> None:
@@ -447,6 +448,7 @@ def test_from_date_returns_only_later_changes_with_deletions_flagged(
     assert len(fetch_all(url)[0]) == len(now) + 1
 
 
+@pytest.mark.slow
 def test_from_date_before_the_snapshot_returns_everything(
     standin: StandinServer, store: Store
 ) -> None:
@@ -591,6 +593,7 @@ def _flat(items: list[dict], loc_key: str) -> list[tuple]:
     return sorted(rows, key=lambda r: r[:4])
 
 
+@pytest.mark.slow
 def test_koladapy_unchanged_against_standin(
     standin: StandinServer, store: Store, subject: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -701,6 +704,7 @@ def test_factory_server_with_latency_and_faults_synthetic(standin_factory) -> No
     assert len(get(server, "municipality").json()["values"]) == 6
 
 
+@pytest.mark.slow
 def test_cli_serves_a_store_synthetic(tmp_path: Path) -> None:
     data = write_store(synthetic_store(n_kpis=2, n_municipalities=5), tmp_path / "store")
     faults = tmp_path / "faults.json"

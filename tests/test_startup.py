@@ -111,6 +111,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prod", [False, True], ids=["dev", "prod"])
 def test_the_command_exits_2_with_the_message_and_no_traceback(copy, prod):
     data = copy()
@@ -120,6 +121,7 @@ def test_the_command_exits_2_with_the_message_and_no_traceback(copy, prod):
     assert "fetched_at" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_command_refuses_a_local_file_and_a_bad_config(tmp_path, config_path):
     local = tmp_path / "local.txt"
     local.write_text("x")

@@ -35,6 +35,8 @@ SORT = {
     "ou_values": ["kpi", "ou_id", "year", "gender"],
 }
 
+pytestmark = pytest.mark.slow  # whole syncs over HTTP, some in subprocesses
+
 
 def sorted_tables(store):
     return {n: f.sort_values(SORT[n], ignore_index=True) for n, f in store.tables().items()}

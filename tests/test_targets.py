@@ -373,6 +373,7 @@ def test_several_problems_are_reported_together_in_line_order_synthetic(tmp_path
         assert message.startswith(f"{path}: rad {line}: ")
 
 
+@pytest.mark.slow
 def test_import_has_no_side_effects() -> None:
     code = "import sys, kvalitetsvisaren.targets; assert 'dash' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

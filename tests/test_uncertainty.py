@@ -430,6 +430,7 @@ def kpi_year(draw):
     return values, values - below, values + above, draw(st.booleans())
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(case=kpi_year())
 def test_property_place_range_contains_the_point_place(case):
@@ -443,6 +444,7 @@ def test_property_place_range_contains_the_point_place(case):
     assert (rank[known] <= worst[known]).all() and (worst[known] <= n[known]).all()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(case=kpi_year())
 def test_property_an_exact_value_is_sure_of_the_ranking_colour(case):

@@ -193,6 +193,7 @@ def every_page(browser: Browser, search: str = "", order: str = "namn") -> list[
 # --- the content: small for the largest, what the raw data has ------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("municipality", "area"),
     [(UPPSALA, "grundskola"), (STOCKHOLM, "forskola"), (STOCKHOLM, "hemtjanst")],
@@ -216,6 +217,7 @@ def test_the_list_holds_every_unit_once_in_swedish_order(dash_app, raw):
     assert [swedish(titles[ou]) for ou in found] == sorted(swedish(t) for t in titles)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("municipality", "area", "prefix", "search"),
     [
@@ -239,6 +241,7 @@ def test_the_search_finds_names_ignoring_case_and_accents(
         assert found == [TIUNDA]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     search=st.one_of(
@@ -263,6 +266,7 @@ def test_any_search_text_answers_with_matching_units_or_why_not(dash_app, raw, s
         assert set(found) <= wanted and len(found) == min(len(wanted), PAGE)
 
 
+@pytest.mark.slow
 def test_the_list_by_a_kpi_is_best_first_and_units_without_a_value_last(dash_app, raw, service):
     browser = Browser(dash_app, "forskola", STOCKHOLM)
     for kpi in ("N11701", "N11041"):  # lower is better, higher is better
@@ -305,6 +309,7 @@ def drawn(tree: Any, kpi: str) -> tuple[list[str], list[float]]:
     return labels, values
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("municipality", "area", "prefix"),
     [(UPPSALA, "grundskola", "V15"), (STOCKHOLM, "forskola", "V11")],
@@ -494,6 +499,7 @@ def test_a_long_chart_table_is_small_and_holds_every_unit(dash_app, raw, service
     assert shown == sorted(shown, reverse=True)  # higher is better: best first
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     chosen=st.one_of(

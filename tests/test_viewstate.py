@@ -192,6 +192,7 @@ def check_view(view: View, truth) -> None:
         assert view.search == " ".join(view.search.split())
 
 
+@pytest.mark.slow
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(route=st.sampled_from(ROUTES), data=st.data(), query=queries)
 def test_any_url_gives_a_valid_view_or_an_explanation_whose_links_are_views(
@@ -211,6 +212,7 @@ def test_any_url_gives_a_valid_view_or_an_explanation_whose_links_are_views(
         assert isinstance(resolve(service, url), View), url
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.one_of(st.sampled_from(list(EXPORT_KINDS)), st.text(max_size=8)), query=queries)
 def test_any_download_request_is_checked_like_its_page(service, truth, kind, query):
