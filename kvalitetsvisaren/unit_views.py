@@ -37,6 +37,14 @@ def unit_rank_text(rank: float, n: float) -> str:
     return f"plats {number(float(rank))} av {number(float(n))} enheter"
 
 
+# Kolada publishes no respondent counts per unit: no interval is invented (issue 16).
+NO_COUNT = "unknown"
+UNIT_CERTAINTY = (
+    "Kolada har inget antal svarande per enhet, så hur säker en enhets färg är kan inte "
+    "bedömas här."
+)
+
+
 def units_content(svc: IndicatorService, view: View) -> list:
     p = view.params
     name = svc.check_municipality(p.kommun)
@@ -48,7 +56,7 @@ def units_content(svc: IndicatorService, view: View) -> list:
         html.P(
             f"Varje {area.unit_noun} jämförs med alla enheter av samma slag i landet; färgen visar "
             "var enheten hamnar bland dem. Under varje diagram står vilka jämförelselinjer "
-            "(kommunen, riket) som finns för året.",
+            "(kommunen, riket) som finns för året. " + UNIT_CERTAINTY,
             className="intro",
         ),
         legend(),
@@ -224,7 +232,8 @@ def result_cell(ou: str, kpi: str, r: Any, unit: str, year: int, *, place: bool)
     """One unit's result for one KPI: its value, the colour as icon and word, and its place
     (written out with `place`, else as the cell's title; or why there is no value)."""
     colour = str(r["colour"])
-    data = {"data-kpi": kpi, "data-quartile": colour} | ({"data-ou": ou} if place else {})
+    data = {"data-kpi": kpi, "data-quartile": colour, "data-certainty": NO_COUNT}
+    data |= {"data-ou": ou} if place else {}
     if pd.isna(r["value"]):
         why = f"Ingen uppgift för {year}" if r["has_any_value"] else NO_VALUES
         return html.Td(why, className="no-data", **data)
@@ -466,7 +475,7 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
         html.P(
             f"{area.unit_noun.capitalize()} i {name}. Färgen visar var enheten hamnar bland "
             "landets enheter av samma slag. Med flera års värden visas utvecklingen bredvid "
-            "kommunens och rikets värden, de år datan har dem.",
+            "kommunens och rikets värden, de år datan har dem. " + UNIT_CERTAINTY,
             className="intro",
         ),
         legend(),
@@ -499,7 +508,7 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
                     chart(f"enhet-{kpi}", spec, p.kommun) if spec is not None else None,
                 ],
                 className="unit-kpi",
-                **{"data-kpi": kpi, "data-quartile": latest["colour"]},
+                **{"data-kpi": kpi, "data-quartile": latest["colour"], "data-certainty": NO_COUNT},
             )
         )
     parts += local_views.unit_own_sections(svc, area.id, unit["id"], p)

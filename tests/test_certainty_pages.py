@@ -382,3 +382,19 @@ def test_kolada_half_widths_take_precedence_synthetic(service):
     assert rows.loc["U23463", "interval_source"] == "kolada"
     assert (rows.loc["U23463", "lo"], rows.loc["U23463", "hi"]) == (v - 3, v + 3)
     assert rows.loc["U23520", "interval_source"] == "wilson"
+
+
+@pytest.mark.parametrize("municipality", ["0180", "2403", "0883"])
+def test_unit_colours_are_unknown_and_say_why(municipality, service):
+    # Kolada has no respondent counts per unit (no U23592-like KPI at OU level in the store):
+    # no interval may be invented, so every unit colour is "unknown" and the page says so
+    from kvalitetsvisaren.pages import units as units_page
+
+    ou_kpis = set(service.store.ou_values["kpi"])
+    assert not ou_kpis & {"U23592", "U23594"}
+    params = {**Params(municipality, 2024).__dict__}
+    tree = [units_page.update_units(params, "hemtjanst")]
+    tree.append(units_page.update_unit_charts(params, "hemtjanst"))
+    coloured = find(tree, "data-quartile")
+    assert coloured and all(c.get("data-certainty") == "unknown" for c in coloured)
+    assert "Kolada har inget antal svarande per enhet" in text(tree)
