@@ -40,8 +40,8 @@ def unit_rank_text(rank: float, n: float) -> str:
 # Kolada publishes no respondent counts per unit: no interval is invented (issue 16).
 NO_COUNT = "unknown"
 UNIT_CERTAINTY = (
-    "Kolada har inget antal svarande per enhet, så hur säker en enhets färg är kan inte "
-    "bedömas här."
+    "Kolada redovisar inte hur många som svarat per enhet, så hur säker en enhets färg är "
+    "kan inte bedömas här."
 )
 
 

@@ -397,4 +397,4 @@ def test_unit_colours_are_unknown_and_say_why(municipality, service):
     tree.append(units_page.update_unit_charts(params, "hemtjanst"))
     coloured = find(tree, "data-quartile")
     assert coloured and all(c.get("data-certainty") == "unknown" for c in coloured)
-    assert "Kolada har inget antal svarande per enhet" in text(tree)
+    assert "Kolada redovisar inte hur många som svarat per enhet" in text(tree)
