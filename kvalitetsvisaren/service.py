@@ -361,11 +361,11 @@ class IndicatorService:
         self.check_municipality(municipality)
         measures = {
             r["measure"]: r
-            for r in _plain(_at(self.measure_rows, municipality, year)).to_dict("records")
+            for r in row_dicts(_plain(_at(self.measure_rows, municipality, year)))
             if r["area"] == area
         }
         by_measure: dict[str, list[dict]] = {}
-        for r in self._area_kpis(area, municipality, year).to_dict("records"):
+        for r in row_dicts(self._area_kpis(area, municipality, year)):
             by_measure.setdefault(r["measure"], []).append(r)
         rows = []
         for order, measure in enumerate(config_area.measures):
@@ -1109,6 +1109,14 @@ def _as_context(rows: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
 def _has_flag(column: pd.Series) -> pd.Series:
     """Whether the row's flags already say "serie bruten"."""
     return column.map(lambda f: isinstance(f, tuple) and flags.DISCONTINUED in f).astype(bool)
+
+
+def row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """to_dict("records"), column by column: several times faster on Arrow-backed text."""
+    names = [str(name) for name in frame.columns]
+    columns = [frame[name].tolist() for name in frame.columns]
+    rows = zip(*columns, strict=True) if columns else iter(() for _ in range(len(frame)))
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,7 @@ functions from their one content callback. Colours come from the service's ranki
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -31,7 +32,7 @@ from .config import Area
 from .download import FORMATS, export_url
 from .flags import EXPLANATIONS, LABELS
 from .labels import QUARTILES, number
-from .service import TREND_YEARS, IndicatorService, UnknownError, rank_text
+from .service import TREND_YEARS, IndicatorService, UnknownError, rank_text, row_dicts
 from .trends import attribute
 from .urls import Params, area_url, kpi_url, overview_url, units_url
 from .viewstate import Explanation, read_export
@@ -206,15 +207,21 @@ def _breadcrumbs(
 # --- level 1 ---------------------------------------------------------------------------
 
 
+def records(frame: pd.DataFrame) -> list[SimpleNamespace]:
+    """The frame's rows with their columns as attributes, like itertuples but several times
+    faster on Arrow-backed text (itertuples was most of an overview's time)."""
+    return [SimpleNamespace(**row) for row in row_dicts(frame)]
+
+
 def overview_content(svc: IndicatorService, p: Params) -> list:
     name = svc.check_municipality(p.kommun)
     summaries = svc.overview(p.kommun, p.ar)
     sections = []
     for summary in summaries:
         area = svc.area(summary.area)
-        measures = summary.measures
-        quality = measures[measures["kind"] == "quality"]
-        context = measures[measures["kind"] == "context"]
+        measures = records(summary.measures)
+        quality = [m for m in measures if m.kind == "quality"]
+        context = [m for m in measures if m.kind == "context"]
         sections.append(
             html.Section(
                 [
@@ -222,12 +229,10 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                     html.P(summary.verdict, className="verdict"),
                     *year_notes(svc, area.id, p.ar),
                     onepager_link(area, p),
-                    html.Div(
-                        [_tile(row, area, p) for row in quality.itertuples()], className="tiles"
-                    ),
+                    html.Div([_tile(row, area, p) for row in quality], className="tiles"),
                     html.H3("Sammanhang (färgsätts inte)", className="context-heading"),
                     html.Div(
-                        [_context_tile(row, area, p) for row in context.itertuples()],
+                        [_context_tile(row, area, p) for row in context],
                         className="tiles tiles-context",
                     ),
                     *local_views.own_tiles(svc, area.id, p),
@@ -357,7 +362,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     own = svc.own_measures(area_id, p.kommun, p.ar)
     local = bool(kpis["target"].notna().any() or kpis["comment"].ne("").any())
     sections = []
-    for measure in summary.measures.itertuples():
+    for measure in records(summary.measures):
         rows = kpis[kpis["measure"] == measure.measure]
         graph = []
         if rows["value"].notna().any():
