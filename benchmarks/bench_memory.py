@@ -17,16 +17,13 @@ For each code tree (the baseline commit in a temporary worktree, and this checko
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_pages import LARGEST, STARTUP, YEAR, target, views
-from trees import DEFAULT_BASELINE, checkout, private_mb, rss_mb, serve, tree_env, worker_rss_mb
+from bench_pages import startup_timing, target, views
+from trees import DEFAULT_BASELINE, checkout, private_mb, rss_mb, serve, worker_rss_mb
 
 from kvalitetsvisaren.paths import ROOT
 from kvalitetsvisaren.testing.dash_session import DashSession
@@ -59,19 +56,6 @@ def measure(tree: Path, repeats: int) -> Result:
         result.workers_rss = sorted(worker_rss_mb(proc.pid), reverse=True)
         result.workers_private = sorted(private_mb(proc.pid), reverse=True)
     return result
-
-
-def startup_timing(tree: Path, repeats: int) -> dict:
-    municipalities = [*LARGEST, "0883"]
-    code = STARTUP.format(
-        repeats=repeats, municipalities=municipalities, n=len(municipalities), year=YEAR
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=tree, env=tree_env(tree), capture_output=True, text=True
-    )
-    if out.returncode:
-        raise SystemExit(f"{tree}: {out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def visit_every_level(origin: str, readers: int) -> None:

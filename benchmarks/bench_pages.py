@@ -131,7 +131,8 @@ class Result:
     render: dict[tuple, float | None] = field(default_factory=dict)  # None: nothing in time
 
 
-def startup(tree: Path, repeats: int, result: Result) -> None:
+def startup_timing(tree: Path, repeats: int) -> dict:
+    """STARTUP run in a process of the tree's own: imports, start-up and overview times."""
     municipalities = [*LARGEST, "0883"]
     code = STARTUP.format(
         repeats=repeats, municipalities=municipalities, n=len(municipalities), year=YEAR
@@ -141,7 +142,11 @@ def startup(tree: Path, repeats: int, result: Result) -> None:
     )
     if out.returncode:
         raise SystemExit(f"{tree}: {out.stderr[-2000:]}")
-    timing = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def startup(tree: Path, repeats: int, result: Result) -> None:
+    timing = startup_timing(tree, repeats)
     result.imports = min(result.imports or 1e9, timing["imports"])
     result.startup = min(result.startup or 1e9, timing["startup"])
     result.overview += timing["overview"][1:]  # the first call builds caches
