@@ -8,6 +8,7 @@ from that source in 2021 while the years before and after have some.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import pairwise
 
 import pandas as pd
@@ -61,6 +62,32 @@ class Coverage:
 
     def missing(self, kpi: str, municipality_name: str, year: int) -> str:
         """One short sentence: why the municipality has no value of the KPI for the year."""
+        return self.missing_reasons([kpi], [municipality_name], [False], year)[0]
+
+    def missing_reasons(
+        self, kpis: Iterable[str], names: Iterable[str], has_value: Iterable[bool], year: int
+    ) -> list[str]:
+        """`missing` of each row without a value ("" for a row with one), each KPI's case
+        decided once for all the rows."""
+        reasons: dict[str, str | None] = {}
+        others: dict[str, int] = {}
+        out = []
+        for kpi, name, has in zip(kpis, names, has_value, strict=True):
+            if has:
+                out.append("")
+                continue
+            if kpi not in reasons:
+                reasons[kpi] = self._why_missing(kpi, year)
+                others[kpi] = int(self._count.get((kpi, year), 0))
+            reason = reasons[kpi]
+            if reason is None:  # others have a value: the sentence names the municipality
+                reason = f"{name} har inget värde för {year} ({others[kpi]} kommuner har)."
+            out.append(reason)
+        return out
+
+    def _why_missing(self, kpi: str, year: int) -> str | None:
+        """Why no municipality's value of the KPI is there for the year, or None when others
+        have one (the sentence then names the municipality)."""
         national = self._national.loc[kpi] if kpi in self._national.index else None
         if national is None:
             if kpi not in self._unit_span.index:
@@ -73,10 +100,9 @@ class Coverage:
             return f"Nyckeltalet finns i datan från {national['min']}."
         if year > national["max"]:
             return f"Senaste värde i datan är från {national['max']}."
-        others = int(self._count.get((kpi, year), 0))
-        if not others:
+        if not int(self._count.get((kpi, year), 0)):
             return f"Ingen kommun har värde för {year}."
-        return f"{municipality_name} har inget värde för {year} ({others} kommuner har)."
+        return None
 
     def gap(self, kpi: str, year: int) -> str | None:
         """When no municipality has a value of any KPI from the KPI's source that year, though

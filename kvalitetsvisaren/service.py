@@ -208,6 +208,10 @@ class IndicatorService:
         self._by_place = _Positions.of(self.ranked, "municipality_id")
         self._by_kpi = _Positions.of(self.ranked, "kpi")
         self._kpi_rows_at = functools.lru_cache(maxsize=64)(self._find_kpi_rows)
+        # Every municipality's level 2 rows of an area and year: the overview of a year's
+        # first reader builds them, every other municipality's is a slice.
+        self._area_year = functools.lru_cache(maxsize=16)(self._build_area_year)
+        self._measures_of_year = functools.lru_cache(maxsize=4)(self._build_measures_of_year)
         units = unit_quartiles(store.ou_values, store.ous, self.directions)
         self.units = _compact(units.drop(columns=["better", "worse", "score"]))
         self.coverage = Coverage(self.ranked, self.units, store.ous, store.kpis)
@@ -241,6 +245,9 @@ class IndicatorService:
         self._area_summary = functools.lru_cache(maxsize=512)(self._build_area_summary)
         self._kpi_summary = functools.lru_cache(maxsize=512)(self._build_kpi_summary)
         self._own_measures = functools.lru_cache(maxsize=512)(self._build_own_measures)
+        self._targets_of = functools.lru_cache(maxsize=512)(
+            functools.partial(targets.for_municipality, self.local.targets)
+        )
 
     # --- what exists ----------------------------------------------------------------------
 
@@ -361,7 +368,7 @@ class IndicatorService:
         self.check_municipality(municipality)
         measures = {
             r["measure"]: r
-            for r in row_dicts(_plain(_at(self.measure_rows, municipality, year)))
+            for r in row_dicts(self._measures_of_year(year).of_place(municipality))
             if r["area"] == area
         }
         by_measure: dict[str, list[dict]] = {}
@@ -424,9 +431,28 @@ class IndicatorService:
         return self._area_kpis(area, municipality, year).copy()  # callers may change theirs
 
     def _build_area_kpis(self, area: str, municipality: str, year: int) -> pd.DataFrame:
-        layout = self.layout[self.layout["area"] == area]
-        rows = self._kpi_rows_at(municipality, year)
-        out = layout.merge(rows, on="kpi", how="left")
+        mine = self._area_year(area, year).of_place(municipality)
+        return self._with_targets(mine, municipality)
+
+    def _build_area_year(self, area: str, year: int) -> _Slices:
+        """Level 2's rows of the area for every type-K municipality at once (vectorised: one
+        pass per area and year, not per municipality), in municipality and then config order,
+        without the local layer's targets (per municipality: _build_area_kpis)."""
+        layout = self.layout[self.layout["area"] == area].reset_index(drop=True)
+        places = pd.Index(self.ranked["municipality_id"].cat.categories, name="municipality_id")
+        places = places[places.isin(self.kommun_ids)]
+        positions = [self._by_kpi.find(k, year) for k in layout["kpi"].unique()]
+        rows = self._kpi_rows(
+            self.ranked.take(np.concatenate([self._by_kpi.order[:0], *positions])), year
+        )
+        grid = pd.DataFrame(
+            {
+                "municipality_id": np.repeat(places.to_numpy(dtype=object), len(layout)),
+                "layout_row": np.tile(np.arange(len(layout)), len(places)),
+            }
+        )
+        grid = grid.join(layout, on="layout_row").drop(columns="layout_row")
+        out = grid.merge(rows, on=["municipality_id", "kpi"], how="left")
         out["colour"] = out["colour"].fillna("grey")
         out["n"] = out["n"].fillna(0).astype(int)
         # Row flags, plus "serie bruten" for a discontinued KPI even in a year without a value.
@@ -448,18 +474,19 @@ class IndicatorService:
             surveys.respondents_text(c, f, lim)
             for c, f, lim in zip(out["respondents"], out["few"], out["limit"], strict=True)
         ]
-        out["missing"] = [
-            "" if pd.notna(v) else self.missing_reason(k, municipality, year)
-            for k, v in zip(out["kpi"], out["value"], strict=True)
-        ]
+        names = out["municipality_id"].map(self.names)
+        out["missing"] = self.coverage.missing_reasons(
+            out["kpi"], names, out["value"].notna(), year
+        )
         out["year"] = year
-        out = self._with_targets(out, municipality)
-        return out.drop(columns=["area", "measure_order"])
+        return _Slices.of(out.drop(columns=["area", "measure_order"]))
 
     def _with_targets(self, rows: pd.DataFrame, municipality: str) -> pd.DataFrame:
         """Add target, target_status and comment to rows with kpi, year, value and
         higher_is_better (the municipality's own entries of the local layer)."""
-        mine = targets.for_municipality(self.local.targets, municipality)
+        mine = self._targets_of(municipality)
+        if mine.empty:  # the common case: nothing to join, nothing to judge
+            return rows.assign(target=np.nan, comment="", target_status="")
         out = rows.merge(mine, on=["kpi", "year"], how="left")
         out["comment"] = out["comment"].fillna("").astype(str)
         out["target"] = out["target"].astype(float)
@@ -920,17 +947,27 @@ class IndicatorService:
         return _compact(r)
 
     def _find_kpi_rows(self, municipality: str, year: int) -> pd.DataFrame:
-        """The municipality's rows of every KPI for the year (in KPI order, maybe none), with
-        Riket, the national mean and the change since the previous value: KPI_ROW_COLUMNS."""
-        found = self.ranked.take(self._by_place.find(municipality, year))
-        rows = _plain(found.drop(columns=["municipality_id", "year", "flags"]))
-        rows = rows.reset_index(drop=True)
+        """The municipality's rows of every KPI for the year (in KPI order, maybe none):
+        KPI_ROW_COLUMNS (see _kpi_rows)."""
+        rows = self._kpi_rows(self.ranked.take(self._by_place.find(municipality, year)), year)
+        return rows.drop(columns="municipality_id")
+
+    def _kpi_rows(self, found: pd.DataFrame, year: int) -> pd.DataFrame:
+        """Rows of `ranked` for one year as views know them, with Riket, the national mean
+        and the change since the previous value: municipality_id and KPI_ROW_COLUMNS."""
+        rows = _plain(found.drop(columns=["year", "flags"])).reset_index(drop=True)
         at = pd.MultiIndex.from_arrays([rows["kpi"], np.full(len(rows), year, dtype=np.int64)])
         rows["change"] = rows["value"] - rows["previous_value"]
         rows["riket"] = self.riket.reindex(at).to_numpy()
         rows["mean"] = self.stats["mean"].reindex(at).to_numpy()
         rows["flags"] = pd.Series(flags.flag_tuples(found["flags"], FLAG_ORDER), dtype=object)
-        return rows[KPI_ROW_COLUMNS]
+        return rows[["municipality_id", *KPI_ROW_COLUMNS]]
+
+    def _build_measures_of_year(self, year: int) -> _Slices:
+        """Every municipality's measure rows of the year as views know them (sliced per
+        municipality by _build_area_summary)."""
+        at = self.measure_rows.index.get_level_values("year") == year
+        return _Slices.of(_plain(self.measure_rows[at].reset_index().drop(columns="year")))
 
     def _measure_rows(self, scored: pd.DataFrame) -> pd.DataFrame:
         """Every measure x municipality x year: colour, rank, n, score; indexed by
@@ -1047,11 +1084,15 @@ class IndicatorService:
 
 def verdict(measures: pd.DataFrame) -> str:
     """One Swedish sentence: how many quality measures are among the best and worst 25 %."""
-    quality = measures[measures["kind"] == "quality"]
-    total = len(quality)
-    green = int((quality["colour"] == "green").sum())
-    red = int((quality["colour"] == "red").sum())
-    missing = int((quality["colour"] == "grey").sum())
+    columns = [measures[c].tolist() for c in ("kind", "colour", "label", "rank", "n")]
+    quality = [m for m in zip(*columns, strict=True) if m[0] == "quality"]
+    colours = [m[1] for m in quality]
+    total, green, red, missing = (
+        len(quality),
+        colours.count("green"),
+        colours.count("red"),
+        colours.count("grey"),
+    )
     if total == 0:
         return "Området har inga kvalitetsmått."
     if missing == total:
@@ -1061,22 +1102,22 @@ def verdict(measures: pd.DataFrame) -> str:
     text = f"{best} bland de 25 % bästa, {worst} bland de 25 % sämsta"
     if missing:
         text += f" ({missing} saknar uppgift)"
-    return text + "." + _strongest_and_weakest(quality)
+    return text + "." + _strongest_and_weakest([(m[2], m[3], m[4]) for m in quality])
 
 
-def _strongest_and_weakest(quality: pd.DataFrame) -> str:
-    """ " Starkast: Kontakt, plats 59 av 286. Svagast: …": by the share of municipalities
-    ahead (rank / n, so measures ranked among different numbers compare); ties go to the
-    first in config order."""
-    ranked = quality[quality["rank"].notna() & (quality["n"] > 0)]
-    if ranked.empty:
+def _strongest_and_weakest(quality: list[tuple[str, float, int]]) -> str:
+    """ " Starkast: Kontakt, plats 59 av 286. Svagast: …" of (label, rank, n) in config order:
+    by the share of municipalities ahead (rank / n, so measures ranked among different
+    numbers compare); ties go to the first in config order."""
+    ranked = [(label, rank, int(n)) for label, rank, n in quality if pd.notna(rank) and n > 0]
+    if not ranked:
         return ""
-    share = ranked["rank"] / ranked["n"]
-    best, worst = share.idxmin(), share.idxmax()
+    shares = [rank / n for _, rank, n in ranked]
+    best, worst = shares.index(min(shares)), shares.index(max(shares))
 
-    def place(i: Any) -> str:
-        m = ranked.loc[i]
-        return f"{m['label']}, {rank_text(m['rank'], int(m['n']))}"
+    def place(i: int) -> str:
+        label, rank, n = ranked[i]
+        return f"{label}, {rank_text(rank, n)}"
 
     if len(ranked) == 1:
         return f" Enda rangordnade mått: {place(best)}."
@@ -1234,12 +1275,28 @@ class _Positions:
         return self.order[start:stop]
 
 
-def _at(table: pd.DataFrame, municipality: str, year: int) -> pd.DataFrame:
-    """The rows of a table indexed by (municipality_id, year) for one of each (maybe none)."""
-    try:
-        return table.loc[(municipality, year)].reset_index(drop=True)
-    except KeyError:
-        return table.iloc[0:0].reset_index(drop=True)
+@dataclass(frozen=True)
+class _Slices:
+    """A table sorted by municipality_id, kept without that column, and where each
+    municipality's rows are: id -> slice."""
+
+    table: pd.DataFrame
+    spans: dict[str, slice]
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _Slices:
+        ids = table["municipality_id"].to_numpy(dtype=object)
+        if len(ids) and not (ids[:-1] <= ids[1:]).all():
+            raise ValueError("the table must be sorted by municipality_id")
+        places, starts = np.unique(ids, return_index=True)
+        stops = [*starts[1:], len(ids)][: len(starts)]
+        spans = {p: slice(a, b) for p, a, b in zip(places, starts, stops, strict=True)}
+        return cls(table.drop(columns="municipality_id"), spans)
+
+    def of_place(self, municipality: str) -> pd.DataFrame:
+        """The municipality's rows (maybe none), numbered from 0."""
+        mine = self.table.iloc[self.spans.get(municipality, slice(0, 0))]
+        return mine.reset_index(drop=True)
 
 
 def _text(meta: pd.Series | None, column: str, default: str) -> str:

@@ -193,3 +193,40 @@ def test_preliminary_read_once_per_kpi_is_the_per_row_rule(service, today):
     got = np.asarray(other._preliminary(rows))
     assert (got == per_row.to_numpy()).all()
     assert got.any() == (today == "2024-05-01")
+
+
+@pytest.mark.slow
+def test_every_missing_value_sentence_is_recounted_from_the_raw_values(raw, service, config):
+    """Level 2 says of a municipality's empty cell "<name> har inget värde för <year> (<N>
+    kommuner har)" when others have values: name and N as the raw snapshot has them, for every
+    municipality (the rows are built for all municipalities of an area at once)."""
+    year = 2021
+    values = raw["values"]
+    towns = raw["municipalities"].set_index("id")
+    kommuner = towns.index[towns["type"] == "K"]
+    has = values[
+        (values["gender"] == "T")
+        & values["municipality_id"].isin(kommuner)
+        & values["value"].notna()
+        & (values["year"] == year)
+    ]
+    counts = has.groupby("kpi")["municipality_id"].nunique()
+    pairs = set(zip(has["kpi"], has["municipality_id"], strict=True))
+    checked = 0
+    for area in config.areas:
+        for m in sorted(service.kommun_ids):
+            rows = service.area_kpis(area.id, m, year)
+            for kpi, value, missing in zip(
+                rows["kpi"], rows["value"], rows["missing"], strict=True
+            ):
+                assert pd.isna(value) == ((kpi, m) not in pairs), (m, kpi)
+                if not pd.isna(value):
+                    assert missing == ""
+                elif counts.get(kpi, 0):
+                    name = towns.loc[m, "title"]
+                    assert (
+                        missing
+                        == f"{name} har inget värde för {year} ({counts[kpi]} kommuner har)."
+                    ), (m, kpi)
+                    checked += 1
+    assert checked > 1000  # many empty cells of many municipalities
