@@ -9,8 +9,10 @@ from that source in 2021 while the years before and after have some.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 
+import numpy as np
 import pandas as pd
 
 from .surveys import source_of
@@ -23,12 +25,13 @@ class Coverage:
         """ranked: kpi, municipality_id, year, value (type-K municipalities); units: kpi, ou_id,
         year, value, unit_type; ous: id, municipality_id; kpis: id, description."""
         has = ranked.loc[ranked["value"].notna(), ["kpi", "municipality_id", "year"]]
-        self._mine = has.set_index("municipality_id").sort_index()
+        self._mine = _Grouped.of(has)
         self._national = has.groupby("kpi")["year"].agg(["min", "max"])
         self._count = has.groupby(["kpi", "year"]).size()
         u = units.loc[units["value"].notna(), ["kpi", "ou_id", "year", "unit_type"]]
         u = u.assign(municipality_id=u["ou_id"].map(ous.set_index("id")["municipality_id"]))
         self._units = u.drop(columns="ou_id").drop_duplicates()
+        self._unit_pairs: dict[str, dict[str | None, frozenset[tuple[str, int]]]] = {}
         self._unit_span = u.groupby("kpi")["year"].agg(["min", "max"])
         self._sources = kpis.set_index("id")["description"].map(source_of).dropna()
         self._gaps = _source_gaps(has, self._sources)
@@ -37,10 +40,8 @@ class Coverage:
 
     def years_of(self, municipality: str, kpis: tuple[str, ...]) -> list[int]:
         """Years in which the municipality has a value of any of the KPIs, newest first."""
-        if municipality not in self._mine.index:
-            return []
-        mine = self._mine.loc[[municipality]]
-        return sorted(mine.loc[mine["kpi"].isin(kpis), "year"].unique().tolist(), reverse=True)
+        years = self._mine.years_of(municipality, kpis)
+        return sorted(np.unique(years).tolist(), reverse=True)
 
     def kpi_years(self, kpi: str) -> list[int]:
         """Years in which any municipality has a value of the KPI, newest first."""
@@ -52,11 +53,24 @@ class Coverage:
     ) -> list[int]:
         """Years in which a unit of the type (of the municipality, if given) has a value of
         any of the KPIs, newest first."""
-        u = self._units
-        part = u[(u["unit_type"] == unit_type) & u["kpi"].isin(kpis)]
-        if municipality is not None:
-            part = part[part["municipality_id"] == municipality]
-        return sorted(part["year"].unique().tolist(), reverse=True)
+        of_type = self._units_of_type(unit_type)
+        pairs = of_type.get(municipality, ()) if municipality is not None else of_type[None]
+        return sorted({year for kpi, year in pairs if kpi in kpis}, reverse=True)
+
+    def _units_of_type(self, unit_type: str) -> dict[str | None, frozenset[tuple[str, int]]]:
+        """(kpi, year) pairs with a value of a unit of the type, per municipality and (None)
+        for all: read once per type, as every overview asks for each area's unit years."""
+        if unit_type not in self._unit_pairs:
+            u = self._units[self._units["unit_type"] == unit_type]
+            u = u[["municipality_id", "kpi", "year"]].astype({"kpi": str, "year": int})
+            u = u.drop_duplicates()
+            by_place: dict[str | None, frozenset] = {
+                str(m): frozenset(zip(part["kpi"], part["year"], strict=True))
+                for m, part in u.groupby("municipality_id", observed=True)
+            }
+            by_place[None] = frozenset(zip(u["kpi"], u["year"], strict=True))
+            self._unit_pairs[unit_type] = by_place
+        return self._unit_pairs[unit_type]
 
     # --- why a value is missing --------------------------------------------------------------
 
@@ -116,6 +130,33 @@ class Coverage:
             f"Inga resultat för {year}: {source} har inga värden för någon kommun det året "
             f"(men för {before} och {after})."
         )
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """A table's (kpi, year) rows grouped by municipality: codes sorted, so that one
+    municipality's rows are a binary search away (years_of runs for every page view)."""
+
+    places: pd.Index
+    starts: np.ndarray
+    kpis: np.ndarray
+    years: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _Grouped:
+        place = table["municipality_id"].astype("category")
+        codes = place.cat.codes.to_numpy()
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(len(place.cat.categories) + 1))
+        kpis = table["kpi"].astype(str).to_numpy(dtype=object)[order]
+        return cls(place.cat.categories, starts, kpis, table["year"].to_numpy()[order])
+
+    def years_of(self, municipality: str, kpis: tuple[str, ...]) -> np.ndarray:
+        at = self.places.get_indexer([municipality])[0]
+        if at < 0:
+            return self.years[:0]
+        mine = slice(self.starts[at], self.starts[at + 1])
+        return self.years[mine][np.isin(self.kpis[mine], kpis)]
 
 
 def _source_gaps(has: pd.DataFrame, sources: pd.Series) -> dict[tuple[str, int], tuple[int, int]]:

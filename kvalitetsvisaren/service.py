@@ -770,7 +770,7 @@ class IndicatorService:
 
     def _build_own_measures(self, area: str, municipality: str, year: int) -> pd.DataFrame:
         m = self.local.measures
-        mine = m[(m["area"] == area) & (m["municipality_id"] == municipality)]
+        mine = m if m.empty else m[(m["area"] == area) & (m["municipality_id"] == municipality)]
         if mine.empty:  # most views: nothing local, so no merging
             return _NO_OWN_MEASURES.copy()
         rows = []
