@@ -33,6 +33,7 @@ import plotly.graph_objects as go
 
 from . import certainty_view, figures, unit_list
 from .labels import QUARTILES, number
+from .rows import records
 from .service import IndicatorService, UnknownError
 
 KINDS = (
@@ -151,8 +152,7 @@ def measure(
         }
     )
     parts = [
-        f"{r.label} {number(r.value, unit)} (riket {number(r.riket, unit)})"
-        for r in rows.itertuples()
+        f"{r.label} {number(r.value, unit)} (riket {number(r.riket, unit)})" for r in records(rows)
     ]
     alt = f"{config_measure.label} i {name} {year}: " + "; ".join(parts) + "."
     return Chart(

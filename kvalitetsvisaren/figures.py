@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from .labels import QUARTILES, esc, number, quartile_label
+from .rows import records
 
 COLOURS = {
     "green": "#1b7a3e",
@@ -384,7 +385,7 @@ def units_figure(
     gap row where units are left out (`skipped`), the municipality's and Riket's values as
     lines. Rows are placed by position, so two units of the same name stay two bars."""
     labels, values, colours, chosen = [], [], [], []
-    for row in shown.itertuples():
+    for row in records(shown):
         if row.skipped:
             labels.append(f"… {number(float(row.skipped))} {_units(row.skipped)} till …")
             values.append(None)
@@ -537,7 +538,7 @@ def onepager_figure(
     `notes`: the municipality's analyses ("Vår analys"), under the table."""
     fig = go.Figure()
     per_row, top, height = 4, 0.9, 0.075
-    for i, tile in enumerate(tiles.itertuples()):
+    for i, tile in enumerate(records(tiles)):
         row, col = divmod(i, per_row)
         x0, y1 = 0.01 + col * 0.2475, top - row * (height + 0.012)
         dark = tile.colour in ("green", "red")

@@ -32,6 +32,7 @@ from .config import AppConfig, Area
 from .coverage import Coverage
 from .local import LocalData, empty_local
 from .ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
+from .rows import row_dicts
 from .store import Store, compact
 
 TREND_YEARS = 10
@@ -1150,14 +1151,6 @@ def _as_context(rows: pd.DataFrame, context: pd.Series) -> pd.DataFrame:
 def _has_flag(column: pd.Series) -> pd.Series:
     """Whether the row's flags already say "serie bruten"."""
     return column.map(lambda f: isinstance(f, tuple) and flags.DISCONTINUED in f).astype(bool)
-
-
-def row_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """to_dict("records"), column by column: several times faster on Arrow-backed text."""
-    names = [str(name) for name in frame.columns]
-    columns = [frame[name].tolist() for name in frame.columns]
-    rows = zip(*columns, strict=True) if columns else iter(() for _ in range(len(frame)))
-    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

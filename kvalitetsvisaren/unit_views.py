@@ -381,7 +381,8 @@ def unit_table(shown: UnitsView, page: UnitPage) -> html.Table | html.P:
             *(_kpi_head(shown, kpi) for kpi in shown.kpis),
         ]
     )
-    rows = [_unit_row(shown, ou, title) for ou, title in page.units.itertuples(index=False)]
+    units = zip(page.units["ou_id"].tolist(), page.units["title"].tolist(), strict=True)
+    rows = [_unit_row(shown, ou, title) for ou, title in units]
     return html.Table([html.Thead(head), html.Tbody(rows)], className="unit-table")
 
 
