@@ -410,18 +410,19 @@ def units(
     with_value = rows.dropna(subset=["value"])
     if with_value.empty:
         return None
-    shown = unit_list.extremes(with_value, definition.higher_is_better, chosen)
-    shown["title"] = shown["ou_id"].map(unit_list.names(table))  # two of a name stay two
+    # the data (the download, "Visa som tabell"): every unit with a value, best first
+    every = unit_list.best_first(with_value, definition.higher_is_better, chosen)
+    shown = unit_list.extremes_of(every)
+    unit_names = svc.unit_names(area, municipality, year)
+    shown["title"] = shown["ou_id"].map(unit_names)  # two of a name stay two
     own, riket = rows["municipality_value"].iloc[0], rows["riket"].iloc[0]
     title = f"{label}, {config_area.unit_noun} i {name}"
     fig = figures.units_figure(
         shown, unit=unit_text, title=title, municipality=own, riket=riket, name=name
     )
-    # the data (the download, "Visa som tabell"): every unit with a value, best first
-    every = unit_list.extremes(with_value, definition.higher_is_better, chosen, len(with_value))
     data = pd.DataFrame(
         {
-            "Enhet": every["ou_id"].map(unit_list.names(table)),
+            "Enhet": every["ou_id"].map(unit_names),
             _unit_col("Värde", unit_text): every["value"],
             "Färg": every["colour"].map(_word),
             "Placering bland landets enheter": every["rank"],

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import certainty_view, flags, learning, surveys, targets, trends
+from . import certainty_view, flags, learning, surveys, targets, trends, unit_list
 from .comparison import (
     RIKET,
     county_group,
@@ -221,6 +221,9 @@ class IndicatorService:
         # Asked for by the units page and each of its charts: built once per view key.
         self._unit_table = functools.lru_cache(maxsize=128)(self._build_unit_table)
         self._unit_kpis = functools.lru_cache(maxsize=64)(self._find_unit_kpis)
+        self._unit_names = functools.lru_cache(maxsize=128)(
+            lambda area, place, year: unit_list.names(self._unit_table(area, place, year))
+        )
         self._unit_years = functools.lru_cache(maxsize=2048)(self._find_unit_years)
         self.peers = peer_groups(store.municipality_groups, store.municipalities)
         # Asked for by every request (the URL boundary, the header): computed once.
@@ -696,6 +699,13 @@ class IndicatorService:
         self.area(area)
         self.check_municipality(municipality)
         return self._unit_table(area, municipality, year).copy()  # callers may change theirs
+
+    def unit_names(self, area: str, municipality: str, year: int) -> dict[str, str]:
+        """Each unit's name for a reader (unit_list.names of unit_table): read by every KPI
+        chart of a units page, so made once per view key."""
+        self.area(area)
+        self.check_municipality(municipality)
+        return dict(self._unit_names(area, municipality, year))
 
     def _build_unit_table(self, area: str, municipality: str, year: int) -> pd.DataFrame:
         config_area = self.area(area)

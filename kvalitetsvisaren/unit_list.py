@@ -97,14 +97,27 @@ def extremes(
     """What a KPI's chart draws: the `n` best and `n` worst units with a value (highest and
     lowest without a direction) and the chosen ones, best first; `chosen` marks those, and
     `skipped` counts the units left out just before each row (drawn as a gap)."""
+    return extremes_of(best_first(rows, higher_is_better, chosen), n)
+
+
+def best_first(
+    rows: pd.DataFrame, higher_is_better: bool | None, chosen: Collection[str] = ()
+) -> pd.DataFrame:
+    """Every unit with a value, best first (by name within a tie), `chosen` marking the
+    chosen ones and `skipped` 0: what a chart's data lists."""
     with_value = rows.dropna(subset=["value"])
     keys = with_value["title"].map(name_key)
-    best_first = with_value.assign(key=keys).sort_values(
+    ordered = with_value.assign(key=keys).sort_values(
         ["value", "key"], ascending=[higher_is_better is False, True], ignore_index=True
     )
-    picked = best_first["ou_id"].isin(set(chosen))
-    position = pd.Series(range(len(best_first)))
-    keep = (position < n) | (position >= len(best_first) - n) | picked
-    shown = best_first[keep].drop(columns="key")
-    skipped = np.diff(position[keep].to_numpy(), prepend=-1) - 1
-    return shown.assign(chosen=picked[keep].to_numpy(), skipped=skipped).reset_index(drop=True)
+    picked = ordered["ou_id"].isin(set(chosen)).to_numpy()
+    return ordered.drop(columns="key").assign(chosen=picked, skipped=0)
+
+
+def extremes_of(ordered: pd.DataFrame, n: int = EXTREMES) -> pd.DataFrame:
+    """Of `best_first` rows: the `n` first, the `n` last and the chosen, `skipped` counting
+    the rows left out just before each."""
+    position = np.arange(len(ordered))
+    keep = (position < n) | (position >= len(ordered) - n) | ordered["chosen"].to_numpy()
+    skipped = np.diff(position[keep], prepend=-1) - 1
+    return ordered[keep].assign(skipped=skipped).reset_index(drop=True)

@@ -125,7 +125,7 @@ class UnitsView:
     @cached_property
     def names(self) -> dict[str, str]:
         """Each unit's name for a reader (with its id when another unit has the same name)."""
-        return unit_list.names(self.table)
+        return self.svc.unit_names(self.area.id, self.p.kommun, self.p.ar)
 
     @cached_property
     def cells(self) -> pd.DataFrame:
