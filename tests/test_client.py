@@ -228,7 +228,7 @@ def test_metadata(client, standin, store):
 TITLE_TEXT = st.text(alphabet="aäåöÖ -+&=?#%/,()\"'.Åx1\u00a0", min_size=1, max_size=12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(text=st.one_of(TITLE_TEXT, st.sampled_from(["andel (%)", "Brukarbedömning", " - "])))
 def test_kpi_title_filter_reaches_kolada_unchanged(standin_server, text):
     """get_kpis(title=...) returns exactly the catalogue's KPIs whose title contains the text,

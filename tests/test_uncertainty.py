@@ -511,3 +511,54 @@ def test_property_z_test_is_symmetric_and_more_respondents_only_sharpen_it(p1, p
     assert u.change_certainty(p1, n1, p2, n2)[()] != "sure" or (
         u.change_certainty(p1, 4 * n1, p2, 4 * n2)[()] == "sure"
     )
+
+
+# --- which KPI's half-widths an "Osäkerhetstal" KPI gives (certainty_view.half_width_pairs) ---
+
+PREFIX = "Osäkerhetstal - "
+# Titles near the rule's edges: the prefix alone, in another case, without its space, twice.
+TITLE_PARTS = st.sampled_from(["", PREFIX, "osäkerhetstal - ", "Osäkerhetstal -", "a", "b", " "])
+TITLE = st.one_of(
+    st.lists(TITLE_PARTS, min_size=0, max_size=3).map("".join),
+    st.none(),
+    st.floats(allow_nan=True),
+)
+
+
+@PROPERTY
+@given(titles=st.dictionaries(st.sampled_from([f"N2{i:04d}" for i in range(8)]), TITLE))
+def test_half_width_pairs_follow_the_title_rule_and_never_guess(titles):
+    from kvalitetsvisaren.certainty_view import half_width_pairs
+
+    got = half_width_pairs(titles)
+    text = {k: t for k, t in titles.items() if isinstance(t, str)}
+    # By brute force over every (half, result) pair of ids: the half's title is the prefix
+    # plus the result's; the result's is not a half-width title; both are the only ones so.
+    for h, th in text.items():
+        matches = [
+            r
+            for r, tr in text.items()
+            if r != h and not tr.startswith(PREFIX) and th == PREFIX + tr
+        ]
+        rivals = [o for o, to in text.items() if o != h and to == th]
+        if len(matches) == 1 and not rivals:
+            assert got.get(h) == matches[0]
+        else:
+            assert h not in got
+    assert set(got) <= set(text)
+
+
+def test_half_width_pairs_of_the_real_catalogue_titles():
+    """Kolada's titles (v3 KPI list, 2026-03): N21459 gives U23463's half-widths; N21460
+    ("trygghet (mycket trygga)") has no KPI of its title (U23464 is "mycket trygga")."""
+    from kvalitetsvisaren.certainty_view import half_width_pairs
+
+    titles = {
+        "U23463": "Brukarbedömning särskilt boende äldreomsorg - alltid bra bemötande, andel (%)",
+        "U23464": "Brukarbedömning särskilt boende äldreomsorg - mycket trygga, andel (%)",
+        "N21459": "Osäkerhetstal - Brukarbedömning särskilt boende äldreomsorg - alltid bra "
+        "bemötande, andel (%)",
+        "N21460": "Osäkerhetstal - Brukarbedömning särskilt boende äldreomsorg - trygghet "
+        "(mycket trygga), andel (%)",
+    }
+    assert half_width_pairs(titles) == {"N21459": "U23463"}
