@@ -562,3 +562,54 @@ def test_half_width_pairs_of_the_real_catalogue_titles():
         "(mycket trygga), andel (%)",
     }
     assert half_width_pairs(titles) == {"N21459": "U23463"}
+
+
+# --- own measures: a share with its respondents (svarande) gets Wilson; the target verdict ---
+
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1, max_value=101),
+    st.sampled_from([0.0, 100.0, 50.0]),
+)
+
+
+@PROPERTY
+@given(
+    value=FLOATS,
+    n=st.one_of(FLOATS, st.integers(min_value=-5, max_value=10**7).map(float)),
+    unit=st.sampled_from(["%", "index", "antal", "", None, "% "]),
+    target=FLOATS,
+    higher=st.sampled_from([True, False, None, np.True_, np.False_, "ja", 1]),
+)
+def test_own_share_interval_and_target_certainty_invent_nothing(value, n, unit, target, higher):
+    lo, hi = u.share_interval([value], [n], [unit])
+    got = u.target_certainty([value], lo, hi, [target], np.array([higher], dtype=object))[0]
+    given_count = unit == "%" and math.isfinite(n) and n > 0 and 0 <= value <= 100
+    if not given_count:
+        assert np.isnan(lo[0]) and np.isnan(hi[0]) and got == u.UNKNOWN
+        return
+    assert 0 <= lo[0] <= value <= hi[0] <= 100
+    direction = higher if isinstance(higher, bool | np.bool_) else None
+    if direction is None or not math.isfinite(target):
+        assert got == u.UNKNOWN
+        return
+    # by hand: the verdict at each end of the interval
+    met = (lambda x: x >= target) if direction else (lambda x: x <= target)
+    same = met(lo[0]) == met(hi[0]) == met(value)
+    assert got == (u.SURE if same else u.UNSURE)
+
+
+def test_own_share_interval_is_wilson_by_hand():
+    # 87 % of 405: centre (0.87 + z²/810) / (1 + z²/405), half z/(1 + z²/405) ·
+    # sqrt(0.87·0.13/405 + z²/(4·405²))
+    z2 = Z * Z
+    centre = (0.87 + z2 / 810) / (1 + z2 / 405)
+    half = Z / (1 + z2 / 405) * math.sqrt(0.87 * 0.13 / 405 + z2 / (4 * 405**2))
+    lo, hi = u.share_interval([87.0], [405], ["%"])
+    assert (lo[0], hi[0]) == (
+        pytest.approx(100 * (centre - half)),
+        pytest.approx(100 * (centre + half)),
+    )
+    assert u.target_certainty([87.0], lo, hi, [88.0], [True])[0] == u.UNSURE  # 88 inside
+    assert u.target_certainty([87.0], lo, hi, [95.0], [True])[0] == u.SURE  # not met anyway
+    assert u.target_certainty([87.0], lo, hi, [80.0], [False])[0] == u.SURE  # > 80 throughout
