@@ -48,17 +48,32 @@ MEASURE_COLUMNS = ("certainty", "place_best", "place_worst", "value_lo", "value_
 # --- the frames ---------------------------------------------------------------------------
 
 
+def half_width_pairs(titles: Mapping[str, Any]) -> dict[str, str]:
+    """{half-width KPI id: result KPI id} from KPI titles: the KPI titled exactly
+    "Osäkerhetstal - <t>" gives the half-widths of the one KPI titled <t> (whose own title
+    does not start so). Nothing is guessed: a title that is not text, a <t> that no KPI or
+    several KPIs carry, or two half-width KPIs of one title give no pair."""
+    text = {str(k): t for k, t in titles.items() if isinstance(t, str)}
+    results: dict[str, list[str]] = {}
+    halves: dict[str, list[str]] = {}
+    for k, t in text.items():
+        if t.startswith(HALF_WIDTH_PREFIX):
+            halves.setdefault(t[len(HALF_WIDTH_PREFIX) :], []).append(k)
+        else:
+            results.setdefault(t, []).append(k)
+    return {
+        h[0]: results[t][0]
+        for t, h in halves.items()
+        if len(h) == 1 and len(results.get(t, ())) == 1
+    }
+
+
 def half_widths(values: pd.DataFrame, kpis: pd.DataFrame) -> pd.Series:
     """Kolada's half-widths by (kpi, municipality_id, year) of the result KPI, from the store
-    KPIs titled "Osäkerhetstal - <title of the result KPI>" (gender T). Empty when the store
-    has none (the bundled snapshot: Kolada publishes them from about 2023)."""
-    titles = kpis.set_index("id")["title"].dropna().astype(str)
-    by_title = {t: k for k, t in titles.items() if not t.startswith(HALF_WIDTH_PREFIX)}
-    result_of = {
-        k: by_title[t[len(HALF_WIDTH_PREFIX) :]]
-        for k, t in titles.items()
-        if t.startswith(HALF_WIDTH_PREFIX) and t[len(HALF_WIDTH_PREFIX) :] in by_title
-    }
+    KPIs titled "Osäkerhetstal - <title of the result KPI>" (gender T; half_width_pairs).
+    Empty when the store has none (the bundled snapshot: Kolada publishes them from about
+    2023; `sync` fetches those of the configured KPIs)."""
+    result_of = half_width_pairs(kpis.set_index("id")["title"].to_dict())
     index = pd.MultiIndex.from_arrays([[], [], []], names=["kpi", "municipality_id", "year"])
     if not result_of:
         return pd.Series([], index=index, dtype=float)

@@ -61,14 +61,29 @@ def local_badge() -> html.Span:
     )
 
 
-def target_mark(status: str, target: float, unit: str) -> html.Span | str:
-    """The local target and whether it is met, as icon + word (never colour alone)."""
+TARGET_CERTAINTY = {
+    "sure": "säkert: hela felmarginalen ger samma svar",
+    "unsure": "osäkert: målet ligger inom felmarginalen",
+}
+
+
+def target_mark(
+    status: str, target: float, unit: str, certainty: str | None = None
+) -> html.Span | str:
+    """The local target and whether it is met, as icon + word (never colour alone). With
+    `certainty` (an own measure, issue 16): `data-certainty` beside `data-target`, and for
+    sure or unsure the words saying so."""
     if target is None or (isinstance(target, float) and math.isnan(target)):
         return ""
     text = f"Mål {number(target, unit)}"
     if status:
         text += f": {STATUS_TEXT[status]}"
-    return html.Span(text, className=f"target target-{status or 'none'}", **{"data-target": status})
+    attributes = {"data-target": status}
+    if certainty is not None:
+        attributes["data-certainty"] = certainty if certainty in TARGET_CERTAINTY else "unknown"
+        if status and certainty in TARGET_CERTAINTY:
+            text += f" ({TARGET_CERTAINTY[certainty]})"
+    return html.Span(text, className=f"target target-{status or 'none'}", **attributes)
 
 
 def analysis(comment: str) -> html.Div | None:

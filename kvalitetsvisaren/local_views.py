@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from . import charts
+from . import certainty_view, charts
 from .components import analysis, chart, flag_marks, local_badge, target_mark, trend_mark
 from .labels import number
 from .service import IndicatorService
@@ -30,6 +30,15 @@ def _value_text(row: Any) -> str:
         return f"{row.year}: {row.units} enheter"
     years = ", ".join(str(y) for y in row.years)
     return f"Inget värde för {row.year} (måttet har värden för {years})"
+
+
+def _value_cell(row: Any) -> list | str:
+    """The value and, for a share with its respondents given, its margin ("felmarginal
+    89–96 %"); only the value where no count is given (nothing is invented)."""
+    margin = certainty_view.interval_text(row.lo, row.hi, row.unit)
+    if not margin or pd.isna(row.value):
+        return _value_text(row)
+    return [_value_text(row), html.Br(), html.Span(margin, className="interval")]
 
 
 def _respondents(row: Any) -> list:
@@ -54,7 +63,10 @@ def own_tiles(svc: IndicatorService, area: str, p: Params) -> list:
                 local_badge(),
                 html.P(_value_text(r), className="tile-rank"),
                 html.P(_respondents(r), className="tile-respondents"),
-                html.P(target_mark(r.target_status, r.target, r.unit), className="tile-trend"),
+                html.P(
+                    target_mark(r.target_status, r.target, r.unit, r.certainty),
+                    className="tile-trend",
+                ),
             ],
             className="tile tile-local",
             **{"data-own-measure": r.measure_id},
@@ -78,7 +90,7 @@ def own_section(svc: IndicatorService, area: str, p: Params) -> list:
             [
                 html.Th(dcc.Link(r.label, href=own_url(r.measure_id, p)), scope="row"),
                 html.Td(local_badge()),
-                html.Td(_value_text(r), className="num"),
+                html.Td(_value_cell(r), className="num"),
                 html.Td(
                     [
                         trend_mark(r.trend, r.value - r.previous_value, r.unit),
@@ -89,7 +101,7 @@ def own_section(svc: IndicatorService, area: str, p: Params) -> list:
                 ),
                 html.Td(_respondents(r) or "–"),
                 html.Td(str(r.units) if r.units else "–", className="num"),
-                html.Td(target_mark(r.target_status, r.target, r.unit)),
+                html.Td(target_mark(r.target_status, r.target, r.unit, r.certainty)),
                 html.Td(r.comment),
             ],
             **{"data-own-measure": r.measure_id},

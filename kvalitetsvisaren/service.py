@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import certainty_view, flags, learning, surveys, targets, trends, unit_list
+from . import certainty_view, flags, learning, surveys, targets, trends, uncertainty, unit_list
 from .comparison import (
     RIKET,
     county_group,
@@ -54,6 +54,9 @@ _NO_OWN_MEASURES = pd.DataFrame(
         "target": pd.Series(dtype=float),
         "comment": pd.Series(dtype=str),
         "target_status": pd.Series(dtype=str),
+        "lo": pd.Series(dtype=float),
+        "hi": pd.Series(dtype=float),
+        "certainty": pd.Series(dtype=str),
     }
 )
 _OWN_SUMMARY_COLUMNS = [
@@ -817,6 +820,14 @@ class IndicatorService:
         out["comment"] = out["comment"].fillna("").astype(str)
         out["target_status"] = targets.target_statuses(
             out["value"], out["target"], out["higher_is_better"]
+        )
+        # Issue 16: a share with its respondents given gets a Wilson interval, and the target
+        # verdict is "sure" only when the whole interval gives it (else unsure; no count:
+        # unknown, nothing invented).
+        lo, hi = uncertainty.share_interval(out["value"], out["respondents"], out["unit"])
+        out["lo"], out["hi"] = lo, hi
+        out["certainty"] = uncertainty.target_certainty(
+            out["value"], lo, hi, out["target"], out["higher_is_better"].to_numpy(dtype=object)
         )
         return out.drop(columns="kpi")
 

@@ -7,12 +7,17 @@ can tell its readers when the last update failed.
 
 A full sync fetches every value; an incremental one (`from_date`) fetches only the values Kolada
 changed since that day and merges them into the previous store, dropping deleted ones.
+
+Besides the configured KPIs, a sync brings Kolada's own interval half-widths for them: the
+KPIs titled "Osäkerhetstal - <title of a configured KPI>" (N21459 for U23463, from about
+2023), found by Kolada's title filter on its KPI list (certainty_view.half_width_pairs), so
+that nobody has to keep a list of them; the pairs found are recorded in meta.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from .certainty_view import HALF_WIDTH_PREFIX, half_width_pairs
 from .config import AppConfig
 from .freshness import write_sync_status
 from .kolada import KoladaClient
@@ -39,6 +45,9 @@ ENDPOINTS = {
     "values": "data",
     "ou_values": "oudata",
 }
+# What the KPI list is searched for (Kolada's filter is a substring match; the exact rule,
+# prefix and title, is applied here).
+HALF_WIDTH_SEARCH = HALF_WIDTH_PREFIX.split(" ")[0]
 
 
 def parse_years(text: str) -> list[int]:
@@ -63,9 +72,12 @@ def fetch_store(
     *,
     progress: bool = True,
     from_date: date | None = None,
+    known_half_widths: Collection[str] = (),
 ) -> dict[str, pd.DataFrame]:
     """Every table the dashboard needs, fetched in memory (nothing written). With `from_date`,
-    the value tables hold only the changes since then, with a boolean `deleted` column."""
+    the value tables hold only the changes since then, with a boolean `deleted` column; a
+    half-width KPI not among `known_half_widths` (the previous store's) comes with all its
+    values, as new rows."""
     kpi_ids = config.kpi_ids()
     prefixes = sorted({area.ou_prefix for area in config.areas})
     with tqdm(
@@ -75,6 +87,12 @@ def fetch_store(
         try:
             bar.set_postfix_str("nyckeltal")
             kpis = client.get_kpis(kpi_ids)
+            half = half_width_kpis(kpis, client.get_kpis(title=HALF_WIDTH_SEARCH), kpi_ids)
+            if len(half):
+                kpis = pd.concat([kpis, half], ignore_index=True)
+                kpis = kpis.sort_values("id", ignore_index=True)
+            new = [] if from_date is None else sorted(set(half["id"]) - set(known_half_widths))
+            value_kpis = [*kpi_ids, *(k for k in half["id"] if k not in new)]
             bar.set_postfix_str("kommuner och grupper")
             municipalities = client.get_municipalities()
             groups = client.get_municipality_groups()
@@ -82,7 +100,10 @@ def fetch_store(
             ous = client.get_ous()
             ous = ous[ous["id"].str[:3].isin(prefixes)]
             bar.set_postfix_str("värden per kommun")
-            values = client.get_values(kpi_ids, None, years, from_date=from_date)
+            values = client.get_values(value_kpis, None, years, from_date=from_date)
+            if new:  # a half-width KPI the previous store did not have: all of its values
+                every = client.get_values(new, None, years).assign(deleted=False)
+                values = pd.concat([values, every], ignore_index=True)
             ou_kpis = [k for k in kpi_ids if k in set(kpis.loc[kpis["has_ou_data"], "id"])]
             bar.set_postfix_str("värden per enhet")
             ou_values = (
@@ -101,6 +122,27 @@ def fetch_store(
         "values": values,
         "ou_values": ou_values,
     }
+
+
+def half_width_kpis(
+    kpis: pd.DataFrame, candidates: pd.DataFrame, kpi_ids: Sequence[str]
+) -> pd.DataFrame:
+    """The rows of `candidates` (Kolada's KPI list, or part of it) that give the half-widths of
+    a configured KPI by the title rule (certainty_view.half_width_pairs over the configured
+    KPIs' and the candidates' titles); a configured KPI is never one of them."""
+    configured = set(kpi_ids)
+    extra = candidates[~candidates["id"].isin(configured)]
+    mine = kpis[kpis["id"].isin(configured)]
+    titles = pd.concat([mine, extra], ignore_index=True).drop_duplicates("id")
+    pairs = half_width_pairs(titles.set_index("id")["title"].to_dict())
+    wanted = [h for h, r in pairs.items() if r in configured and h not in configured]
+    return extra[extra["id"].isin(wanted)].sort_values("id", ignore_index=True)
+
+
+def half_width_meta(kpis: pd.DataFrame, kpi_ids: Sequence[str]) -> dict[str, str]:
+    """{half-width KPI: configured KPI} of a store's KPI table."""
+    pairs = half_width_pairs(kpis.set_index("id")["title"].to_dict())
+    return {h: r for h, r in sorted(pairs.items()) if r in set(kpi_ids)}
 
 
 def full_store(
@@ -123,7 +165,10 @@ def updated_store(
     """The previous store with the values Kolada changed since `from_date` merged in and the
     deleted ones dropped; metadata (KPIs, municipalities, groups, units) fetched anew."""
     _check_covers(previous, config, years)
-    tables = fetch_store(client, config, years, progress=progress, from_date=from_date)
+    known = set(previous.meta.get("half_widths", {}))
+    tables = fetch_store(
+        client, config, years, progress=progress, from_date=from_date, known_half_widths=known
+    )
     changes = {}
     for name, keys in VALUE_KEYS.items():
         changed = tables[name]
@@ -132,6 +177,10 @@ def updated_store(
             "changed": int((~changed["deleted"]).sum()),
             "deleted": int(changed["deleted"].sum()),
         }
+    # A half-width KPI Kolada no longer pairs with a configured KPI leaves with its values.
+    gone = known - set(tables["kpis"]["id"])
+    tables["values"] = tables["values"][~tables["values"]["kpi"].isin(gone)]
+    tables["values"] = tables["values"].reset_index(drop=True)
     meta = _meta(client, config, tables, years)
     meta["years"] = previous.meta.get("years", meta["years"])
     meta["incremental"] = {
@@ -184,6 +233,7 @@ def _meta(
         "api_base": client.base_url,
         "fetched_at": fetched_at,
         "kpis": kpi_ids,
+        "half_widths": half_width_meta(tables["kpis"], kpi_ids),
         "years": [min(years), max(years)],
         "ou_prefixes": sorted({area.ou_prefix for area in config.areas}),
         "parts": {

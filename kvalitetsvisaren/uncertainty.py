@@ -98,6 +98,39 @@ def value_interval(value, n=None, half_width=None, confidence: float = 0.95) -> 
     return Interval(lo, hi, source.astype(object))
 
 
+def share_interval(value, respondents, unit) -> tuple[np.ndarray, np.ndarray]:
+    """An own measure's interval (issue 16): Wilson 95 % where it is a share (unit "%") with a
+    respondent count given (svarande); NaN otherwise. Nothing is invented for a missing count,
+    a count of 0, or a value outside 0-100."""
+    value = np.atleast_1d(np.asarray(value, dtype=float))
+    n = np.atleast_1d(np.asarray(respondents, dtype=float))
+    share = np.atleast_1d(np.asarray(unit, dtype=object)) == "%"
+    share, value, n = np.broadcast_arrays(share, value, n)
+    lo, hi = wilson_interval(np.where(share, value, np.nan), n)
+    return lo, hi
+
+
+def target_certainty(value, lo, hi, target, higher_is_better) -> np.ndarray:
+    """Whether a target verdict (met / not met by the value) holds over the whole interval:
+    "sure" when every value in [lo, hi] gives the same verdict, "unsure" when the target lies
+    inside it so the other verdict is possible, "unknown" without an interval, a target or a
+    direction."""
+    value, lo, hi, target = (
+        np.atleast_1d(np.asarray(a, dtype=float)) for a in (value, lo, hi, target)
+    )
+    higher = np.atleast_1d(np.asarray(higher_is_better, dtype=object))
+    value, lo, hi, target, higher = np.broadcast_arrays(value, lo, hi, target, higher)
+    up = np.array([h is True or h is np.True_ for h in higher.ravel()]).reshape(value.shape)
+    down = np.array([h is False or h is np.False_ for h in higher.ravel()]).reshape(value.shape)
+    known = (up | down) & ~np.isnan(value) & ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(target)
+    with np.errstate(invalid="ignore"):
+        # met everywhere in [lo, hi], or not met anywhere in it
+        sure_up = (lo >= target) | (hi < target)
+        sure_down = (hi <= target) | (lo > target)
+    sure = np.where(up, sure_up, sure_down)
+    return np.select([known & sure, known], [SURE, UNSURE], UNKNOWN).astype(object)
+
+
 def differs_from_reference(lo, hi, reference) -> pd.arrays.BooleanArray:
     """ "Skild från riket": True when the reference value lies outside [lo, hi] (an end equal to
     it does not exclude it), False inside, NA when either is unknown."""

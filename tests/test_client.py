@@ -223,6 +223,32 @@ def test_metadata(client, standin, store):
     pd.testing.assert_frame_equal(ous, expected)
 
 
+# Text a title filter must carry to Kolada unchanged: query syntax, percent signs, Swedish
+# letters, spaces and plus signs (a "+" read as a space would widen or narrow the match).
+TITLE_TEXT = st.text(alphabet="aäåöÖ -+&=?#%/,()\"'.Åx1\u00a0", min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(text=st.one_of(TITLE_TEXT, st.sampled_from(["andel (%)", "Brukarbedömning", " - "])))
+def test_kpi_title_filter_reaches_kolada_unchanged(standin_server, text):
+    """get_kpis(title=...) returns exactly the catalogue's KPIs whose title contains the text,
+    ignoring case (the v3 title filter), whatever characters the text holds."""
+    kpis = standin_server.store.kpis
+    wanted = kpis[[text.strip() != "" and text.casefold() in t.casefold() for t in kpis["title"]]]
+    if not text.strip():
+        with KoladaClient(standin_server.base_url, rate_limit=0) as c, pytest.raises(ValueError):
+            c.get_kpis(title=text)
+        return
+    with KoladaClient(standin_server.base_url, rate_limit=0) as c:
+        got = c.get_kpis(title=text)
+    pd.testing.assert_frame_equal(got, wanted.sort_values("id", ignore_index=True))
+
+
+def test_kpi_title_filter_is_not_combined_with_ids(client):
+    with pytest.raises(ValueError, match="not both"):
+        client.get_kpis(["U23463"], title="Brukarbedömning")
+
+
 def test_empty_requests_need_no_network(client, standin):
     assert client.get_values([], None, [2022]).empty
     assert client.get_values(["U21468"], [], [2022]).empty

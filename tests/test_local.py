@@ -336,3 +336,76 @@ def test_hostile_own_measure_names_stay_text_synthetic(tmp_path, service):
 def test_batch_export_includes_own_measure_charts_synthetic(local_app):
     kinds = [c.kind for c in charts.all_charts(local_app.service, VASTERVIK, 2022, ["hemtjanst"])]
     assert kinds.count("lokal-utveckling") == 1 and kinds.count("lokal-enheter") == 1
+
+
+# --- own measures' certainty (issue 16): Wilson from svarande, never a count invented ---------
+
+CERTAINTY_FILE = (
+    "matt_id;namn;omrade;kommun;enhet;ar;varde;hogre_ar_battre;svarande;matt_enhet\n"
+    "egen-saker;Nöjd (säker);hemtjanst;0883;;2022;95;ja;400;%\n"
+    "egen-osaker;Nöjd (osäker);hemtjanst;0883;;2022;87;ja;405;%\n"
+    "egen-utan;Nöjd (utan svarande);hemtjanst;0883;;2022;60;ja;;%\n"
+    "egen-index;Index;hemtjanst;0883;;2022;70;ja;300;index\n"
+)
+CERTAINTY_TARGETS = "".join(
+    f'- {{kommun: "0883", nyckeltal: {m}, ar: 2022, mal: {t}}}\n'
+    for m, t in [("egen-saker", 80), ("egen-osaker", 88), ("egen-utan", 50), ("egen-index", 60)]
+)
+
+
+def wilson_by_hand(p: float, n: float) -> tuple[float, float]:
+    z = 1.959963984540054
+    q = p / 100
+    centre = (q + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * (q * (1 - q) / n + z * z / (4 * n * n)) ** 0.5
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def test_own_measure_certainty_from_respondents_synthetic(tmp_path, dash_app, service):
+    from kvalitetsvisaren.pages import area, overview
+
+    folder = tmp_path / "local"
+    folder.mkdir()
+    (folder / "egen.csv").write_text(CERTAINTY_FILE, encoding="utf-8")
+    (folder / "mal-och-analys.yaml").write_text(CERTAINTY_TARGETS, encoding="utf-8")
+    local = load_local(folder, service.config, service.store)
+    assert not local.rejected
+    svc = service.with_local(local)
+    rows = svc.own_measures("hemtjanst", VASTERVIK, 2022).set_index("measure_id")
+    for m, value, n in [("egen-saker", 95, 400), ("egen-osaker", 87, 405)]:
+        lo, hi = wilson_by_hand(value, n)
+        assert (rows.at[m, "lo"], rows.at[m, "hi"]) == (pytest.approx(lo), pytest.approx(hi))
+    # 95 % of 400: the whole interval (about 92.4-96.8) is above the target 80; 87 % of 405
+    # (about 83.4-90.1) holds the target 88; no svarande, or not a share: nothing to judge
+    assert rows["certainty"].to_dict() == {
+        "egen-saker": "sure",
+        "egen-osaker": "unsure",
+        "egen-utan": "unknown",
+        "egen-index": "unknown",
+    }
+    assert rows.loc[["egen-utan", "egen-index"], ["lo", "hi"]].isna().all().all()
+
+    original = runtime.get_runtime()
+    runtime.install(runtime.Runtime(svc, service.config, local_path=folder, check_every=0))
+    try:
+        page = as_json(area.update_area(p(), "hemtjanst"))
+        tiles = as_json(overview.update_overview(p()))
+    finally:
+        runtime.install(original)
+    tile = next(c for c in walk(tiles) if c["props"].get("data-own-measure") == "egen-saker")
+    assert [c["props"]["data-certainty"] for c in walk(tile) if "data-target" in c["props"]] == [
+        "sure"
+    ]
+    own = {
+        c["props"]["data-own-measure"]: c for c in walk(page) if "data-own-measure" in c["props"]
+    }
+    marks = {m: [c for c in walk(row) if "data-target" in c["props"]] for m, row in own.items()}
+    assert {m: t[0]["props"]["data-certainty"] for m, t in marks.items()} == rows[
+        "certainty"
+    ].to_dict()
+    assert "säkert: hela felmarginalen ger samma svar" in texts(marks["egen-saker"][0])
+    assert "osäkert: målet ligger inom felmarginalen" in texts(marks["egen-osaker"][0])
+    assert "säkert" not in texts(marks["egen-utan"][0])  # unknown: no word claims anything
+    lo, hi = wilson_by_hand(87, 405)
+    assert f"felmarginal {lo:.1f}–{hi:.1f}\xa0%".replace(".", ",") in texts(own["egen-osaker"])
+    assert "felmarginal" not in texts(own["egen-utan"])

@@ -491,3 +491,129 @@ def test_sigterm_interrupts_a_sync_cleanly(tmp_path, snapshot_dir, old_store):
         standin.terminate()
         standin.wait(timeout=10)
         standin.stdout.close()
+
+
+# --- Kolada's own half-widths ("Osäkerhetstal") come with the configured survey KPIs --------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+Z = 1.959963984540054
+# Synthetic half-widths (no real N214xx values exist in any source we hold; Kolada publishes
+# them from about 2023, our real municipality data ends in 2022), in percentage points.
+HALF = {"0180": 4.5, "0883": 7.0, "1480": 2.5}
+
+
+def real_half_width_catalogue() -> pd.DataFrame:
+    """Kolada's catalogue rows of N21450-N21466 and two other "Osäkerhetstal" KPIs, copied
+    unchanged from the v3 KPI list of 2026-03 (rKolada sysdata, kpi_df.csv)."""
+    raw = pd.read_csv(
+        FIXTURES / "osakerhetstal_kpis_v3_2026-03.csv", dtype=str, keep_default_na=False
+    )
+    raw = raw.replace({"": None})
+    for flag in ("is_divided_by_gender", "has_ou_data"):
+        raw[flag] = raw[flag].map({"True": True, "False": False})
+    return raw
+
+
+def store_with_half_widths(snapshot):
+    """The snapshot plus the real catalogue rows and synthetic 2022 values of N21459 (whose
+    title pairs it with U23463), N21460 (no KPI carries its title's rest) and N21451 (pairs
+    with U21466, which is not configured)."""
+    v = snapshot.values
+    base = v[(v["kpi"] == "U23463") & (v["year"] == 2022) & v["municipality_id"].isin(HALF)]
+    ours = base.assign(kpi="N21459", value=base["municipality_id"].map(HALF))
+    others = [base.assign(kpi=k, value=5.0) for k in ("N21460", "N21451")]
+    tables = {
+        **snapshot.tables(),
+        "kpis": pd.concat([snapshot.kpis, real_half_width_catalogue()], ignore_index=True),
+        "values": pd.concat([v, ours, *others], ignore_index=True),
+    }
+    return make_store(tables, snapshot.meta)
+
+
+def wilson(p: float, n: float) -> tuple[float, float]:
+    """Wilson 95 % by hand, p and the result in %."""
+    q = p / 100
+    centre = (q + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z / (1 + Z * Z / n) * (q * (1 - q) / n + Z * Z / (4 * n * n)) ** 0.5
+    return (centre - half) * 100, (centre + half) * 100
+
+
+def raw_value(store, kpi: str, municipality: str, year: int = 2022) -> float:
+    v = store.values
+    hit = v[
+        (v["kpi"] == kpi)
+        & (v["municipality_id"] == municipality)
+        & (v["year"] == year)
+        & (v["gender"] == "T")
+    ]
+    assert len(hit) == 1
+    return float(hit["value"].iloc[0])
+
+
+def test_sync_brings_kolada_half_widths_of_configured_kpis_synthetic(
+    tmp_path, standin_factory, standin, config
+):
+    from kvalitetsvisaren.service import IndicatorService
+
+    served = store_with_half_widths(standin.store)
+    server = standin_factory(served)
+    with kolada(server) as client:
+        synced = sync(client, config, tmp_path / "store", [2022], progress=False)
+    # Only the KPI whose title pairs it with a configured KPI is fetched, catalogue and values.
+    assert sorted(set(synced.kpis["id"]) - set(config.kpi_ids())) == ["N21459"]
+    assert synced.meta["half_widths"] == {"N21459": "U23463"}
+    assert set(synced.values["kpi"]) - set(config.kpi_ids()) == {"N21459"}
+    asked = " ".join(r.path for r in server.requests if "/data/" in r.path)
+    assert "N21459" in asked and not re.search("N21460|N21451|N01453|U01640", asked)
+    rows = IndicatorService(synced, config).kpi_year_rows("U23463", 2022)
+    for municipality, half in HALF.items():
+        value = raw_value(served, "U23463", municipality)
+        row = rows.loc[municipality]
+        assert row["interval_source"] == "kolada"
+        assert (row["lo"], row["hi"]) == (pytest.approx(value - half), pytest.approx(value + half))
+    # Malmö has no half-width: its interval stays Wilson from its respondents (U23594).
+    value, n = raw_value(served, "U23463", "1280"), raw_value(served, "U23594", "1280")
+    assert rows.loc["1280", "interval_source"] == "wilson"
+    lo, hi = wilson(value, n)
+    assert (rows.loc["1280", "lo"], rows.loc["1280", "hi"]) == (
+        pytest.approx(lo),
+        pytest.approx(hi),
+    )
+
+
+def test_sync_without_kolada_half_widths_keeps_the_wilson_interval(tmp_path, standin, config):
+    from kvalitetsvisaren.service import IndicatorService
+
+    with kolada(standin) as client:
+        synced = sync(client, config, tmp_path / "store", [2022], progress=False)
+    assert synced.meta["half_widths"] == {}
+    assert any("title=" in r.path and "/kpi" in r.path for r in standin.requests)  # it asked
+    rows = IndicatorService(synced, config).kpi_year_rows("U23463", 2022)
+    for municipality in HALF:
+        value = raw_value(standin.store, "U23463", municipality)
+        n = raw_value(standin.store, "U23594", municipality)
+        lo, hi = wilson(value, n)
+        row = rows.loc[municipality]
+        assert row["interval_source"] == "wilson"
+        assert (row["lo"], row["hi"]) == (pytest.approx(lo), pytest.approx(hi))
+
+
+def test_incremental_sync_fetches_a_new_half_width_kpi_whole_synthetic(
+    tmp_path, standin_factory, standin, config
+):
+    """A previous store without half-widths, then Kolada lists N21459: an incremental sync
+    brings all its values (not only those changed since from_date), and drops it again once
+    Kolada no longer lists it."""
+    out = tmp_path / "store"
+    with kolada(standin) as client:
+        sync(client, config, out, [2022], progress=False)
+    served = store_with_half_widths(standin.store)
+    server = standin_factory(served)
+    with kolada(server) as client:
+        synced = sync(client, config, out, [2022], progress=False, from_date=date.today())
+    got = synced.values[synced.values["kpi"] == "N21459"].set_index("municipality_id")["value"]
+    assert got.to_dict() == HALF
+    assert synced.meta["half_widths"] == {"N21459": "U23463"}
+    with kolada(standin) as client:
+        again = sync(client, config, out, [2022], progress=False, from_date=date.today())
+    assert "N21459" not in set(again.values["kpi"]) and again.meta["half_widths"] == {}

@@ -511,3 +511,105 @@ def test_property_z_test_is_symmetric_and_more_respondents_only_sharpen_it(p1, p
     assert u.change_certainty(p1, n1, p2, n2)[()] != "sure" or (
         u.change_certainty(p1, 4 * n1, p2, 4 * n2)[()] == "sure"
     )
+
+
+# --- which KPI's half-widths an "Osäkerhetstal" KPI gives (certainty_view.half_width_pairs) ---
+
+PREFIX = "Osäkerhetstal - "
+# Titles near the rule's edges: the prefix alone, in another case, without its space, twice.
+TITLE_PARTS = st.sampled_from(["", PREFIX, "osäkerhetstal - ", "Osäkerhetstal -", "a", "b", " "])
+TITLE = st.one_of(
+    st.lists(TITLE_PARTS, min_size=0, max_size=3).map("".join),
+    st.none(),
+    st.floats(allow_nan=True),
+)
+
+
+@PROPERTY
+@given(titles=st.dictionaries(st.sampled_from([f"N2{i:04d}" for i in range(8)]), TITLE))
+def test_half_width_pairs_follow_the_title_rule_and_never_guess(titles):
+    from kvalitetsvisaren.certainty_view import half_width_pairs
+
+    got = half_width_pairs(titles)
+    text = {k: t for k, t in titles.items() if isinstance(t, str)}
+    # By brute force over every (half, result) pair of ids: the half's title is the prefix
+    # plus the result's; the result's is not a half-width title; both are the only ones so.
+    for h, th in text.items():
+        matches = [
+            r
+            for r, tr in text.items()
+            if r != h and not tr.startswith(PREFIX) and th == PREFIX + tr
+        ]
+        rivals = [o for o, to in text.items() if o != h and to == th]
+        if len(matches) == 1 and not rivals:
+            assert got.get(h) == matches[0]
+        else:
+            assert h not in got
+    assert set(got) <= set(text)
+
+
+def test_half_width_pairs_of_the_real_catalogue_titles():
+    """Kolada's titles (v3 KPI list, 2026-03): N21459 gives U23463's half-widths; N21460
+    ("trygghet (mycket trygga)") has no KPI of its title (U23464 is "mycket trygga")."""
+    from kvalitetsvisaren.certainty_view import half_width_pairs
+
+    titles = {
+        "U23463": "Brukarbedömning särskilt boende äldreomsorg - alltid bra bemötande, andel (%)",
+        "U23464": "Brukarbedömning särskilt boende äldreomsorg - mycket trygga, andel (%)",
+        "N21459": "Osäkerhetstal - Brukarbedömning särskilt boende äldreomsorg - alltid bra "
+        "bemötande, andel (%)",
+        "N21460": "Osäkerhetstal - Brukarbedömning särskilt boende äldreomsorg - trygghet "
+        "(mycket trygga), andel (%)",
+    }
+    assert half_width_pairs(titles) == {"N21459": "U23463"}
+
+
+# --- own measures: a share with its respondents (svarande) gets Wilson; the target verdict ---
+
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-1, max_value=101),
+    st.sampled_from([0.0, 100.0, 50.0]),
+)
+
+
+@PROPERTY
+@given(
+    value=FLOATS,
+    n=st.one_of(FLOATS, st.integers(min_value=-5, max_value=10**7).map(float)),
+    unit=st.sampled_from(["%", "index", "antal", "", None, "% "]),
+    target=FLOATS,
+    higher=st.sampled_from([True, False, None, np.True_, np.False_, "ja", 1]),
+)
+def test_own_share_interval_and_target_certainty_invent_nothing(value, n, unit, target, higher):
+    lo, hi = u.share_interval([value], [n], [unit])
+    got = u.target_certainty([value], lo, hi, [target], np.array([higher], dtype=object))[0]
+    given_count = unit == "%" and math.isfinite(n) and n > 0 and 0 <= value <= 100
+    if not given_count:
+        assert np.isnan(lo[0]) and np.isnan(hi[0]) and got == u.UNKNOWN
+        return
+    assert 0 <= lo[0] <= value <= hi[0] <= 100
+    direction = higher if isinstance(higher, bool | np.bool_) else None
+    if direction is None or not math.isfinite(target):
+        assert got == u.UNKNOWN
+        return
+    # by hand: the verdict at each end of the interval
+    met = (lambda x: x >= target) if direction else (lambda x: x <= target)
+    same = met(lo[0]) == met(hi[0]) == met(value)
+    assert got == (u.SURE if same else u.UNSURE)
+
+
+def test_own_share_interval_is_wilson_by_hand():
+    # 87 % of 405: centre (0.87 + z²/810) / (1 + z²/405), half z/(1 + z²/405) ·
+    # sqrt(0.87·0.13/405 + z²/(4·405²))
+    z2 = Z * Z
+    centre = (0.87 + z2 / 810) / (1 + z2 / 405)
+    half = Z / (1 + z2 / 405) * math.sqrt(0.87 * 0.13 / 405 + z2 / (4 * 405**2))
+    lo, hi = u.share_interval([87.0], [405], ["%"])
+    assert (lo[0], hi[0]) == (
+        pytest.approx(100 * (centre - half)),
+        pytest.approx(100 * (centre + half)),
+    )
+    assert u.target_certainty([87.0], lo, hi, [88.0], [True])[0] == u.UNSURE  # 88 inside
+    assert u.target_certainty([87.0], lo, hi, [95.0], [True])[0] == u.SURE  # not met anyway
+    assert u.target_certainty([87.0], lo, hi, [80.0], [False])[0] == u.SURE  # > 80 throughout

@@ -141,9 +141,20 @@ class KoladaClient:
 
     # --- metadata -------------------------------------------------------------------------
 
-    def get_kpis(self, ids: Iterable[str] | str | None = None) -> pd.DataFrame:
-        """KPI metadata (all KPIs when `ids` is None)."""
-        chunks = self._metadata_chunks("kpi", ids)
+    def get_kpis(
+        self, ids: Iterable[str] | str | None = None, *, title: str | None = None
+    ) -> pd.DataFrame:
+        """KPI metadata (all KPIs when `ids` is None). `title`: only the KPIs whose title
+        contains it (Kolada's case-insensitive substring filter, /v3/kpi?title=); not with
+        `ids`."""
+        if title is not None:
+            if ids is not None:
+                raise ValueError("give ids or title, not both")
+            if not title.strip():
+                raise ValueError("title must not be empty (it would select every KPI)")
+            chunks = [Chunk(metadata_path("kpi"), (("title", title),))]
+        else:
+            chunks = self._metadata_chunks("kpi", ids)
         return _sorted(frames.kpis_frame(self._fetch_items(chunks)), ["id"])
 
     def get_municipalities(self) -> pd.DataFrame:
