@@ -32,7 +32,7 @@ from .download import FORMATS, export_url
 from .flags import EXPLANATIONS, LABELS
 from .labels import QUARTILES, number
 from .rows import records
-from .service import TREND_YEARS, IndicatorService, UnknownError, rank_text
+from .service import TREND_YEARS, IndicatorService, UnknownError
 from .trends import attribute
 from .urls import Params, area_url, kpi_url, overview_url, units_url
 from .viewstate import Explanation, read_export
@@ -282,7 +282,12 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
         )
         for c in ("green", "yellow", "red", "grey")
     ]
-    place = rank_text(row.rank, row.n) if pd.notna(row.rank) else row.missing or "ingen placering"
+    # issue 16: the place with the range the margins of error allow ("sannolikt mellan …")
+    place = (
+        certainty_view.place_text(row.rank, row.n, row.place_best, row.place_worst)
+        if pd.notna(row.rank)
+        else row.missing or "ingen placering"
+    )
     return html.Div(
         [
             html.H3(

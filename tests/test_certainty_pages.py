@@ -221,6 +221,32 @@ def test_one_kpi_tiles_take_the_recounted_certainty_and_say_it_in_words(
             assert tile["data-certainty"] == got[1], (municipality, year, measure.id)
 
 
+@pytest.mark.parametrize("municipality", FOUR)
+@pytest.mark.parametrize("area", list(SURVEYS))
+def test_one_kpi_tiles_say_the_recounted_place_range(pages, raw, service, municipality, area):
+    """A measure tile's place says the range the margins of error allow ("plats 145 av 286,
+    sannolikt mellan plats 98 och 190"), recounted from the raw share, its respondents and
+    every other municipality's value: the place of the interval's ends among the others."""
+    shown = tiles(pages["overview"].update_overview(params(municipality, 2022)), area)
+    checked = 0
+    for measure in service.config.area(area).measures:
+        if measure.kind == "context" or len(measure.kpis) != 1:
+            continue
+        if service.config.kpi(measure.kpis[0]).unit != "%":
+            continue
+        got = recount(raw, measure.kpis[0], SURVEYS[area], municipality, 2022)
+        if got is None or got[5] is None:
+            assert "sannolikt mellan" not in text(shown[measure.id])
+            continue
+        (place, size), best, worst = got[5], got[6], got[7]
+        words = text(shown[measure.id])
+        assert f"plats {place} av {size}" in words, (municipality, measure.id)
+        if best != worst:
+            assert f"sannolikt mellan plats {best} och {worst}" in words, (municipality, measure.id)
+        checked += 1
+    assert checked or municipality == BJURHOLM  # Bjurholm's counts are hidden (fewer than 30)
+
+
 def test_bjurholm_is_unsure_where_few_answered_and_goteborg_sure_where_many(pages, raw):
     # Bjurholm's särskilt boende 2022: results without a published count (fewer than 30)
     bjurholm = tiles(pages["overview"].update_overview(params(BJURHOLM)), "sarskilt-boende")
