@@ -225,7 +225,7 @@ def _exact_means(joined: pd.DataFrame, place: str, size: pd.Series) -> pd.DataFr
     ).reset_index()
     k = means["measure"].map(size)
     needed = -(-k // 2)
-    span = k.map(lambda m: math.lcm(*range(1, m + 1)))
+    span = k.map({m: math.lcm(*range(1, m + 1)) for m in k.unique()})  # once per size
     enough = means["kpis_with_value"] >= needed
     means["value"] = (means["sum"] / (means["kpis_with_value"] * means["common"])).astype(float)
     means["value"] = means["value"].where(enough)
