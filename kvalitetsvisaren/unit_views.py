@@ -22,6 +22,7 @@ from . import charts, ids, local_views, unit_list
 from .components import DROPDOWN_LABELS, badge, chart, legend
 from .config import Area
 from .labels import number
+from .rows import row_dicts
 from .service import IndicatorService
 from .unit_list import BY_NAME, UnitPage
 from .urls import Params, units_url
@@ -128,9 +129,10 @@ class UnitsView:
         return self.svc.unit_names(self.area.id, self.p.kommun, self.p.ar)
 
     @cached_property
-    def cells(self) -> pd.DataFrame:
-        """The table by (ou_id, kpi), for looking up one unit's result."""
-        return self.table.set_index(["ou_id", "kpi"])
+    def cells(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Each (ou_id, kpi) row of the table, for looking up one unit's result (a dict: a
+        page of 25 units x 15 KPIs looked up through a MultiIndex took 75 ms)."""
+        return {(r["ou_id"], r["kpi"]): r for r in row_dicts(self.table)}
 
 
 # --- the comparison ----------------------------------------------------------------------
@@ -213,7 +215,7 @@ def _compared_unit(shown: UnitsView, ou: str) -> html.Th:
 def _compared_kpi(shown: UnitsView, kpi: str, references: list[tuple[str, str]]) -> html.Tr:
     definition = shown.svc.config.kpi(kpi)
     unit = definition.unit_unit
-    results = [shown.cells.loc[(ou, kpi)] for ou in shown.view.compare]
+    results = [shown.cells[(ou, kpi)] for ou in shown.view.compare]
     cells = [
         result_cell(ou, kpi, r, unit, shown.p.ar, place=True)
         for ou, r in zip(shown.view.compare, results, strict=True)
@@ -407,7 +409,7 @@ def _unit_row(shown: UnitsView, ou: str, title: str) -> html.Tr:
         result_cell(
             ou,
             k,
-            shown.cells.loc[(ou, k)],
+            shown.cells[(ou, k)],
             shown.svc.config.kpi(k).unit_unit,
             shown.p.ar,
             place=False,
