@@ -22,6 +22,7 @@ KPI_MORE = "nyckeltal-mer"
 UNITS_AREA = "enheter-omrade"
 # level 2:3's unit list and comparison (inside its content; the *_TYPE ids are patterns)
 UNITS_CHARTS = "enheter-diagrammen"  # beside UNITS_CONTENT: the KPI charts, a second answer
+UNITS_SHOWN = "enheter-visad"  # in UNITS_CONTENT: the view it shows, asking for the charts
 UNITS_SEARCH = "enheter-sok"
 UNITS_ORDER = "enheter-ordning"
 UNITS_LIST = "enheter-lista"

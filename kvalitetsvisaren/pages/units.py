@@ -29,6 +29,7 @@ from dash import (
 
 from .. import ids, pagekit, unit_views
 from ..runtime import get_service
+from ..service import IndicatorService
 from ..unit_list import BY_NAME
 from ..unit_views import UnitsView
 from ..viewstate import (
@@ -81,7 +82,14 @@ def _example_content() -> list:
     view = read_view(svc, UNITS, example_segments(svc, UNITS), {})
     if not isinstance(view, View):
         return []
-    return [*unit_views.units_content(svc, view), *unit_views.units_charts(svc, view)]
+    return [*_content(svc, view), *unit_views.units_charts(svc, view)]
+
+
+def _content(svc: IndicatorService, view: View) -> list:
+    """The heading, the list and the comparison; its Store asks for the charts once they
+    are on screen (a big municipality's charts would otherwise keep the browser busy before
+    the heading shows: Uppsala's förskolor, 4 s)."""
+    return [*unit_views.units_content(svc, view), dcc.Store(id=ids.UNITS_SHOWN, data=view.query())]
 
 
 @callback(
@@ -90,18 +98,17 @@ def _example_content() -> list:
     State(ids.UNITS_AREA, "data"),
 )
 def update_units(params: dict, area: str) -> list:
-    return pagekit.render(
-        UNITS, params, lambda svc, v: unit_views.units_content(svc, v), segment=("area", area)
-    )
+    return pagekit.render(UNITS, params, _content, segment=("area", area))
 
 
 @callback(
     Output(ids.UNITS_CHARTS, "children"),
-    Input(ids.UNITS_PARAMS, "data"),
+    Input(ids.UNITS_SHOWN, "data"),
     State(ids.UNITS_AREA, "data"),
 )
 def update_unit_charts(params: Any, area: Any) -> list:
-    """Asked for beside update_units; a view it cannot show is the content's to explain."""
+    """Asked for when update_units' content is on screen (its UNITS_SHOWN Store); a view it
+    cannot show is the content's to explain (and has no such Store)."""
     if not isinstance(params, dict):
         raise dash.exceptions.PreventUpdate
     view = read_view(get_service(), UNITS, {"area": area}, params)
