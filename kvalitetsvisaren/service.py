@@ -78,6 +78,19 @@ CONTEXT_RANK = "rangordnas inte (sammanhang)"
 TRENDS = (trends.NONE, trends.BETTER, trends.WORSE, trends.SAME)
 FLAG_ORDER = (flags.NEAR_CUT, flags.PRELIMINARY, flags.LOW_RESPONSE, flags.DISCONTINUED)
 # A municipality's row of a KPI for a year, as levels 2 and 2:2 read it.
+# What a measure's colour is made of (ranking.measure_quartiles of quartiles_with_scores).
+SCORE_COLUMNS = (
+    "kpi",
+    "municipality_id",
+    "year",
+    "value",
+    "n",
+    "rank",
+    "colour",
+    "better",
+    "worse",
+    "score",
+)
 KPI_ROW_COLUMNS = [
     "kpi",
     "value",
@@ -207,7 +220,9 @@ class IndicatorService:
         # The national ranking and everything level 2 shows of it, one row per KPI x
         # municipality x year in the ranking's order; _kpi_rows_at finds a view's rows.
         self.ranked = self._ranked_rows(scored, values, stats)
-        self.measure_rows = self._measure_rows(scored)  # its certainty from the KPIs' rows
+        # Measures are coloured per year when a view first asks for that year (most readers
+        # see one or two years): the KPI scores they are made of are kept for it.
+        self._scores = _compact(scored[[*SCORE_COLUMNS]])
         del scored
         self._by_place = _Positions.of(self.ranked, "municipality_id")
         self._by_kpi = _Positions.of(self.ranked, "kpi")
@@ -986,34 +1001,29 @@ class IndicatorService:
         return rows[["municipality_id", *KPI_ROW_COLUMNS]]
 
     def _build_measures_of_year(self, year: int) -> _Slices:
-        """Every municipality's measure rows of the year as views know them (sliced per
-        municipality by _build_area_summary)."""
-        at = self.measure_rows.index.get_level_values("year") == year
-        return _Slices.of(_plain(self.measure_rows[at].reset_index().drop(columns="year")))
-
-    def _measure_rows(self, scored: pd.DataFrame) -> pd.DataFrame:
-        """Every measure x municipality x year: colour, rank, n, score; indexed by
-        (municipality_id, year). (Its trend is on its KPIs' values: trends.py.)"""
+        """Every quality measure x municipality of the year: score, colour, rank, n and its
+        certainty from the KPIs' rows (certainty_view.MEASURE_COLUMNS), as views know them,
+        sliced per municipality by _build_area_summary. (Its trend is on its KPIs' values.)"""
         keyed = {
             f"{a.id}/{m.id}": m.kpis
             for a in self.config.areas
             for m in a.measures
             if m.kind == "quality"
         }
-        m = measure_quartiles(scored, keyed, self.directions)
-        m = self._with_measure_certainty(m, keyed)  # issue 16
+        scores = self._scores[self._scores["year"] == year]
+        m = measure_quartiles(scores, keyed, self.directions)
+        m = self._with_measure_certainty(m, keyed, year)  # issue 16
         codes, keys = pd.factorize(m["measure"])
         parts = np.array([k.split("/", 1) for k in keys], dtype=object).reshape(-1, 2)
         m["area"], m["measure"] = parts[codes, 0], parts[codes, 1]
         m["municipality_id"] = m["municipality_id"].astype(str)
-        m["year"] = m["year"].astype("int64")
         m = m.rename(columns={"value": "score"})[
             [
-                *("area", "measure", "municipality_id", "year", "score", "colour", "rank", "n"),
+                *("area", "measure", "municipality_id", "score", "colour", "rank", "n"),
                 *certainty_view.MEASURE_COLUMNS,
             ]
         ]
-        return _compact(m.set_index(["municipality_id", "year"]).sort_index())
+        return _Slices.of(_plain(m.sort_values("municipality_id", kind="stable")))
 
     # --- issue 16: uncertainty (the analysis: uncertainty.py; the wiring: certainty_view.py) --
 
@@ -1049,9 +1059,12 @@ class IndicatorService:
         rows["trend"] = pd.Categorical(out["trend"].to_numpy(), categories=TRENDS)
         return rows
 
-    def _with_measure_certainty(self, measures: pd.DataFrame, keyed: dict) -> pd.DataFrame:
+    def _with_measure_certainty(
+        self, measures: pd.DataFrame, keyed: dict, year: int
+    ) -> pd.DataFrame:
         columns = ["kpi", "municipality_id", "year", "value", "colour", "lo", "hi"]
-        rows = _plain(self.ranked[[*columns, "certainty", "interval_source"]])
+        ranked = self.ranked[self.ranked["year"] == year]
+        rows = _plain(ranked[[*columns, "certainty", "interval_source"]])
         return certainty_view.annotate_measures(measures, rows, keyed, self.directions)
 
     def _flags(self, rows: pd.DataFrame, stats: pd.DataFrame) -> np.ndarray:
