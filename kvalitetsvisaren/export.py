@@ -181,6 +181,33 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         rank_text=lambda m: [rank_text(r, n) for r, n in zip(m["rank"], m["n"], strict=True)]
     )
     kpis = svc.area_kpis(area, municipality, year)
+    table = kpi_table(svc, area, municipality, year)
+    quality["rank_text"] = [  # the tiles say how sure their colour is (issue 16)
+        t + _certainty_cell(c, k)
+        for t, c, k in zip(
+            quality["rank_text"], quality["colour"], quality["certainty"], strict=True
+        )
+    ]
+    notes = analyses(svc, area, municipality, year)
+    if kpis["certainty"].isin(["sure", "unsure"]).any():
+        notes.append(certainty_view.footnote())
+    fig = figures.onepager_figure(
+        f"{summary.label} i {name} {year}",
+        summary.verdict,
+        quality,
+        table,
+        source_text(year, svc.store.vintage("values")),
+        notes,
+    )
+    pdf = _to_image(fig, "pdf", *figures.A4, 1)
+    return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
+
+
+def kpi_table(svc: IndicatorService, area: str, municipality: str, year: int) -> pd.DataFrame:
+    """The area's KPIs as the one-pager and the presentation show them: Swedish headings, the
+    values formatted as the page formats them (labels.number), the quartile's icon and word
+    with its certainty, the target when the municipality has any, and its own measures."""
+    kpis = svc.area_kpis(area, municipality, year)
     table = pd.DataFrame(
         {
             "Nyckeltal": kpis["measure_label"] + ": " + kpis["label"],
@@ -205,14 +232,15 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
     own = _own_rows(svc, area, municipality, year, table.columns)
     if len(own):
         table = pd.concat([table, own], ignore_index=True)
-    quality["rank_text"] = [  # the tiles say how sure their colour is (issue 16)
-        t + _certainty_cell(c, k)
-        for t, c, k in zip(
-            quality["rank_text"], quality["colour"], quality["certainty"], strict=True
-        )
-    ]
+    return table
+
+
+def analyses(svc: IndicatorService, area: str, municipality: str, year: int) -> list[str]:
+    """The municipality's own analyses of the area's KPIs and own measures (the local layer),
+    as "Vår analys, <nyckeltal>: <text>"; none without a local layer."""
+    kpis = svc.area_kpis(area, municipality, year)
     mine = svc.own_measures(area, municipality, year)
-    notes = [
+    return [
         f"Vår analys, {label}: {comment}"
         for label, comment in [
             *zip(kpis["label"], kpis["comment"], strict=True),
@@ -220,18 +248,6 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         ]
         if comment
     ]
-    if kpis["certainty"].isin(["sure", "unsure"]).any():
-        notes.append(certainty_view.footnote())
-    fig = figures.onepager_figure(
-        f"{summary.label} i {name} {year}",
-        summary.verdict,
-        quality,
-        table,
-        source_text(year, svc.store.vintage("values")),
-        notes,
-    )
-    pdf = _to_image(fig, "pdf", *figures.A4, 1)
-    return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
 
 
 def _certainty_cell(colour: str, certainty: str) -> str:
