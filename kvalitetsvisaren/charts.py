@@ -12,6 +12,8 @@ Kinds and their parameters (all take kommun and ar):
     enheter     area, kpi (jamfor)  the municipality's best and worst units, and the chosen
                                     ones (level 2:3)
     enhet       area, kpi, enhet  one unit over the years, beside the municipality and Riket
+    rutor       area            the area's level-1 tiles: each quality measure's colour, icon,
+                                word and place (level 1)
 
 The KPI charts of level 2:2 are drawn for the page's area (its comparison group, whether the
 KPI is coloured there, the file name); an export URL without `area` gets the first area that
@@ -34,9 +36,10 @@ import plotly.graph_objects as go
 from . import certainty_view, figures, unit_list
 from .labels import QUARTILES, number
 from .rows import records
-from .service import IndicatorService, UnknownError
+from .service import IndicatorService, UnknownError, rank_text
 
 KINDS = (
+    "rutor",
     "matt",
     "spridning",
     "grupp",
@@ -83,6 +86,7 @@ def build(svc: IndicatorService, kind: str, params: dict[str, Any]) -> Chart | N
     what the data lacks; None when the chart has nothing to show (e.g. no gender split)."""
     kpi_area = {"area": params.get("area") or _default_area(svc, params.get("kpi"))}
     builders = {
+        "rutor": lambda: tiles(svc, params["area"], **_mp(params)),
         "matt": lambda: measure(svc, params["area"], params["measure"], **_mp(params)),
         "spridning": lambda: spread(svc, params["kpi"], **kpi_area, **_mp(params)),
         "grupp": lambda: group(
@@ -123,6 +127,65 @@ def _mp(params: dict[str, Any]) -> dict[str, Any]:
 def _names(svc: IndicatorService, municipality: str, area: str | None = None) -> tuple:
     name = svc.check_municipality(municipality)
     return name, slugify(name), (svc.area(area) if area else None)
+
+
+# --- level 1 ----------------------------------------------------------------------------
+
+
+def tile_rows(measures: pd.DataFrame) -> pd.DataFrame:
+    """The quality measures of an area summary as tiles: label, colour, certainty and the
+    place as the tile says it ("plats 24 av 286", with "(osäker)" when the colour's certainty
+    is known, issue 16; why there is none when there is none). measure is kept."""
+    quality = measures[measures["kind"] == "quality"]
+    places = []
+    for r in records(quality):
+        place = rank_text(r.rank, r.n) if pd.notna(r.rank) else r.missing or rank_text(r.rank, 0)
+        word = certainty_view.certainty_word(r.colour, r.certainty)
+        places.append(place + (f" ({word})" if word else ""))
+    return pd.DataFrame(
+        {
+            "measure": quality["measure"].tolist(),
+            "label": quality["label"].tolist(),
+            "colour": quality["colour"].tolist(),
+            "certainty": quality["certainty"].tolist(),
+            "rank_text": places,
+        }
+    )
+
+
+def tiles(svc: IndicatorService, area: str, *, municipality: str, year: int) -> Chart:
+    """Level 1's tiles of one area as an image: the quality measures' colours, icons, words
+    and places (the context measures are not coloured, so not tiles here)."""
+    name, slug, config_area = _names(svc, municipality, area)
+    summary = svc.area_summary(area, municipality, year)
+    rows = tile_rows(summary.measures)
+    title = f"{config_area.label}: {name} jämfört med landets kommuner"
+    fig = figures.tiles_figure(rows, title=title)
+    data = pd.DataFrame(
+        {
+            "Mått": rows["label"],
+            "Färg": rows["colour"].map(_word),
+            "Placering": rows["rank_text"],
+        }
+    )
+    parts = [f"{r.label}: {_word(r.colour).lower()}, {r.rank_text}" for r in records(rows)]
+    alt = (
+        f"Rutor för {config_area.label.lower()} i {name} {year}, ett mått per ruta: "
+        + "; ".join(parts)
+        + f". {summary.verdict}"
+    )
+    return Chart(
+        "rutor",
+        f"{slug}_{year}_{area}_rutor",
+        title,
+        f"{name} {year}",
+        fig,
+        data,
+        alt,
+        year,
+        params=(("area", area),),
+        vintage=_national(svc),
+    )
 
 
 # --- level 2 ----------------------------------------------------------------------------
@@ -655,14 +718,15 @@ def _unit_level(svc: IndicatorService) -> str | None:
 def all_charts(
     svc: IndicatorService, municipality: str, year: int, areas: list[str]
 ) -> Iterator[Chart]:
-    """Every chart the dashboard shows for the areas: each quality measure, each KPI with a
-    value that year (spread, group, trend, genders; for the first area listing it), each
-    unit-level KPI (the municipality's latest unit year), and each own measure (trend,
-    units)."""
+    """Every chart the dashboard shows for the areas: the level-1 tiles, each quality
+    measure, each KPI with a value that year (spread, group, trend, genders; for the first
+    area listing it), each unit-level KPI (the municipality's latest unit year), and each
+    own measure (trend, units)."""
     seen: set[str] = set()
     for area in areas:
         config_area = svc.area(area)
         kpis = svc.area_kpis(area, municipality, year)
+        yield tiles(svc, area, municipality=municipality, year=year)
         for m in config_area.measures:
             if m.kind == "quality":
                 yield measure(svc, area, m.id, municipality=municipality, year=year)

@@ -117,12 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--quiet", action="store_true", help="no progress bar")
 
     export = sub.add_parser(
-        "export", help="write every chart of a municipality as images, data and alt texts"
+        "export",
+        help="write every chart of a municipality as images, data and alt texts, and presentations",
     )
     export.add_argument("--kommun", required=True, help="municipality code, e.g. 0883")
     export.add_argument("--ar", type=int, help="year (default: the latest with data)")
     export.add_argument("--area", action="append", help="area id; repeat for several (default all)")
-    export.add_argument("--format", default="png", help="png,png-tryck,svg,pdf (comma-separated)")
+    export.add_argument(
+        "--format",
+        default="png",
+        help="png,png-tryck,svg,pdf for every chart (the area's tiles first); pptx adds a "
+        "presentation per area (comma-separated; pptx alone: only the presentations)",
+    )
     export.add_argument(
         "--out",
         required=True,

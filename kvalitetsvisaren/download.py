@@ -1,6 +1,6 @@
 """The web side of the export: GET /export/<kind>?kommun=&ar=&...&format= returns one file
-(an image, its data, its alt text, or the one-pager PDF) with a telling file name. Plain links
-to it serve keyboard users, bookmarks and batch scripts alike."""
+(an image, its data, its alt text, the one-pager PDF or the presentation) with a telling
+file name. Plain links to it serve keyboard users, bookmarks and batch scripts alike."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
-from . import charts, export
+from . import charts, deck, export
 from .runtime import get_service
 from .service import UnknownError
 from .viewstate import Explanation, read_export
@@ -44,6 +44,9 @@ def serve(kind: str) -> Response:
         if kind == "en-sida":
             name, body = export.onepager(svc, wanted.view.area or "", p.kommun, p.ar)
             return _file(body, name, "application/pdf")
+        if kind in ("presentation", "presentation-alla"):
+            name, body = deck.presentation(svc, p.kommun, p.ar, wanted.view.area)
+            return _file(body, name, deck.MIME)
         chart = charts.build(svc, kind, wanted.chart_params())
     except UnknownError as exc:  # the boundary checked everything a URL can name
         log.error("Export %s failed although its parameters were valid: %s", kind, exc)

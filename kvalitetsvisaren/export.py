@@ -37,6 +37,7 @@ IMAGE_FORMATS = {  # name: (kaleido format, scale, file suffix, MIME type)
     "svg": ("svg", 1, ".svg", "image/svg+xml"),
     "pdf": ("pdf", 1, ".pdf", "application/pdf"),
 }
+DOCUMENT_FORMATS = ("pptx",)  # per area, not per chart: the presentation (deck.py)
 DATA_FORMATS = {  # name: (file suffix, MIME type)
     "csv": (".csv", "text/csv; charset=utf-8"),
     "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -181,6 +182,33 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         rank_text=lambda m: [rank_text(r, n) for r, n in zip(m["rank"], m["n"], strict=True)]
     )
     kpis = svc.area_kpis(area, municipality, year)
+    table = kpi_table(svc, area, municipality, year)
+    quality["rank_text"] = [  # the tiles say how sure their colour is (issue 16)
+        t + _certainty_cell(c, k)
+        for t, c, k in zip(
+            quality["rank_text"], quality["colour"], quality["certainty"], strict=True
+        )
+    ]
+    notes = analyses(svc, area, municipality, year)
+    if kpis["certainty"].isin(["sure", "unsure"]).any():
+        notes.append(certainty_view.footnote())
+    fig = figures.onepager_figure(
+        f"{summary.label} i {name} {year}",
+        summary.verdict,
+        quality,
+        table,
+        source_text(year, svc.store.vintage("values")),
+        notes,
+    )
+    pdf = _to_image(fig, "pdf", *figures.A4, 1)
+    return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
+
+
+def kpi_table(svc: IndicatorService, area: str, municipality: str, year: int) -> pd.DataFrame:
+    """The area's KPIs as the one-pager and the presentation show them: Swedish headings, the
+    values formatted as the page formats them (labels.number), the quartile's icon and word
+    with its certainty, the target when the municipality has any, and its own measures."""
+    kpis = svc.area_kpis(area, municipality, year)
     table = pd.DataFrame(
         {
             "Nyckeltal": kpis["measure_label"] + ": " + kpis["label"],
@@ -205,14 +233,15 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
     own = _own_rows(svc, area, municipality, year, table.columns)
     if len(own):
         table = pd.concat([table, own], ignore_index=True)
-    quality["rank_text"] = [  # the tiles say how sure their colour is (issue 16)
-        t + _certainty_cell(c, k)
-        for t, c, k in zip(
-            quality["rank_text"], quality["colour"], quality["certainty"], strict=True
-        )
-    ]
+    return table
+
+
+def analyses(svc: IndicatorService, area: str, municipality: str, year: int) -> list[str]:
+    """The municipality's own analyses of the area's KPIs and own measures (the local layer),
+    as "Vår analys, <nyckeltal>: <text>"; none without a local layer."""
+    kpis = svc.area_kpis(area, municipality, year)
     mine = svc.own_measures(area, municipality, year)
-    notes = [
+    return [
         f"Vår analys, {label}: {comment}"
         for label, comment in [
             *zip(kpis["label"], kpis["comment"], strict=True),
@@ -220,18 +249,6 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         ]
         if comment
     ]
-    if kpis["certainty"].isin(["sure", "unsure"]).any():
-        notes.append(certainty_view.footnote())
-    fig = figures.onepager_figure(
-        f"{summary.label} i {name} {year}",
-        summary.verdict,
-        quality,
-        table,
-        source_text(year, svc.store.vintage("values")),
-        notes,
-    )
-    pdf = _to_image(fig, "pdf", *figures.A4, 1)
-    return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
 
 
 def _certainty_cell(colour: str, certainty: str) -> str:
@@ -285,21 +302,29 @@ def export_all(
     *,
     progress: bool = True,
 ) -> ExportResult:
-    """Every chart of the areas as images in `formats` plus CSV, Excel and alt text, an A4
-    one-pager per area, and manifest.json listing every file. Checks everything first and
-    writes into a temporary directory swapped in when complete: nothing half-written is left."""
+    """Every chart of the areas (the tiles first) as images in `formats` plus CSV, Excel
+    and alt text and an A4 one-pager per area; with "pptx" among `formats`, a presentation
+    per area too (only "pptx": only those); and manifest.json listing every file. Checks
+    everything first and writes into a temporary directory swapped in when complete: nothing
+    half-written is left."""
+    from . import deck  # deck builds on this module
+
     check_output_folder(Path(out))
     formats = list(dict.fromkeys(formats))
-    unknown = [f for f in formats if f not in IMAGE_FORMATS]
+    unknown = [f for f in formats if f not in IMAGE_FORMATS and f not in DOCUMENT_FORMATS]
     if unknown or not formats:
-        raise ExportError(f"Okända format {unknown}; välj bland {', '.join(IMAGE_FORMATS)}.")
+        known = ", ".join([*IMAGE_FORMATS, *DOCUMENT_FORMATS])
+        raise ExportError(f"Okända format {unknown}; välj bland {known}.")
+    documents = [f for f in formats if f in DOCUMENT_FORMATS]
+    formats = [f for f in formats if f in IMAGE_FORMATS]
     name = svc.check_municipality(municipality)
     area_ids = list(areas) if areas else [a.id for a in svc.config.areas]
     for area in area_ids:
         svc.area(area)
     if year not in svc.years():
         raise UnknownError(f"Det finns inga uppgifter för år {year}.")
-    todo = list(charts.all_charts(svc, municipality, year, area_ids))
+    # Only documents asked for (--format pptx): the presentations, no chart files
+    todo = list(charts.all_charts(svc, municipality, year, area_ids)) if formats else []
 
     def write(tmp: Path) -> None:
         manifest = []
@@ -320,7 +345,7 @@ def export_all(
                     "filer": files,
                 }
             )
-        for area in area_ids:
+        for area in area_ids if formats else []:
             file, pdf = onepager(svc, area, municipality, year)
             manifest.append(
                 {
@@ -328,6 +353,16 @@ def export_all(
                     "avser": f"{name} {year}",
                     "typ": "en-sida",
                     "filer": {"pdf": _write(tmp, file, pdf)},
+                }
+            )
+        for area in area_ids if "pptx" in documents else []:
+            file, pptx = deck.presentation(svc, municipality, year, area)
+            manifest.append(
+                {
+                    "diagram": f"{svc.area(area).label}: presentation",
+                    "avser": f"{name} {year}",
+                    "typ": "presentation",
+                    "filer": {"pptx": _write(tmp, file, pptx)},
                 }
             )
         (tmp / "manifest.json").write_text(
@@ -338,7 +373,7 @@ def export_all(
                     "namn": name,
                     "ar": year,
                     "omraden": area_ids,
-                    "format": formats,
+                    "format": [*formats, *documents],
                     "skapad": datetime.now(UTC).isoformat(timespec="seconds"),
                     "kalla": source_text(year, svc.store.vintage("values")),
                     "diagram": manifest,

@@ -538,34 +538,7 @@ def onepager_figure(
     `notes`: the municipality's analyses ("Vår analys"), under the table."""
     fig = go.Figure()
     per_row, top, height = 4, 0.9, 0.075
-    for i, tile in enumerate(records(tiles)):
-        row, col = divmod(i, per_row)
-        x0, y1 = 0.01 + col * 0.2475, top - row * (height + 0.012)
-        dark = tile.colour in ("green", "red")
-        fig.add_shape(
-            type="rect",
-            xref="paper",
-            yref="paper",
-            x0=x0,
-            x1=x0 + 0.235,
-            y0=y1 - height,
-            y1=y1,
-            fillcolor=_TILE_FILL.get(tile.colour, "#e4e4e4"),
-            line={"width": 0},
-        )
-        icon, word = QUARTILES.get(tile.colour, QUARTILES["grey"])
-        fig.add_annotation(
-            x=x0 + 0.012,
-            y=y1 - 0.008,
-            xref="paper",
-            yref="paper",
-            xanchor="left",
-            yanchor="top",
-            showarrow=False,
-            align="left",
-            text=f"<b>{esc(tile.label)}</b><br>{icon} {word}<br>{esc(tile.rank_text)}",
-            font={"size": 12, "color": "white" if dark else "#1f1f1f"},
-        )
+    _add_tiles(fig, tiles, per_row=per_row, top=top, height=height, gap=0.012)
     lines = _wrapped(notes)
     if lines:
         _page_text(fig, 0.04, "bottom", "<br>".join(lines), {"size": 10})
@@ -605,6 +578,106 @@ def onepager_figure(
         showlegend=False,
         xaxis={"visible": False},
         yaxis={"visible": False},
+    )
+    return fig
+
+
+def _add_tiles(
+    fig: go.Figure,
+    tiles: pd.DataFrame,
+    *,
+    per_row: int,
+    top: float,
+    height: float,
+    gap: float,
+    font_size: int = 12,
+    inset: tuple[float, float] = (0.012, 0.008),
+    wrap: int = 0,
+) -> None:
+    """The level-1 tiles as filled boxes in paper coordinates, `per_row` to a row from `top`
+    down: each with the measure's name, its quartile's icon and word (colour is never the only
+    cue) and its place. tiles: label, colour, rank_text. `wrap`: characters per line of the
+    name and the place (plotly does not wrap; 0: no wrapping)."""
+
+    def lines(text: str) -> str:
+        return "<br>".join(esc(line) for line in textwrap.wrap(text, wrap)) if wrap else esc(text)
+
+    step = 0.99 / per_row
+    for i, tile in enumerate(records(tiles)):
+        row, col = divmod(i, per_row)
+        x0, y1 = 0.01 + col * step, top - row * (height + gap)
+        dark = tile.colour in ("green", "red")
+        fig.add_shape(
+            type="rect",
+            xref="paper",
+            yref="paper",
+            x0=x0,
+            x1=x0 + step - 0.0125,
+            y0=y1 - height,
+            y1=y1,
+            fillcolor=_TILE_FILL.get(tile.colour, "#e4e4e4"),
+            line={"width": 0},
+        )
+        icon, word = QUARTILES.get(tile.colour, QUARTILES["grey"])
+        fig.add_annotation(
+            x=x0 + inset[0],
+            y=y1 - inset[1],
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            align="left",
+            text=f"<b>{lines(tile.label)}</b><br>{icon} {word}<br>{lines(tile.rank_text)}",
+            font={"size": font_size, "color": "white" if dark else "#1f1f1f"},
+        )
+
+
+TILE_LEGEND = ("green", "yellow", "red", "grey")  # the colours a quality tile can have
+
+
+def tiles_figure(tiles: pd.DataFrame, *, title: str) -> go.Figure:
+    """An area's level-1 tiles as a chart of their own (export: publication_figure adds the
+    subtitle and the source line). The legend gives each tile colour with its icon and word;
+    it is drawn by empty traces, so it sits where every published chart has its legend."""
+    n = len(tiles)
+    per_row = 4 if n <= 12 else 5
+    rows = max(-(-n // per_row), 1)
+    gap = 0.04
+    height = min((1 - gap * (rows - 1)) / rows, 0.36)
+    fig = _figure(
+        [
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=quartile_label(colour),
+                marker={
+                    "symbol": "square",
+                    "size": 16,
+                    "color": _TILE_FILL[colour],
+                    "line": {"width": 1, "color": "#777777"},
+                },
+                showlegend=True,
+            )
+            for colour in TILE_LEGEND
+        ],
+        title,
+        675,
+        xaxis={"visible": False, "range": [0, 1]},
+        yaxis={"visible": False, "range": [0, 1]},
+        showlegend=True,
+    )
+    _add_tiles(
+        fig,
+        tiles,
+        per_row=per_row,
+        top=1,
+        height=height,
+        gap=gap,
+        font_size=16,
+        inset=(0.01, 0.03),
+        wrap=30,
     )
     return fig
 

@@ -1140,15 +1140,38 @@ def verdict(measures: pd.DataFrame) -> str:
     return text + "." + _strongest_and_weakest([(m[2], m[3], m[4]) for m in quality])
 
 
-def _strongest_and_weakest(quality: list[tuple[str, float, int]]) -> str:
-    """ " Starkast: Kontakt, plats 59 av 286. Svagast: …" of (label, rank, n) in config order:
-    by the share of municipalities ahead (rank / n, so measures ranked among different
-    numbers compare); ties go to the first in config order."""
+def strongest_and_weakest(measures: pd.DataFrame) -> tuple[str, str] | None:
+    """The ids of the quality measures the verdict names strongest and weakest (the same id
+    twice when only one is ranked); None when none is."""
+    quality = measures[measures["kind"] == "quality"]
+    columns = [quality[c].tolist() for c in ("measure", "rank", "n")]
+    found = _extremes(list(zip(*columns, strict=True)))
+    if found is None:
+        return None
+    ranked, best, worst = found
+    return ranked[best][0], ranked[worst][0]
+
+
+def _extremes(
+    quality: list[tuple[str, float, int]],
+) -> tuple[list[tuple[str, float, int]], int, int] | None:
+    """The ranked (name, rank, n) of `quality` in config order and the positions of the
+    strongest and weakest among them: by the share of municipalities ahead (rank / n, so
+    measures ranked among different numbers compare); ties go to the first in config order."""
     ranked = [(label, rank, int(n)) for label, rank, n in quality if pd.notna(rank) and n > 0]
     if not ranked:
-        return ""
+        return None
     shares = [rank / n for _, rank, n in ranked]
-    best, worst = shares.index(min(shares)), shares.index(max(shares))
+    return ranked, shares.index(min(shares)), shares.index(max(shares))
+
+
+def _strongest_and_weakest(quality: list[tuple[str, float, int]]) -> str:
+    """ " Starkast: Kontakt, plats 59 av 286. Svagast: …" of (label, rank, n) in config order
+    (_extremes says which)."""
+    found = _extremes(quality)
+    if found is None:
+        return ""
+    ranked, best, worst = found
 
     def place(i: int) -> str:
         label, rank, n = ranked[i]

@@ -223,6 +223,7 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                     html.P(summary.verdict, className="verdict"),
                     *year_notes(svc, area.id, p.ar),
                     onepager_link(area, p),
+                    area_downloads(area, p),
                     html.Div([_tile(row, area, p) for row in quality], className="tiles"),
                     html.H3("Sammanhang (färgsätts inte)", className="context-heading"),
                     html.Div(
@@ -249,6 +250,7 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
             "måttets nyckeltal har ändrats sedan förra mätningen.",
             className="intro",
         ),
+        overview_deck_link(p),
         legend(shown),
         *sections,
         html.P(
@@ -408,6 +410,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
         html.P(summary.verdict, className="verdict"),
         *year_notes(svc, area_id, p.ar),
         onepager_link(area, p),
+        area_downloads(area, p, tiles=False),
         legend(flags_in(kpis["flags"]) | flags_in(own["flags"])),
         *sections,
         *local_views.own_section(svc, area_id, p),
@@ -750,4 +753,39 @@ def onepager_link(area: Area, p: Params) -> html.A:
         href=export_url("en-sida", params, "pdf"),
         download="",
         className="onepager-link",
+    )
+
+
+def area_downloads(area: Area, p: Params, *, tiles: bool = True) -> html.P:
+    """Under the one-pager's link: the area's tiles as images (level 1 only, where the tiles
+    are) and its presentation."""
+    params = {"area": area.id, "kommun": p.kommun, "ar": str(p.ar)}
+    name = area.label.lower()
+    images = [
+        html.A(
+            f"Ladda ner rutorna för {name} ({text})",
+            href=export_url("rutor", params, fmt),
+            download="",
+            className="tiles-link",
+        )
+        for fmt, text in (("png", "PNG"), ("png-tryck", "PNG för tryck"), ("svg", "SVG"))
+    ]
+    deck = html.A(
+        f"Ladda ner presentation om {name} (PowerPoint)",
+        href=export_url("presentation", params, "pptx"),
+        download="",
+        className="deck-link",
+    )
+    links = [*(images if tiles else []), deck]
+    spaced = [part for link in links for part in (" · ", link)][1:]
+    return html.P(spaced, className="area-downloads")
+
+
+def overview_deck_link(p: Params) -> html.A:
+    params = {"kommun": p.kommun, "ar": str(p.ar)}
+    return html.A(
+        "Ladda ner presentation med alla områden (PowerPoint)",
+        href=export_url("presentation-alla", params, "pptx"),
+        download="",
+        className="deck-link",
     )

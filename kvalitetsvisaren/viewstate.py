@@ -43,6 +43,15 @@ EXPORT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {  # kind: (page it is on
     "lokal-utveckling": (OWN, ("matt",)),
     "lokal-enheter": (OWN, ("matt",)),
     "en-sida": (AREA, ("area",)),
+    "rutor": (AREA, ("area",)),
+    "presentation": (AREA, ("area",)),
+    "presentation-alla": (OVERVIEW, ()),
+}
+# Kinds that are documents, not charts: the formats they come in (the first is the default)
+DOCUMENT_FORMATS = {
+    "en-sida": ("pdf",),
+    "presentation": ("pptx",),
+    "presentation-alla": ("pptx",),
 }
 # The query parameters that a change of year keeps, and a change of municipality keeps
 KEEP_ON_YEAR = {KPI: ("grupp", "omrade"), UNITS: ("enhet",), OWN: ("enhet",)}
@@ -204,7 +213,7 @@ def read_export(
     svc: IndicatorService, kind: str, query: Mapping[str, Raw], formats: Sequence[str]
 ) -> ExportView | Explanation:
     """A download (/export/<kind>?...&format=): the same rules as the page it comes from;
-    `formats` are those the charts can be had in (the one-pager is a PDF)."""
+    `formats` are those the charts can be had in (documents: DOCUMENT_FORMATS)."""
     if not isinstance(kind, str) or kind not in EXPORT_KINDS:
         return Explanation(
             f"Diagramtypen {_shown(str(kind))} finns inte. Typer: {', '.join(EXPORT_KINDS)}.",
@@ -219,11 +228,11 @@ def read_export(
         if missing:
             names = " och ".join(missing)
             raise _Bad(f"Diagrammet {kind} behöver parametern {names}.", 400, [reader.home])
-        segment = {AREA: "area", UNITS: "area", KPI: "kpi", OWN: "matt"}[route]
-        reader.segments = {segment: reader.single(segment)}
+        segment = {AREA: "area", UNITS: "area", KPI: "kpi", OWN: "matt"}.get(route)
+        reader.segments = {segment: reader.single(segment)} if segment else {}
         view = reader.view()
-        fmt = reader.single("format") or ("pdf" if kind == "en-sida" else "png")
-        allowed = ["pdf"] if kind == "en-sida" else list(formats)
+        allowed = list(DOCUMENT_FORMATS.get(kind, formats))
+        fmt = reader.single("format") or ("png" if kind not in DOCUMENT_FORMATS else allowed[0])
         if fmt not in allowed:
             raise _Bad(
                 f"Formatet {_shown(fmt)} finns inte för {kind}; välj bland {', '.join(allowed)}.",
