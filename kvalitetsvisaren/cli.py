@@ -122,7 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--kommun", required=True, help="municipality code, e.g. 0883")
     export.add_argument("--ar", type=int, help="year (default: the latest with data)")
     export.add_argument("--area", action="append", help="area id; repeat for several (default all)")
-    export.add_argument("--format", default="png", help="png,png-tryck,svg,pdf (comma-separated)")
+    export.add_argument(
+        "--format",
+        default="png",
+        help="png,png-tryck,svg,pdf (comma-separated); html: the overview as one "
+        "self-contained web page",
+    )
     export.add_argument(
         "--out",
         required=True,

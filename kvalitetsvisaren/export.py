@@ -42,6 +42,7 @@ DATA_FORMATS = {  # name: (file suffix, MIME type)
     "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "txt": ("_alt-text.txt", "text/plain; charset=utf-8"),
 }
+PAGE_FORMATS = ("html",)  # the overview as one self-contained page (static_page.py)
 MANIFEST_MARK = "kvalitetsvisaren export"  # tells an earlier export of ours (check_output_folder)
 _KOPTS = "The kopts argument is ignored if using a server"
 _kaleido_lock = threading.Lock()
@@ -290,16 +291,18 @@ def export_all(
     writes into a temporary directory swapped in when complete: nothing half-written is left."""
     check_output_folder(Path(out))
     formats = list(dict.fromkeys(formats))
-    unknown = [f for f in formats if f not in IMAGE_FORMATS]
+    unknown = [f for f in formats if f not in IMAGE_FORMATS and f not in PAGE_FORMATS]
     if unknown or not formats:
-        raise ExportError(f"Okända format {unknown}; välj bland {', '.join(IMAGE_FORMATS)}.")
+        known = ", ".join([*IMAGE_FORMATS, *PAGE_FORMATS])
+        raise ExportError(f"Okända format {unknown}; välj bland {known}.")
+    images = [f for f in formats if f in IMAGE_FORMATS]  # html alone: the page, no charts
     name = svc.check_municipality(municipality)
     area_ids = list(areas) if areas else [a.id for a in svc.config.areas]
     for area in area_ids:
         svc.area(area)
     if year not in svc.years():
         raise UnknownError(f"Det finns inga uppgifter för år {year}.")
-    todo = list(charts.all_charts(svc, municipality, year, area_ids))
+    todo = list(charts.all_charts(svc, municipality, year, area_ids)) if images else []
 
     def write(tmp: Path) -> None:
         manifest = []
@@ -307,7 +310,7 @@ def export_all(
             todo, desc=f"Diagram för {name} {year}", unit=" diagram", disable=not progress
         ):
             files = {}
-            for fmt in formats:
+            for fmt in images:
                 files[fmt] = _write(tmp, filename(chart, fmt), image(chart, fmt))
             for fmt in DATA_FORMATS:
                 files[fmt] = _write(tmp, filename(chart, fmt), data_file(chart, fmt))
@@ -320,7 +323,7 @@ def export_all(
                     "filer": files,
                 }
             )
-        for area in area_ids:
+        for area in area_ids if images else []:
             file, pdf = onepager(svc, area, municipality, year)
             manifest.append(
                 {
@@ -330,6 +333,8 @@ def export_all(
                     "filer": {"pdf": _write(tmp, file, pdf)},
                 }
             )
+        if "html" in formats:
+            manifest.append(_static_page(svc, tmp, municipality, year, area_ids))
         (tmp / "manifest.json").write_text(
             json.dumps(
                 {
@@ -353,6 +358,22 @@ def export_all(
     path = write_directory(out, write)
     files = sum(1 for p in path.iterdir() if p.is_file())
     return ExportResult(path, files, len(todo))
+
+
+def _static_page(
+    svc: IndicatorService, tmp: Path, municipality: str, year: int, areas: list[str]
+) -> dict:
+    from .static_page import overview_html
+
+    name = svc.check_municipality(municipality)
+    file = f"{charts.slugify(name)}_{year}_oversikt.html"
+    page = overview_html(svc, municipality, year, areas).encode("utf-8")
+    return {
+        "diagram": f"Översikten för {name} {year} som en fristående webbsida",
+        "avser": f"{name} {year}",
+        "typ": "oversikt-html",
+        "filer": {"html": _write(tmp, file, page)},
+    }
 
 
 def check_output_folder(out: Path) -> None:
