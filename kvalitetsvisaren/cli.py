@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         default="png",
         help="png,png-tryck,svg,pdf for every chart (the area's tiles first); pptx adds a "
-        "presentation per area (comma-separated; pptx alone: only the presentations)",
+        "presentation per area; html the overview as one self-contained web page "
+        "(comma-separated; pptx or html alone: only those)",
     )
     export.add_argument(
         "--out",

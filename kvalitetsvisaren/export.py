@@ -43,6 +43,7 @@ DATA_FORMATS = {  # name: (file suffix, MIME type)
     "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "txt": ("_alt-text.txt", "text/plain; charset=utf-8"),
 }
+PAGE_FORMATS = ("html",)  # the overview as one self-contained page (static_page.py)
 MANIFEST_MARK = "kvalitetsvisaren export"  # tells an earlier export of ours (check_output_folder)
 _KOPTS = "The kopts argument is ignored if using a server"
 _kaleido_lock = threading.Lock()
@@ -304,27 +305,22 @@ def export_all(
 ) -> ExportResult:
     """Every chart of the areas (the tiles first) as images in `formats` plus CSV, Excel
     and alt text and an A4 one-pager per area; with "pptx" among `formats`, a presentation
-    per area too (only "pptx": only those); and manifest.json listing every file. Checks
+    per area too; with "html", the overview as one static page (only those: no charts); and
+    manifest.json listing every file. Checks
     everything first and writes into a temporary directory swapped in when complete: nothing
     half-written is left."""
     from . import deck  # deck builds on this module
 
     check_output_folder(Path(out))
-    formats = list(dict.fromkeys(formats))
-    unknown = [f for f in formats if f not in IMAGE_FORMATS and f not in DOCUMENT_FORMATS]
-    if unknown or not formats:
-        known = ", ".join([*IMAGE_FORMATS, *DOCUMENT_FORMATS])
-        raise ExportError(f"Okända format {unknown}; välj bland {known}.")
-    documents = [f for f in formats if f in DOCUMENT_FORMATS]
-    formats = [f for f in formats if f in IMAGE_FORMATS]
+    images, documents, pages = _split_formats(formats)
     name = svc.check_municipality(municipality)
     area_ids = list(areas) if areas else [a.id for a in svc.config.areas]
     for area in area_ids:
         svc.area(area)
     if year not in svc.years():
         raise UnknownError(f"Det finns inga uppgifter för år {year}.")
-    # Only documents asked for (--format pptx): the presentations, no chart files
-    todo = list(charts.all_charts(svc, municipality, year, area_ids)) if formats else []
+    # Only documents or pages asked for (pptx, html): those, no chart files
+    todo = list(charts.all_charts(svc, municipality, year, area_ids)) if images else []
 
     def write(tmp: Path) -> None:
         manifest = []
@@ -332,7 +328,7 @@ def export_all(
             todo, desc=f"Diagram för {name} {year}", unit=" diagram", disable=not progress
         ):
             files = {}
-            for fmt in formats:
+            for fmt in images:
                 files[fmt] = _write(tmp, filename(chart, fmt), image(chart, fmt))
             for fmt in DATA_FORMATS:
                 files[fmt] = _write(tmp, filename(chart, fmt), data_file(chart, fmt))
@@ -345,7 +341,7 @@ def export_all(
                     "filer": files,
                 }
             )
-        for area in area_ids if formats else []:
+        for area in area_ids if images else []:
             file, pdf = onepager(svc, area, municipality, year)
             manifest.append(
                 {
@@ -365,6 +361,8 @@ def export_all(
                     "filer": {"pptx": _write(tmp, file, pptx)},
                 }
             )
+        if "html" in pages:
+            manifest.append(_static_page(svc, tmp, municipality, year, area_ids))
         (tmp / "manifest.json").write_text(
             json.dumps(
                 {
@@ -373,7 +371,7 @@ def export_all(
                     "namn": name,
                     "ar": year,
                     "omraden": area_ids,
-                    "format": [*formats, *documents],
+                    "format": [*images, *documents, *pages],
                     "skapad": datetime.now(UTC).isoformat(timespec="seconds"),
                     "kalla": source_text(year, svc.store.vintage("values")),
                     "diagram": manifest,
@@ -388,6 +386,37 @@ def export_all(
     path = write_directory(out, write)
     files = sum(1 for p in path.iterdir() if p.is_file())
     return ExportResult(path, files, len(todo))
+
+
+def _static_page(
+    svc: IndicatorService, tmp: Path, municipality: str, year: int, areas: list[str]
+) -> dict:
+    from .static_page import overview_html
+
+    name = svc.check_municipality(municipality)
+    file = f"{charts.slugify(name)}_{year}_oversikt.html"
+    page = overview_html(svc, municipality, year, areas).encode("utf-8")
+    return {
+        "diagram": f"Översikten för {name} {year} som en fristående webbsida",
+        "avser": f"{name} {year}",
+        "typ": "oversikt-html",
+        "filer": {"html": _write(tmp, file, page)},
+    }
+
+
+def _split_formats(formats: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+    """The batch's formats, each once, as (images, documents, pages); ExportError for an
+    unknown one or none at all."""
+    formats = list(dict.fromkeys(formats))
+    known = [*IMAGE_FORMATS, *DOCUMENT_FORMATS, *PAGE_FORMATS]
+    unknown = [f for f in formats if f not in known]
+    if unknown or not formats:
+        raise ExportError(f"Okända format {unknown}; välj bland {', '.join(known)}.")
+    return (
+        [f for f in formats if f in IMAGE_FORMATS],  # none: no charts, no one-pagers
+        [f for f in formats if f in DOCUMENT_FORMATS],
+        [f for f in formats if f in PAGE_FORMATS],
+    )
 
 
 def check_output_folder(out: Path) -> None:

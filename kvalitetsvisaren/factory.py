@@ -38,6 +38,8 @@ CACHEABLE_OUTPUTS = frozenset(
         ids.UNITS_CONTENT,
         ids.OWN_CONTENT,
         ids.CHART_TABLE,  # pattern id: the table of a chart, built when opened
+        ids.EMBED_OVERVIEW_CONTENT,
+        ids.EMBED_AREA_CONTENT,
     }
 )
 
@@ -60,7 +62,7 @@ def create_app(
 
     `store_path` is the data directory as configured (a link a sync may switch); when given,
     the app picks up newly synced data without restart. `frame_ancestors` are the origins
-    allowed to embed the pages (CSP syntax, e.g. "'self' https://www.vastervik.se").
+    allowed to embed the embeddable views, /inbaddning/... (CSP syntax, e.g. "'self' https://www.vastervik.se").
 
     `local_path` is the folder of the municipality's own measures and targets (local.py);
     an upload is saved there with `upload_key`, or without one if `open_upload` (only for
@@ -111,13 +113,17 @@ def create_app(
     server.add_url_rule("/healthz", "healthz", _healthz)
     server.add_url_rule("/ladda-upp/mall.csv", "template", _template)
     frame_ancestors = security.check_frame_ancestors(frame_ancestors)
-    csp: list[str] = []  # the policy, known once Dash is set up (below)
-    server.after_request(lambda response: security.add_headers(response, *csp))
+    csp: list[str] = []  # the policies, known once Dash is set up (below)
+    server.after_request(
+        lambda response: security.add_headers(response, *security.pick(csp, request.path))
+    )
     # Let Dash finish setting itself up now, in one thread (and, under gunicorn --preload,
     # once before the workers fork) rather than racing on the first concurrent requests.
     # Only then are all its inline scripts (the pages' clientside callbacks) known.
     with server.test_client() as client:
         client.get("/_dash-dependencies")
+    # only the embeddable views may be framed by the configured sites (issue 17)
+    csp.append(security.policy(app.csp_hashes(), security.not_embedded(frame_ancestors)))
     csp.append(security.policy(app.csp_hashes(), frame_ancestors))
     return app
 

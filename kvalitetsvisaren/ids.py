@@ -52,3 +52,9 @@ CHART_TABLE_OPEN = "diagram-tabell-visa"  # pattern ids: {"type": ..., "chart": 
 CHART_TABLE = "diagram-tabell"
 CHART_TABLE_SPEC = "diagram-tabell-spec"
 KPI_SPREAD = "nyckeltal-spridning-content"
+# embeddable views (/inbaddning/...): their own ids, beside the full views' ones
+EMBED_OVERVIEW_PARAMS = "inbaddning-oversikt-params"
+EMBED_OVERVIEW_CONTENT = "inbaddning-oversikt-content"
+EMBED_AREA_PARAMS = "inbaddning-omrade-params"
+EMBED_AREA_CONTENT = "inbaddning-omrade-content"
+EMBED_AREA_ID = "inbaddning-omrade-id"

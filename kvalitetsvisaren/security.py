@@ -1,6 +1,7 @@
 """HTTP security headers, compatible with Dash: a Content-Security-Policy that allows only the
-app's own scripts (plus the hashes of Dash's few inline ones), no sniffing, and framing only by
-the origins the municipality allows (its own site, for embedding)."""
+app's own scripts (plus the hashes of Dash's few inline ones), no sniffing, and framing of the
+embeddable views only by the origins the municipality allows (its own site), of every other
+page only by the app's own origin."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 from collections.abc import Sequence
 
 from flask import Response
+
+from .viewstate import EMBED_PATHS, match_path
 
 # A CSP source: a keyword, or a scheme + host (wildcard subdomain allowed) + optional port.
 _SOURCE = re.compile(r"^('self'|'none'|https?://(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$", re.IGNORECASE)
@@ -45,6 +48,26 @@ def policy(script_hashes: Sequence[str], frame_ancestors: str) -> str:
             f"frame-ancestors {frame_ancestors}",
         ]
     )
+
+
+def not_embedded(frame_ancestors: str) -> str:
+    """Framing for every page but the embeddable views: only by the app's own origin (as
+    before issue 17), or by nobody if the setting says so."""
+    return "'none'" if check_frame_ancestors(frame_ancestors) == "'none'" else "'self'"
+
+
+def is_embeddable(path: str) -> bool:
+    """An embeddable view's path (/inbaddning/oversikt, /inbaddning/omrade/<area>)."""
+    matched = match_path(path)
+    return matched is not None and matched[0] in EMBED_PATHS
+
+
+def pick(policies: Sequence[str], path: str) -> list[str]:
+    """The policy for a response to `path`, of [the others', the embeddable views'] (none
+    before both are known)."""
+    if len(policies) < 2:
+        return []
+    return [policies[1] if is_embeddable(path) else policies[0]]
 
 
 def add_headers(response: Response, csp: str | None = None) -> Response:

@@ -32,6 +32,12 @@ PATHS = {
     OWN: "/lokalt/<matt>",
     UPLOAD: "/ladda-upp",
 }
+# Embeddable views (issue 17): the overview and one area without header or pickers, for a
+# municipality's own website (framed only by the configured frame-ancestors). Each reads its
+# parameters exactly as the full view it shows.
+EMBED_OVERVIEW, EMBED_AREA = "embed-overview", "embed-area"
+EMBED_PATHS = {EMBED_OVERVIEW: "/inbaddning/oversikt", EMBED_AREA: "/inbaddning/omrade/<area>"}
+EMBEDS = {EMBED_OVERVIEW: OVERVIEW, EMBED_AREA: AREA}  # embed route: the full view's route
 EXPORT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {  # kind: (page it is on, required)
     "matt": (AREA, ("area", "measure")),
     "spridning": (KPI, ("kpi",)),
@@ -169,7 +175,7 @@ class _Bad(Exception):
 def match_path(path: str) -> tuple[str, dict[str, str]] | None:
     """The route a path belongs to and its segment (percent-decoded), or None."""
     path = path.rstrip("/") or "/"
-    for route, template in PATHS.items():
+    for route, template in {**PATHS, **EMBED_PATHS}.items():
         head, _, var = template.partition("/<")
         if not var:
             if path == template:
@@ -185,7 +191,9 @@ def read_view(
     segments: Mapping[str, Raw] | None = None,
     query: Mapping[str, Raw] | None = None,
 ) -> View | Explanation:
-    """The view a page's path segments and query name, or why there is none."""
+    """The view a page's path segments and query name, or why there is none. An embed route
+    reads as the full view it shows (the View's route is that view's)."""
+    route = EMBEDS.get(route, route)
     reader = _Reader(svc, route, segments or {}, query or {})
     try:
         return reader.view()
@@ -198,6 +206,7 @@ def read_view(
 def example_segments(svc: IndicatorService, route: str) -> dict[str, str]:
     """The path segment of a page's example view (what its layout shows without arguments:
     Dash builds the validation layout that way)."""
+    route = EMBEDS.get(route, route)
     first = svc.config.areas[0].id
     own = svc.local.measures["measure_id"]
     examples = {
@@ -245,6 +254,16 @@ def read_export(
     except _Bad as bad:
         return reader.with_way_home(bad.explanation)
     return ExportView(kind, fmt, view, measure)
+
+
+def embed_url(href: str) -> str | None:
+    """The embeddable view of a full view's URL (its path under /inbaddning, the same query
+    and anchor), or None if that view has no embeddable form."""
+    path, sep, rest = href.partition("?")
+    matched = match_path(path.partition("#")[0])
+    if matched is None or matched[0] not in EMBEDS.values():
+        return None
+    return "/inbaddning" + path + sep + rest
 
 
 def urls_for(view: View) -> str:
