@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 
-from . import charts, deck, export
+from . import charts, export
 from .runtime import get_service
 from .service import UnknownError
 from .viewstate import Explanation, read_export
@@ -45,6 +45,8 @@ def serve(kind: str) -> Response:
             name, body = export.onepager(svc, wanted.view.area or "", p.kommun, p.ar)
             return _file(body, name, "application/pdf")
         if kind in ("presentation", "presentation-alla"):
+            from . import deck  # python-pptx (13 MB) loaded when a deck is first asked for
+
             name, body = deck.presentation(svc, p.kommun, p.ar, wanted.view.area)
             return _file(body, name, deck.MIME)
         chart = charts.build(svc, kind, wanted.chart_params())
