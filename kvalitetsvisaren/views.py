@@ -705,15 +705,21 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
     own = p.grupp.split(",") if kind == "egen" else []
     return html.Div(
         [
-            dcc.RadioItems(
-                id=ids.KPI_GROUP_KIND,
-                value=kind,
-                inline=True,
-                options=[
-                    {"label": "Liknande kommuner", "value": "liknande"},
-                    {"label": "Länets kommuner", "value": "lan"},
-                    {"label": "Egen lista", "value": "egen"},
+            html.Fieldset(
+                [
+                    html.Legend("Jämför med"),
+                    dcc.RadioItems(
+                        id=ids.KPI_GROUP_KIND,
+                        value=kind,
+                        inline=True,
+                        options=[
+                            {"label": "Liknande kommuner", "value": "liknande"},
+                            {"label": "Länets kommuner", "value": "lan"},
+                            {"label": "Egen lista", "value": "egen"},
+                        ],
+                    ),
                 ],
+                className="group-kind",
             ),
             dcc.Dropdown(
                 labels=DROPDOWN_LABELS,
