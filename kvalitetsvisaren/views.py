@@ -182,7 +182,7 @@ def _picker(label: str, id_: str, options: list, value: Any, *, search: bool) ->
                 value=value,
                 clearable=False,
                 searchable=search,
-                placeholder="Sök kommun" if search else None,
+                placeholder="Sök kommun" if search else "Välj",
             ),
         ],
         className=f"picker picker-{id_}",
