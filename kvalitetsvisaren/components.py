@@ -27,6 +27,7 @@ DROPDOWN_LABELS = {
     "no_options_found": "Inga träffar",
     "select_all": "Välj alla",
     "deselect_all": "Avmarkera alla",
+    "selected_count": "{num_selected} valda",
 }
 FLAG_ICONS = {
     flags.NEAR_CUT: "≈",
@@ -208,8 +209,10 @@ def chart(graph_id: str, spec: Chart, kommun: str) -> html.Figure:
                 figure=spec.figure,
                 config={
                     "displaylogo": False,
+                    "locale": "sv",  # assets/plotly-locale-sv.js: the modebar in Swedish
                     "responsive": True,
-                    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                    # plotly 4's "Share chart..." sends the chart to plotly's cloud: not ours
+                    "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendChartToCloud"],
                 },
             ),
             html.Figcaption(spec.alt_text),

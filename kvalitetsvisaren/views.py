@@ -6,6 +6,7 @@ functions from their one content callback. Colours come from the service's ranki
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -70,7 +71,7 @@ def header(
         "2:2": kpi_url(focus_kpi, national, here),
         "2:3": units_url(here, _units_year(svc, here, p)),
     }
-    options = [{"label": r.title, "value": r.id} for r in records(svc.municipality_options())]
+    options = municipality_options(svc)
     return html.Header(
         [
             html.A("Hoppa till innehållet", href="#main", className="skip-link"),
@@ -130,6 +131,22 @@ def header(
     )
 
 
+def folded(text: str) -> str:
+    """The text without its accents, lower case: "Göteborg" -> "goteborg" (what a reader
+    types on a keyboard without å, ä and ö)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def municipality_options(svc: IndicatorService) -> list[dict]:
+    """The municipalities for a picker. Dash searches the label and `search`: with the name
+    without accents there too, "Goteborg" finds Göteborg and "Vasteras" Västerås."""
+    return [
+        {"label": r.title, "value": r.id, "search": folded(r.title)}
+        for r in records(svc.municipality_options())
+    ]
+
+
 def year_options(years: list[int] | None, current: int) -> list[dict]:
     """The years the page has data for, newest first. A URL may name another year (a link
     from a page with other years): it is listed too, saying it has nothing, so the picker
@@ -165,7 +182,7 @@ def _picker(label: str, id_: str, options: list, value: Any, *, search: bool) ->
                 value=value,
                 clearable=False,
                 searchable=search,
-                placeholder="Sök kommun" if search else None,
+                placeholder="Sök kommun" if search else "Välj",
             ),
         ],
         className=f"picker picker-{id_}",
@@ -705,15 +722,21 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
     own = p.grupp.split(",") if kind == "egen" else []
     return html.Div(
         [
-            dcc.RadioItems(
-                id=ids.KPI_GROUP_KIND,
-                value=kind,
-                inline=True,
-                options=[
-                    {"label": "Liknande kommuner", "value": "liknande"},
-                    {"label": "Länets kommuner", "value": "lan"},
-                    {"label": "Egen lista", "value": "egen"},
+            html.Fieldset(
+                [
+                    html.Legend("Jämför med"),
+                    dcc.RadioItems(
+                        id=ids.KPI_GROUP_KIND,
+                        value=kind,
+                        inline=True,
+                        options=[
+                            {"label": "Liknande kommuner", "value": "liknande"},
+                            {"label": "Länets kommuner", "value": "lan"},
+                            {"label": "Egen lista", "value": "egen"},
+                        ],
+                    ),
                 ],
+                className="group-kind",
             ),
             dcc.Dropdown(
                 labels=DROPDOWN_LABELS,
@@ -721,9 +744,7 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
                 multi=True,
                 value=own,
                 placeholder="Välj kommuner",
-                options=[
-                    {"label": r.title, "value": r.id} for r in records(svc.municipality_options())
-                ],
+                options=municipality_options(svc),
                 style={} if kind == "egen" else {"display": "none"},
             ),
         ],

@@ -211,6 +211,72 @@ def test_choosing_a_municipality_by_name_changes_the_url(page, live_server):
     expect(page.locator("h1")).to_have_text("Kvalitet i Stockholm 2022")
 
 
+def type_overlapping(page: Page, text: str) -> None:
+    """Type as people do: each key goes down before the previous one is let go."""
+    previous = None
+    for key in text:
+        page.keyboard.down(key)
+        if previous:
+            page.keyboard.up(previous)
+        previous = key
+    if previous:
+        page.keyboard.up(previous)
+
+
+def tab_to(page: Page, element_id: str) -> None:
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+    pytest.fail(f"#{element_id} could not be reached with Tab")
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown", "code"),
+    [
+        ("Goteborg", ["Göteborg"], "1480"),
+        ("Vaster", ["Västerås", "Västervik"], "1980"),
+        ("Upps", ["Uppsala"], "0380"),
+    ],
+)
+def test_typing_on_the_municipality_picker_filters_and_enter_opens_the_first(
+    page, live_server, typed, shown, code
+):
+    """From the keyboard only: Tab to the picker, type (without å, ä, ö if you like) and the
+    list filters as you type, without losing a letter; Enter opens the first match."""
+    overview(page, live_server)
+    settled(page)
+    tab_to(page, "nav-kommun")
+    type_overlapping(page, typed)
+    expect(page.locator(".dash-dropdown-search")).to_have_value(typed)
+    expect(page.get_by_role("option")).to_have_text(shown)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/oversikt\?kommun={code}&ar=2022$"))
+    expect(page.locator("h1")).to_have_text(f"Kvalitet i {shown[0]} 2022")
+
+
+def test_charts_and_pickers_speak_swedish(page, live_server):
+    """The modebar of a chart (plotly's locale sv, served from assets/ under the CSP) and
+    the dropdowns' own texts are in Swedish: no English left on the page."""
+    own = "0180,1480,1280,0380,0580,1980"
+    page.goto(f"{live_server}/nyckeltal/U21468?kommun=0883&ar=2022&grupp={own}&omrade=hemtjanst")
+    chart = page.locator("#nyckeltal-grupp-diagram")
+    expect(chart.locator(".modebar-btn").first).to_be_attached()
+    chart.hover()
+    titles = chart.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.dataset.title)")
+    assert "Ladda ner diagram som PNG" in titles
+    assert {"Zooma", "Panorera", "Återställ axlar"} <= set(titles)
+    english = {"Download plot as a PNG", "Zoom", "Pan", "Autoscale", "Reset axes", "Share chart..."}
+    assert not english & set(titles), titles
+    expect(page.locator(".group-controls .dash-dropdown-value-count")).to_have_text("6 valda")
+    page.locator("#nav-kommun").focus()
+    type_overlapping(page, "qqq")
+    expect(page.locator(".dash-dropdown-content")).to_contain_text("Inga träffar")
+    body = page.locator("body").inner_text()
+    for text in ("selected", "No results found", "No options found", "Select...", "Search"):
+        assert text not in body
+
+
 def test_switching_the_comparison_group_is_bookmarkable(page, live_server):
     page.goto(f"{live_server}/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst")
     expect(page.locator(".group-place")).to_contain_text("plats 4 av 8")
