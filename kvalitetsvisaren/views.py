@@ -743,7 +743,7 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
                 id=ids.KPI_GROUP_LIST,
                 multi=True,
                 value=own,
-                placeholder="Välj kommuner",
+                placeholder="Välj kommuner att jämföra med",
                 options=municipality_options(svc),
                 style={} if kind == "egen" else {"display": "none"},
             ),

@@ -21,6 +21,7 @@ import requests
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
+from kvalitetsvisaren import ids
 from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
 
 ARGS = [
@@ -539,6 +540,30 @@ def test_choosing_a_comparison_group_puts_it_in_the_url(page, live_server, servi
     assert "grupp=0180%2C1480" in run_clientside(page, GROUP_JS, "egen", ["0180", "1480"], here)
     assert run_clientside(page, GROUP_JS, "liknande", [], here) == "NO_UPDATE"
     assert run_clientside(page, GROUP_JS, "egen", [], here) == "NO_UPDATE"  # waits for a choice
+
+
+def test_egen_lista_shows_its_picker_and_a_choice_goes_into_the_url(page, live_server, service):
+    """Choosing "Egen lista" shows the municipality picker at once (before, it showed only
+    when the URL already had a list); picking Göteborg puts grupp=1480 in the URL and the
+    group section places Västervik among the two by their raw values."""
+    v = service.store.values
+    raw = v[(v["kpi"] == "U21468") & (v["year"] == 2022) & (v["gender"] == "T")]
+    mine, theirs = (
+        float(raw.loc[raw["municipality_id"] == m, "value"].iloc[0]) for m in ("0883", "1480")
+    )
+    place = 1 + int(theirs > mine)
+    page.goto(f"{live_server}/nyckeltal/U21468?kommun=0883&ar=2022&omrade=hemtjanst")
+    picker = page.locator(f"#{ids.KPI_GROUP_LIST}")
+    expect(picker).to_be_hidden()
+    page.get_by_label("Egen lista").check()
+    expect(picker).to_be_visible()
+    picker.click()
+    page.keyboard.type("Goteborg")
+    expect(page.get_by_role("option")).to_have_text(["Göteborg"])
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"grupp=1480"))
+    expect(page.locator(".group-place")).to_contain_text(f"plats {place} av 2 i gruppen")
+    expect(page.get_by_label("Egen lista")).to_be_checked()
 
 
 def test_a_charts_table_is_built_when_opened_and_holds_the_raw_values(page, live_server, service):

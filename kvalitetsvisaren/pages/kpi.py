@@ -103,3 +103,15 @@ clientside_callback(
     State(ids.NAV, "data"),
     prevent_initial_call=True,
 )
+
+# "Egen lista" shows its picker at once (the URL changes only when a municipality is chosen).
+clientside_callback(
+    """
+    function(kind) {
+        return kind === "egen" ? {} : {display: "none"};
+    }
+    """,
+    Output(ids.KPI_GROUP_LIST, "style"),
+    Input(ids.KPI_GROUP_KIND, "value"),
+    prevent_initial_call=True,
+)
