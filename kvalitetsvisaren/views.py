@@ -485,6 +485,9 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
         )
         for r in records(rows)
     ]
+    for row in body:  # each cell's heading, shown beside it where the rows are cards
+        for cell, heading in zip(row.children[1:], head[1:], strict=True):
+            setattr(cell, "data-label", heading)
     return html.Table(
         [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(body)],
         className="kpi-table",

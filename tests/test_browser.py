@@ -660,3 +660,21 @@ def test_goteborgs_large_n_reds_are_sure(page, live_server, service, raw_k):
     expect(card).to_have_attribute("data-certainty", "sure")
     expect(card).to_contain_text("sannolikt mellan plats")
     expect(card).to_contain_text("säker")
+
+
+def test_level2_rows_are_cards_on_a_phone_with_every_value_under_its_heading(page, live_server):
+    """At 375 px the KPI table is one card per KPI: the colour cell lies within the screen
+    (at 680 px wide the table pushed colour, place and change off-screen) and says which
+    column it is; at 1280 px it stays a table."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"{live_server}/omrade/hemtjanst?kommun=0180&ar=2022")
+    colour = page.locator("#main tr[data-kpi] td").nth(1)
+    expect(colour).to_be_visible()
+    box = colour.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    label = colour.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == '"Jämfört med landet: "'
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing off-screen
+    page.set_viewport_size({"width": 1280, "height": 900})
+    row = page.locator("#main tr[data-kpi]").first
+    assert row.evaluate("tr => getComputedStyle(tr).display") == "table-row"
