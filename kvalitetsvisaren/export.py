@@ -10,8 +10,10 @@ the first image costs about two seconds, each one after that a fraction of a sec
 from __future__ import annotations
 
 import atexit
+import csv
 import io
 import json
+import math
 import threading
 import warnings
 from collections.abc import Iterable
@@ -119,32 +121,84 @@ def image(chart: Chart, fmt: str) -> bytes:
 
 def data_file(chart: Chart, fmt: str) -> bytes:
     """CSV (Swedish Excel: semicolon, decimal comma, UTF-8 with BOM), Excel (the data and a
-    sheet saying what it is), or the alt text with the source line."""
-    source = source_text(chart.year, chart.vintage, chart.universe)
-    if any(str(c).startswith(certainty_view.LOW) for c in chart.data.columns):
-        source += "\n" + certainty_view.footnote()  # issue 16: what the intervals are
+    sheet saying what it is), or the alt text. Every one carries the source line with the
+    data's vintage (under the data) and places and counts as whole numbers ("4", not "4,0")."""
+    lines = source_lines(chart)
+    source = "\n".join(lines)
+    data = _whole_places(chart.data)
     if fmt == "csv":
-        data = _inert_text(chart.data)
-        return data.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+        text = _inert_text(data).to_csv(sep=";", decimal=",", index=False, lineterminator="\n")
+        under = io.StringIO()
+        csv.writer(under, delimiter=";", lineterminator="\n").writerows([[], *([x] for x in lines)])
+        return (text + under.getvalue()).encode("utf-8-sig")
     if fmt == "xlsx":
-        about = pd.DataFrame(
-            {
-                "": ["Diagram", "Avser", "Beskrivning", "Källa och fotnot"],
-                " ": [chart.title, chart.subtitle, chart.alt_text, source],
-            }
-        )
-        buffer = io.BytesIO()
-        # Text stays text: a name like "=HYPERLINK(...)" must not become a formula or link.
-        options = {"strings_to_formulas": False, "strings_to_urls": False}
-        with pd.ExcelWriter(
-            buffer, engine="xlsxwriter", engine_kwargs={"options": options}
-        ) as writer:
-            chart.data.to_excel(writer, sheet_name="Data", index=False)
-            about.to_excel(writer, sheet_name="Om diagrammet", index=False, header=False)
-        return buffer.getvalue()
+        return _excel(chart, data, lines)
     if fmt == "txt":
         return f"{chart.alt_text}\n\n{source}\n".encode()
     raise ExportError(f"Dataformatet {fmt!r} finns inte; välj bland {list(DATA_FORMATS)}.")
+
+
+def source_lines(chart: Chart) -> list[str]:
+    """The source line (Kolada, the year, when the data was fetched, our colouring) and, for
+    a chart with intervals, what the intervals are (issue 16)."""
+    lines = [source_text(chart.year, chart.vintage, chart.universe)]
+    if any(str(c).startswith(certainty_view.LOW) for c in chart.data.columns):
+        lines.append(certainty_view.footnote())
+    return lines
+
+
+_WHOLE = ("Placering", "Plats", "Antal")  # places and counts: whole numbers, blank if none
+
+
+def _whole_places(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numeric place and count columns as whole numbers (a missing place leaves the column
+    float, which a CSV writes "4,0"); text columns ("plats 4 av 8") are left alone."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if str(column).startswith(_WHOLE) and pd.api.types.is_numeric_dtype(values):
+            known = values.dropna()
+            if (known == known.round()).all():
+                out[column] = values.astype("Int64")
+    return out
+
+
+def _excel(chart: Chart, data: pd.DataFrame, lines: list[str]) -> bytes:
+    about = pd.DataFrame(
+        {
+            "": ["Diagram", "Avser", "Beskrivning", "Källa och fotnot"],
+            " ": [chart.title, chart.subtitle, chart.alt_text, "\n".join(lines)],
+        }
+    )
+    buffer = io.BytesIO()
+    # Text stays text: a name like "=HYPERLINK(...)" must not become a formula or link.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        data.to_excel(writer, sheet_name="Data", index=False)
+        sheet = writer.sheets["Data"]
+        for i, column in enumerate(data.columns):
+            sheet.set_column(i, i, _width([column, *data[column]]))
+        for i, line in enumerate(lines):  # under the data, after an empty row
+            sheet.write_string(len(data) + 2 + i, 0, line)
+        about.to_excel(writer, sheet_name="Om diagrammet", index=False, header=False)
+        wrap = writer.book.add_format({"text_wrap": True, "valign": "top"})
+        writer.sheets["Om diagrammet"].set_column(0, 0, _width(about[""]))
+        writer.sheets["Om diagrammet"].set_column(1, 1, 100, wrap)
+    return buffer.getvalue()
+
+
+def _width(cells: Iterable[object]) -> float:
+    """A column width (in characters) that fits its longest cell, with a little air."""
+    longest = max((len(_cell_text(c)) for c in cells), default=0)
+    return min(longest, 80) + 2
+
+
+def _cell_text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -6,8 +6,12 @@ test. Rendering (kaleido) is marked slow.
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 
+from kvalitetsvisaren import charts, export
 from kvalitetsvisaren.cli import main
 
 STOCKHOLM, GOTEBORG, BJURHOLM, VASTERVIK = "0180", "1480", "2403", "0883"
@@ -48,3 +52,75 @@ def test_export_argument_errors_are_swedish(capsys, args, message):
     assert message in err and "fel:" in err
     for english in ENGLISH:
         assert english not in err, english
+
+
+# --- data files: source and vintage, whole places, Excel widths ---------------------------
+
+
+def expected_source(service, year: int = 2022) -> str:
+    """The source line by hand: Kolada, the data year, the day the values were fetched."""
+    fetched = service.store.vintage("values")[:10]
+    return f"Källa: Kolada (RKA), data {year}, hämtad {fetched}."
+
+
+@pytest.fixture(scope="module")
+def group_chart(service):
+    return charts.group(
+        service, "U21468", area="hemtjanst", municipality=VASTERVIK, year=2022, grupp="liknande"
+    )
+
+
+def csv_parts(content: bytes) -> tuple[list[list[str]], list[str]]:
+    """A CSV export as (rows of the data, header first; the lines under it)."""
+    text = content.decode("utf-8-sig")
+    data, under = text.split("\n\n")
+    return [line.split(";") for line in data.splitlines()], under.splitlines()
+
+
+@pytest.mark.parametrize("municipality", [VASTERVIK, STOCKHOLM, GOTEBORG, BJURHOLM])
+def test_csv_places_are_whole_numbers_and_the_source_is_under_the_data(service, municipality):
+    chart = charts.group(service, "U21468", area="hemtjanst", municipality=municipality, year=2022)
+    found = service.comparison("U21468", municipality, 2022, "liknande", area="hemtjanst")
+    rows, under = csv_parts(export.data_file(chart, "csv"))
+    header, body = rows[0], rows[1:]
+    places = [r[header.index("Plats i gruppen")] for r in body]
+    # the places by hand: 1 + how many members have a better (higher) value
+    values = found.members["value"].dropna()
+    by_hand = sorted(int((values > v).sum()) + 1 for v in values)
+    assert sorted(int(p) for p in places if p) == by_hand
+    assert all(p == "" or p.isdigit() for p in places)  # "4", never "4,0"
+    assert under[0].startswith(expected_source(service))
+
+
+def test_every_data_file_carries_source_and_vintage(service, group_chart):
+    source = expected_source(service)
+    for fmt in export.DATA_FORMATS:
+        content = export.data_file(group_chart, fmt)
+        if fmt == "xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(content))
+            for sheet in book.worksheets:
+                texts = [c.value for row in sheet.iter_rows() for c in row if c.value]
+                assert any(str(t).startswith(source) for t in texts), (fmt, sheet.title)
+        else:
+            assert source in content.decode("utf-8-sig"), fmt
+
+
+def test_excel_columns_fit_their_content(service):
+    chart = charts.spread(service, "U21468", area="hemtjanst", municipality=VASTERVIK, year=2022)
+    book = openpyxl.load_workbook(io.BytesIO(export.data_file(chart, "xlsx")))
+    sheet = book["Data"]
+    n = len(chart.data) + 1  # header and rows; the source lines under them may overflow
+    for column in sheet.iter_cols(min_row=1, max_row=n):
+        longest = max(len(str(c.value)) for c in column if c.value is not None)
+        width = column_width(sheet, column[0].column)
+        assert longest <= width <= longest + 6, (column[0].value, longest, width)
+    # "Felmarginal, lägst (%)" is 22 characters: wider than Excel's default 8.43
+    assert column_width(sheet, 5) >= len("Felmarginal, lägst (%)")
+
+
+def column_width(sheet, index: int) -> float | None:
+    """The width of the index-th column (1-based); a <col> element may cover several."""
+    for dimension in sheet.column_dimensions.values():
+        if dimension.min <= index <= dimension.max and dimension.customWidth:
+            return dimension.width
+    return None
