@@ -116,7 +116,25 @@ def image(chart: Chart, fmt: str) -> bytes:
     if fmt not in IMAGE_FORMATS:
         raise ExportError(f"Bildformatet {fmt!r} finns inte; välj bland {list(IMAGE_FORMATS)}.")
     kind, scale, _, _ = IMAGE_FORMATS[fmt]
-    return _to_image(publication_figure(chart), kind, WIDTH, HEIGHT, scale)
+    content = _to_image(publication_figure(chart), kind, WIDTH, HEIGHT, scale)
+    return titled_pdf(content, chart.title, chart.subtitle) if kind == "pdf" else content
+
+
+def titled_pdf(pdf: bytes, title: str, subject: str = "") -> bytes:
+    """The PDF with `title` (and `subject`) in its metadata: kaleido's Chromium names every
+    PDF "Kaleido-fier", and a PDF reader shows that title in its window and tab. Bytes that
+    are no PDF (a test's stand-in renderer) come back as they are."""
+    if not pdf.startswith(b"%PDF-"):
+        return pdf
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata(
+        {"/Title": title, "/Subject": subject, "/Creator": "Kvalitetsvisaren", "/Lang": "sv"}
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def data_file(chart: Chart, fmt: str) -> bytes:
@@ -247,15 +265,16 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
     notes = analyses(svc, area, municipality, year)
     if kpis["certainty"].isin(["sure", "unsure"]).any():
         notes.append(certainty_view.footnote())
+    page_title = f"{summary.label} i {name} {year}"
     fig = figures.onepager_figure(
-        f"{summary.label} i {name} {year}",
+        page_title,
         summary.verdict,
         quality,
         table,
         source_text(year, svc.store.vintage("values")),
         notes,
     )
-    pdf = _to_image(fig, "pdf", *figures.A4, 1)
+    pdf = titled_pdf(_to_image(fig, "pdf", *figures.A4, 1), page_title, "En sida för nämnden")
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
 
 

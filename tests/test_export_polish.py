@@ -10,6 +10,7 @@ import io
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from kvalitetsvisaren import charts, export
 from kvalitetsvisaren.cli import main
@@ -124,3 +125,18 @@ def column_width(sheet, index: int) -> float | None:
         if dimension.min <= index <= dimension.max and dimension.customWidth:
             return dimension.width
     return None
+
+
+# --- PDF metadata ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_pdfs_are_titled_by_their_chart(chromium, service, group_chart):
+    reader = PdfReader(io.BytesIO(export.image(group_chart, "pdf")))
+    found = service.comparison("U21468", VASTERVIK, 2022, "liknande", area="hemtjanst")
+    label = service.config.kpi("U21468").label
+    assert reader.metadata.title == f"{label}: {found.label}"  # not "Kaleido-fier"
+    name = service.check_municipality(VASTERVIK)
+    _, pdf = export.onepager(service, "hemtjanst", VASTERVIK, 2022)
+    area = service.area("hemtjanst").label
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == f"{area} i {name} 2022"
