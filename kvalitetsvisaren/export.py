@@ -33,6 +33,8 @@ from .service import IndicatorService, UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
 BOTTOM = 135  # px under the plot: the axis title, the legend and the source line
+INSET = 32  # px between the title and the image's top and left edges
+TOP = 115  # px over the plot: the inset, the title and the subtitle
 IMAGE_FORMATS = {  # name: (kaleido format, scale, file suffix, MIME type)
     "png": ("png", 1, ".png", "image/png"),
     "png-tryck": ("png", 2, "_tryck.png", "image/png"),
@@ -57,27 +59,32 @@ class ExportError(ValueError):
 
 
 def publication_figure(chart: Chart) -> go.Figure:
-    """The chart as it is published: title and subtitle on top; legend and source line at the
-    bottom, placed relative to the whole image so they never meet the plot."""
+    """The chart as it is published: title and subtitle on top, INSET px from the image's top
+    and left edges; legend and source line at the bottom, placed relative to the whole image
+    so they never meet the plot. A chart needing more room on the right (labels beside the
+    plot) keeps it."""
     fig = go.Figure(chart.figure)
     title = (
         f"<b>{esc(chart.title)}</b><br><span style='font-size:15px'>{esc(chart.subtitle)}</span>"
     )
+    right = max(40, fig.layout.margin.r or 0)
     fig.update_layout(
         title={
             "text": title,
-            "x": 0.01,
+            "xref": "container",
+            "yref": "container",
+            "x": INSET / WIDTH,
             "xanchor": "left",
-            "y": 0.97,
+            "y": 1 - INSET / HEIGHT,
             "yanchor": "top",
             "font": {"size": 20},
         },
         width=WIDTH,
         height=HEIGHT,
-        margin={"l": 60, "r": 40, "t": 95, "b": BOTTOM},
+        margin={"l": 60, "r": right, "t": TOP, "b": BOTTOM},
         legend={
             "orientation": "h",
-            "x": 0.01,
+            "x": INSET / WIDTH,
             "xanchor": "left",
             "yref": "container",
             "y": 0.075,

@@ -177,7 +177,9 @@ def strip_figure(
 def group_figure(
     members: pd.DataFrame, *, unit: str, title: str, mean: float, higher_is_better: bool | None
 ) -> go.Figure:
-    """The comparison group as bars, best first; the chosen municipality outlined and marked."""
+    """The comparison group as bars, best first; the chosen municipality outlined and marked.
+    The values (icon and number) stand in a column right of the plot, where the group's mean
+    line never crosses them; the legend gives every colour with its icon and word."""
     ascending = higher_is_better is not False
     d = members.sort_values("value", ascending=ascending, na_position="first")
     names = [esc(f"{t} (vald)" if f else t) for t, f in zip(d["title"], d["is_focus"], strict=True)]
@@ -192,12 +194,23 @@ def group_figure(
                 "width": [3 if f else 0 for f in d["is_focus"]],
             },
         },
-        text=_quartile_labels(d, unit),
-        textposition="outside",
-        cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>",
         showlegend=False,
     )
+    values = [
+        {
+            "x": 1,
+            "xref": "paper",
+            "xanchor": "left",
+            "xshift": 8,
+            "y": name,
+            "yref": "y",
+            "text": text,
+            "showarrow": False,
+            "font": {"size": 12},
+        }
+        for name, text in zip(names, _quartile_labels(d, unit), strict=True)
+    ]
     marks = [
         (
             mean,
@@ -205,13 +218,42 @@ def group_figure(
             {"y": 1.02, "text": f"Gruppens medel {number(mean, unit)}", "font": {"size": 11}},
         )
     ]
-    return _figure(
-        [bars],
+    fig = _figure(
+        [bars, *_quartile_legend(d["colour"])],
         title,
         120 + 34 * len(d),
         [] if _missing(mean) else marks,
         xaxis={"title": {"text": unit}, **GRID},
+        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # the column of values
+        showlegend=True,
     )
+    for note in values:
+        fig.add_annotation(note)
+    return fig
+
+
+def _quartile_legend(colours: pd.Series) -> list[go.Bar]:
+    """Legend entries (empty bars: colour, pattern, icon and word) for every colour a quality
+    KPI can have, or, for a context KPI, the colours it has."""
+    if (colours == "neutral").any():  # a context KPI is not ranked: no quartiles
+        shown = ["neutral", *(["grey"] if (colours == "grey").any() else [])]
+    else:
+        shown = ["green", "yellow", "red", "grey"]
+    return [
+        go.Bar(
+            x=[None],
+            y=[None],
+            orientation="h",
+            name=quartile_label(colour),
+            marker={
+                "color": COLOURS[colour],
+                "pattern": {"shape": _pattern(colour)},
+            },
+            hoverinfo="skip",
+            showlegend=True,
+        )
+        for colour in shown
+    ]
 
 
 def trend_figure(

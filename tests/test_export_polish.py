@@ -140,3 +140,46 @@ def test_pdfs_are_titled_by_their_chart(chromium, service, group_chart):
     _, pdf = export.onepager(service, "hemtjanst", VASTERVIK, 2022)
     area = service.area("hemtjanst").label
     assert PdfReader(io.BytesIO(pdf)).metadata.title == f"{area} i {name} 2022"
+
+
+# --- published charts: title margin, the group chart's values and legend -----------------
+
+QUARTILE_LEGEND = ["▲ Bäst 25 %", "■ Mellan 50 %", "▼ Sämst 25 %", "○ Saknas"]
+
+
+def test_the_title_keeps_a_margin_from_the_top_and_left_edges(group_chart):
+    title = export.publication_figure(group_chart).layout.title
+    assert title.xref == "container" and title.xanchor == "left" and title.yanchor == "top"
+    assert title.x * export.WIDTH >= 24  # px from the left edge (was 12)
+    assert (1 - title.y) * export.HEIGHT >= 24  # px from the top edge (was 20)
+
+
+@pytest.mark.parametrize("municipality", [VASTERVIK, STOCKHOLM, GOTEBORG, BJURHOLM])
+def test_group_values_stand_clear_of_the_mean_line(service, municipality):
+    chart = charts.group(service, "U21468", area="hemtjanst", municipality=municipality, year=2022)
+    found = service.comparison("U21468", municipality, 2022, "liknande", area="hemtjanst")
+    fig = export.publication_figure(chart)
+    bars = fig.data[0]
+    assert not bars.text or bars.textposition == "none"  # no label at the bar's end
+    # every member's value, written by hand ("93 %" for 93.0), in a column right of the plot
+    values = found.members["value"]
+    by_hand = {f"{v:.0f}\u00a0%" for v in values.dropna()} | (
+        {"–"} if values.isna().any() else set()
+    )
+    labels = [a for a in fig.layout.annotations if a.yref == "y"]
+    assert {a.text.split(" ", 1)[1] for a in labels} == by_hand
+    assert all(a.xref == "paper" and a.x >= 1 and a.xanchor == "left" for a in labels)
+    # ... while the mean line lies inside the plot: at most the largest value
+    (line,) = [s for s in fig.layout.shapes if s.type == "line"]
+    assert line.x0 == pytest.approx(found.mean) and line.x0 <= found.members["value"].max()
+    # the right margin holds the column
+    assert fig.layout.margin.r >= 80
+
+
+def test_group_chart_has_a_colour_legend(group_chart):
+    fig = export.publication_figure(group_chart)
+    shown = [t for t in fig.data if t.showlegend]
+    assert [t.name for t in shown] == QUARTILE_LEGEND
+    fills = [t.marker.color for t in shown]
+    assert len(set(fills)) == 4  # four colours, and four patterns after them
+    assert fig.layout.showlegend is True
