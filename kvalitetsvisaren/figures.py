@@ -257,11 +257,18 @@ def _quartile_legend(colours: pd.Series) -> list[go.Bar]:
 
 
 def trend_figure(
-    trend: pd.DataFrame, *, name: str, unit: str, title: str, municipality_name: str = ""
+    trend: pd.DataFrame,
+    *,
+    name: str,
+    unit: str,
+    title: str,
+    municipality_name: str = "",
+    gaps: dict[int, str] | None = None,
 ) -> go.Figure:
     """The values over the years (marked by quartile) against Riket, when Riket is known; with
     `municipality_name`, also the municipality's values (column `municipality`, for a unit's
-    chart), when known."""
+    chart), when known. The legend says what each marker's colour and shape mean; `gaps`
+    (year: why there is no value) are written into the chart where the line breaks."""
     references = [("riket", "Riket", "dash", "circle-open")]
     if municipality_name:
         references.insert(0, ("municipality", esc(municipality_name), "dot", "square-open"))
@@ -277,13 +284,14 @@ def trend_figure(
         for column, label, dash, symbol in references
         if trend[column].notna().any()
     ]
+    line = {"color": FOCUS, "width": 2.5}
     traces.append(
         go.Scatter(
             x=trend["year"],
             y=trend["value"],
             name=esc(name),
             mode="lines+markers",
-            line={"color": FOCUS, "width": 2.5},
+            line=line,
             marker={
                 "size": 11,
                 "color": [COLOURS.get(c, COLOURS["grey"]) for c in trend["colour"]],
@@ -293,16 +301,51 @@ def trend_figure(
             customdata=[quartile_label(c) for c in trend["colour"]],
             hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
             error_y=_error_bars(trend, "y"),
+            showlegend=False,  # its legend entries follow: the line, then each marker
         )
     )
+    traces.append(_legend_entry(name=esc(name), mode="lines", line=line))
+    shown = set(trend.loc[trend["value"].notna(), "colour"])
+    traces += [
+        _legend_entry(
+            name=quartile_label(colour),
+            mode="markers",
+            marker={
+                "size": 11,
+                "color": COLOURS[colour],
+                "symbol": SYMBOLS[colour],
+                "line": {"width": 1, "color": FOCUS},
+            },
+        )
+        for colour in QUARTILES
+        if colour in shown
+    ]
     traces += _target_trace(trend)
-    return _figure(
+    fig = _figure(
         traces,
         title,
         340,
         xaxis={"dtick": 1, "tickformat": "d"},
         yaxis={"title": {"text": unit}, **GRID},
     )
+    for year, why in (gaps or {}).items():
+        fig.add_annotation(
+            x=year,
+            y=0.5,
+            xref="x",
+            yref="paper",
+            text="<br>".join(esc(line) for line in textwrap.wrap(why, 14)),
+            showarrow=False,
+            align="center",
+            font={"size": 11, "color": "#4d4d4d"},
+            bgcolor="rgba(255,255,255,0.9)",
+        )
+    return fig
+
+
+def _legend_entry(**style: object) -> go.Scatter:
+    """A legend entry only: a trace without points."""
+    return go.Scatter(x=[None], y=[None], hoverinfo="skip", showlegend=True, **style)
 
 
 def _error_bars(frame: pd.DataFrame, axis: str) -> dict:

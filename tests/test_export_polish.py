@@ -183,3 +183,41 @@ def test_group_chart_has_a_colour_legend(group_chart):
     fills = [t.marker.color for t in shown]
     assert len(set(fills)) == 4  # four colours, and four patterns after them
     assert fig.layout.showlegend is True
+
+
+# --- the trend chart: what the markers mean, where a year is missing ---------------------
+
+
+def raw_years(store, kpi: str, municipality: str) -> set[int]:
+    v = store.values
+    hit = v[(v["kpi"] == kpi) & (v["municipality_id"] == municipality) & (v["gender"] == "T")]
+    return {int(y) for y in hit.loc[hit["value"].notna(), "year"]}
+
+
+@pytest.mark.parametrize("municipality", [VASTERVIK, STOCKHOLM, GOTEBORG, BJURHOLM])
+def test_trend_explains_its_markers_and_its_gaps(service, municipality):
+    chart = charts.trend(service, "U21468", area="hemtjanst", municipality=municipality, year=2022)
+    fig = export.publication_figure(chart)
+    rows = service.trend("U21468", municipality, 2022, area="hemtjanst").dropna(subset=["value"])
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    words = {"green": "▲ Bäst 25 %", "yellow": "■ Mellan 50 %", "red": "▼ Sämst 25 %"}
+    for colour, word in words.items():
+        assert (word in legend) == (colour in set(rows["colour"])), word
+        years = rows.loc[rows["colour"] == colour, "year"]
+        if len(years):  # the alt text names the colour and (at least) its first year
+            assert f"{word} {int(years.min())}" in chart.alt_text
+    # the years between the first and the last value without one, from the raw snapshot
+    years = raw_years(service.store, "U21468", municipality) & set(range(2013, 2023))
+    gaps = set(range(min(years), max(years) + 1)) - years if years else set()
+    notes = {int(a.x) for a in fig.layout.annotations if a.xref == "x"}
+    assert notes == gaps
+    for gap in gaps:
+        note = next(a for a in fig.layout.annotations if a.xref == "x" and int(a.x) == gap)
+        assert str(gap) in note.text.replace("<br>", " ")
+        assert f"värde för {gap}" in chart.alt_text
+
+
+def test_vasterviks_trend_says_2021_has_no_survey_results(service):
+    chart = charts.trend(service, "U21468", area="hemtjanst", municipality=VASTERVIK, year=2022)
+    assert "Ingen kommun har värde för 2021." in chart.alt_text
+    assert "▲ Bäst 25 % 2017" in chart.alt_text  # the green marker
