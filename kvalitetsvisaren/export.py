@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import math
+import re
 import threading
 import warnings
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ from tqdm import tqdm
 from . import certainty_view, charts, figures
 from .atomic import write_directory
 from .charts import Chart
-from .labels import LOCAL, QUARTILES, esc, number, source_text
+from .labels import LOCAL, QUARTILES, TRENDS, esc, number, source_text
 from .service import IndicatorService, UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
@@ -134,11 +135,11 @@ def titled_pdf(pdf: bytes, title: str, subject: str = "") -> bytes:
     if not pdf.startswith(b"%PDF-"):
         return pdf
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.add_metadata(
-        {"/Title": title, "/Subject": subject, "/Creator": "Kvalitetsvisaren", "/Lang": "sv"}
-    )
+    writer.add_metadata({"/Title": title, "/Subject": subject, "/Creator": "Kvalitetsvisaren"})
+    writer.root_object[NameObject("/Lang")] = TextStringObject("sv-SE")  # Chromium says en-US
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -269,6 +270,9 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
             quality["rank_text"], quality["colour"], quality["certainty"], strict=True
         )
     ]
+    quality["trend_text"] = [
+        _trend_word(t, x) for t, x in zip(quality["trend"], quality["trend_text"], strict=True)
+    ]
     notes = analyses(svc, area, municipality, year)
     if kpis["certainty"].isin(["sure", "unsure"]).any():
         notes.append(certainty_view.footnote())
@@ -280,6 +284,7 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         table,
         source_text(year, svc.store.vintage("values")),
         notes,
+        printed=svc.today.isoformat(),
     )
     pdf = titled_pdf(_to_image(fig, "pdf", *figures.A4, 1), page_title, "En sida för nämnden")
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
@@ -301,7 +306,7 @@ def kpi_table(svc: IndicatorService, area: str, municipality: str, year: int) ->
             "Placering": kpis["rank_text"],
             "Riket": [number(v, u) for v, u in zip(kpis["riket"], kpis["unit"], strict=True)],
             "Förändring": [
-                number(c, "p.e." if u == "%" else u)
+                signed(c, "p.e." if u == "%" else u)
                 for c, u in zip(kpis["change"], kpis["unit"], strict=True)
             ],
         }
@@ -330,6 +335,25 @@ def analyses(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         ]
         if comment
     ]
+
+
+def _trend_word(trend: str, text: str) -> str:
+    """A tile's trend in short: the arrow and the word ("↓ sämre sedan 2020"); "" without one."""
+    if not trend or not text:
+        return ""
+    since = re.search(r"(sedan|än) (\d{4})", text)
+    return f"{text[0]} {TRENDS.get(trend, trend)}" + (f" sedan {since.group(2)}" if since else "")
+
+
+def signed(change: float | None, unit: str) -> str:
+    """A change with its sign: "+1 p.e.", "−1 p.e.", "0 p.e." (also for −0.04, which shows as
+    zero: no sign); "–" when unknown."""
+    text = number(change, unit)
+    if change is None or pd.isna(change):
+        return text
+    if not re.search(r"[1-9]", text.split("\u00a0")[0]):
+        return text.lstrip("−")
+    return f"+{text}" if change > 0 else text
 
 
 def _certainty_cell(colour: str, certainty: str) -> str:

@@ -7,12 +7,15 @@ test. Rendering (kaleido) is marked slow.
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
+import pandas as pd
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
-from kvalitetsvisaren import charts, export
+from kvalitetsvisaren import charts, export, figures
 from kvalitetsvisaren.cli import main
 
 STOCKHOLM, GOTEBORG, BJURHOLM, VASTERVIK = "0180", "1480", "2403", "0883"
@@ -136,6 +139,7 @@ def test_pdfs_are_titled_by_their_chart(chromium, service, group_chart):
     found = service.comparison("U21468", VASTERVIK, 2022, "liknande", area="hemtjanst")
     label = service.config.kpi("U21468").label
     assert reader.metadata.title == f"{label}: {found.label}"  # not "Kaleido-fier"
+    assert reader.trailer["/Root"]["/Lang"] == "sv-SE"  # read aloud in Swedish, not en-US
     name = service.check_municipality(VASTERVIK)
     _, pdf = export.onepager(service, "hemtjanst", VASTERVIK, 2022)
     area = service.area("hemtjanst").label
@@ -221,3 +225,99 @@ def test_vasterviks_trend_says_2021_has_no_survey_results(service):
     chart = charts.trend(service, "U21468", area="hemtjanst", municipality=VASTERVIK, year=2022)
     assert "Ingen kommun har värde för 2021." in chart.alt_text
     assert "▲ Bäst 25 % 2017" in chart.alt_text  # the green marker
+
+
+# --- the one-pager --------------------------------------------------------------------------
+
+AREAS = ["hemtjanst", "sarskilt-boende", "forskola", "grundskola", "gymnasieskola"]
+TREND_WORDS = {"better": "bättre", "worse": "sämre", "same": "oförändrat"}
+
+
+def onepager_figure(monkeypatch, svc, area: str, municipality: str):
+    """The one-pager's figure as export.onepager builds it (the renderer is not called)."""
+    seen = []
+    monkeypatch.setattr(export, "_to_image", lambda fig, *a: seen.append(fig) or b"%fake")
+    export.onepager(svc, area, municipality, 2022)
+    return seen[0]
+
+
+def plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", " ", text).replace("  ", " ")
+
+
+@pytest.mark.parametrize("municipality", [VASTERVIK, STOCKHOLM, GOTEBORG, BJURHOLM])
+def test_onepager_has_legend_trends_and_print_date(monkeypatch, dated_service, municipality):
+    fig = onepager_figure(monkeypatch, dated_service, "hemtjanst", municipality)
+    texts = [a.text for a in fig.layout.annotations]
+    assert set(QUARTILE_LEGEND) <= set(texts)  # the legend: each colour's icon and word ...
+    swatches = {s.fillcolor for s in fig.layout.shapes if s.x1 - s.x0 < 0.05}
+    assert len(swatches) >= 4  # ... beside a swatch of its colour
+    assert any("Utskriven 2026-11-23" in t for t in texts)  # the service's today
+    measures = dated_service.area_summary("hemtjanst", municipality, 2022).measures
+    quality = measures[measures["kind"] == "quality"]
+    tiles = [plain(t) for t in texts if t.startswith("<b>")]
+    for label, trend in zip(quality["label"], quality["trend"], strict=True):
+        tile = next(t for t in tiles if t.startswith(f" {label} "))
+        if trend:
+            assert TREND_WORDS[trend] in tile, (label, tile)
+
+
+@pytest.mark.parametrize(
+    ("area", "municipality"), [("hemtjanst", VASTERVIK), ("gymnasieskola", GOTEBORG)]
+)
+def test_changes_carry_their_sign(service, area, municipality):
+    kpis = service.area_kpis(area, municipality, 2022)
+    table = export.kpi_table(service, area, municipality, 2022)
+    for value, before, cell in zip(
+        kpis["value"], kpis["previous_value"], table["Förändring"], strict=False
+    ):
+        if pd.isna(value) or pd.isna(before):
+            continue
+        change = value - before  # by hand, from the service's rows
+        if round(change, 1) > 0:  # Göteborg's Betygspoäng fell by 0.04: "0,0 poäng", no sign
+            assert cell.startswith("+"), cell
+        elif round(change, 1) < 0:
+            assert cell.startswith("−"), cell
+        else:
+            assert cell[0].isdigit(), cell
+
+
+@pytest.mark.parametrize("area", AREAS)
+@pytest.mark.parametrize("municipality", [VASTERVIK, STOCKHOLM, GOTEBORG, BJURHOLM])
+def test_onepager_table_is_whole_and_above_the_legend(monkeypatch, service, area, municipality):
+    fig = onepager_figure(monkeypatch, service, area, municipality)
+    table = export.kpi_table(service, area, municipality, 2022)
+    texts = [plain(a.text) for a in fig.layout.annotations]
+    for name in table["Nyckeltal"]:  # every KPI's row is drawn, none cut off
+        assert any(" ".join(name.split()) == " ".join(t.split()) for t in texts), name
+    rows = [s for s in fig.layout.shapes if s.x0 == 0 and s.x1 == 1]
+    assert len(rows) == len(table) + 1  # the header and a row per KPI
+    legend = next(a for a in fig.layout.annotations if "Färger:" in a.text)
+    assert min(s.y0 for s in rows) > legend.y  # the table ends above the legend
+    assert min(s.y0 for s in rows) >= 0
+
+
+def ink_rows(png: bytes) -> list[bool]:
+    image = Image.open(io.BytesIO(png)).convert("L")
+    width, height = image.size
+    pixels = image.load()
+    return [any(pixels[x, y] < 200 for x in range(0, width, 2)) for y in range(height)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("area", "municipality"),
+    [("forskola", VASTERVIK), ("sarskilt-boende", STOCKHOLM), ("hemtjanst", BJURHOLM)],
+)
+def test_onepager_leaves_no_empty_band(chromium, monkeypatch, service, area, municipality):
+    fig = onepager_figure(monkeypatch, service, area, municipality)
+    monkeypatch.undo()
+    png = export._to_image(fig, "png", *figures.A4, 1)
+    ink = ink_rows(png)
+    first, last = ink.index(True), len(ink) - 1 - ink[::-1].index(True)
+    band, longest = 0, 0
+    for has_ink in ink[first:last]:
+        band = 0 if has_ink else band + 1
+        longest = max(longest, band)
+    assert longest < 0.12 * figures.A4[1], longest  # no empty band of an eighth of the page
+    assert last > figures.A4[1] * 0.9  # the footer at the bottom
