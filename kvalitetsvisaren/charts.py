@@ -359,10 +359,9 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
     t = t.assign(lo=intervals["lo"].to_numpy(), hi=intervals["hi"].to_numpy())
     title = f"{s.label}, {name} och riket"
     known = t.dropna(subset=["value"])
-    gaps = {  # years without a value between the first and the last: the line breaks there
+    gaps = {  # the chart's years without a value (a break in the line, or an empty end)
         int(y): _why_missing(svc, kpi, municipality, int(y))
-        for y in t.loc[t["value"].isna(), "year"]
-        if len(known) and known["year"].min() < y < known["year"].max()
+        for y in (t.loc[t["value"].isna(), "year"] if len(known) else [])
     }
     fig = figures.trend_figure(t, name=name, unit=s.unit, title=title, gaps=gaps)
     data = pd.DataFrame(

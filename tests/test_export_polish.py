@@ -210,15 +210,26 @@ def test_trend_explains_its_markers_and_its_gaps(service, municipality):
         years = rows.loc[rows["colour"] == colour, "year"]
         if len(years):  # the alt text names the colour and (at least) its first year
             assert f"{word} {int(years.min())}" in chart.alt_text
-    # the years between the first and the last value without one, from the raw snapshot
-    years = raw_years(service.store, "U21468", municipality) & set(range(2013, 2023))
-    gaps = set(range(min(years), max(years) + 1)) - years if years else set()
+    # the chart's years (the service's rows) without a value in the raw snapshot
+    shown = {int(y) for y in service.trend("U21468", municipality, 2022, area="hemtjanst")["year"]}
+    years = raw_years(service.store, "U21468", municipality)
+    gaps = shown - years if years & shown else set()
     notes = {int(a.x) for a in fig.layout.annotations if a.xref == "x"}
     assert notes == gaps
     for gap in gaps:
         note = next(a for a in fig.layout.annotations if a.xref == "x" and int(a.x) == gap)
         assert str(gap) in note.text.replace("<br>", " ")
-        assert f"värde för {gap}" in chart.alt_text
+        assert str(gap) in chart.alt_text
+
+
+def test_bjurholms_trend_says_why_2021_and_2022_are_empty(service):
+    # Bjurholm's raw values of U21468 end in 2020; the chart runs to 2022
+    assert max(raw_years(service.store, "U21468", BJURHOLM)) == 2020
+    chart = charts.trend(service, "U21468", area="hemtjanst", municipality=BJURHOLM, year=2022)
+    notes = [a for a in chart.figure.layout.annotations if a.xref == "x"]
+    assert sorted(int(a.x) for a in notes) == [2021, 2022]
+    for year in (2021, 2022):
+        assert service.missing_reason("U21468", BJURHOLM, year) in chart.alt_text
 
 
 def test_vasterviks_trend_says_2021_has_no_survey_results(service):
