@@ -332,3 +332,16 @@ def test_onepager_leaves_no_empty_band(chromium, monkeypatch, service, area, mun
         longest = max(longest, band)
     assert longest < 0.12 * figures.A4[1], longest  # no empty band of an eighth of the page
     assert last > figures.A4[1] * 0.9  # the footer at the bottom
+
+
+@pytest.mark.slow
+def test_rendered_group_chart_has_title_margin_legend_and_values(chromium, service, group_chart):
+    svg = export.image(group_chart, "svg").decode("utf-8")
+    # the title's top (it hangs from y: dy 0.7em) 32 px from the top and left edges (was 12, 20)
+    title = re.search(r'<text class="gtitle" x="([\d.]+)" y="([\d.]+)"[^>]*dy="0.7em"', svg)
+    assert title and float(title.group(1)) >= 24 and float(title.group(2)) >= 24
+    for word in QUARTILE_LEGEND:
+        assert word in svg, word
+    found = service.comparison("U21468", VASTERVIK, 2022, "liknande", area="hemtjanst")
+    for value in found.members["value"].dropna():
+        assert f"{value:.0f}\u00a0%" in svg or f"{value:.0f}&nbsp;%" in svg
