@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -304,6 +305,25 @@ def test_template_download_is_a_valid_file(dash_app, service):
     assert len(rows) >= 2
 
 
+def drawn_table(fig) -> pd.DataFrame:
+    """The one-pager's table as drawn (text annotations, a row at one height, the columns at
+    the headings' x), line breaks joined again."""
+
+    def text(a) -> str:
+        return re.sub(r"<[^>]+>", " ", a.text.replace("<br>", " ")).strip()
+
+    notes = list(fig.layout.annotations)
+    first = next(a for a in notes if text(a) == "Nyckeltal")
+    headings = sorted((a for a in notes if a.y == first.y), key=lambda a: a.x)
+    xs = [a.x for a in headings]
+    cells: dict[float, dict[float, str]] = {}
+    for a in notes:
+        if a.y < first.y and a.x in xs and a.xanchor == "left" and a.yanchor == "top":
+            cells.setdefault(a.y, {})[a.x] = text(a)
+    rows = [cells[y] for y in sorted(cells, reverse=True) if len(cells[y]) == len(xs)]
+    return pd.DataFrame([[row[x] for x in xs] for row in rows], columns=[text(h) for h in headings])
+
+
 def test_council_one_pager_carries_targets_analysis_and_own_measures_synthetic(
     local_app, monkeypatch
 ):
@@ -311,9 +331,7 @@ def test_council_one_pager_carries_targets_analysis_and_own_measures_synthetic(
     monkeypatch.setattr(export, "_to_image", lambda fig, *args: drawn.append(fig) or b"%PDF")
     export.onepager(local_app.service, "hemtjanst", VASTERVIK, 2022)
     fig = drawn[0]
-    table = fig.data[0]
-    columns = [h.replace("<b>", "").replace("</b>", "") for h in table.header["values"]]
-    rows = pd.DataFrame({c: list(v) for c, v in zip(columns, table.cells["values"], strict=True)})
+    rows = drawn_table(fig)
     by_kpi = rows.set_index("Nyckeltal")["Mål"]
     assert by_kpi["Nöjdhet (helhetssyn): Nöjd med hemtjänsten"] == "✗ 90\u00a0%"
     assert by_kpi["Bemötande: Bra bemötande"] == "✓ 80\u00a0%"
