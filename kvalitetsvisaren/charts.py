@@ -358,7 +358,12 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
     intervals = certainty_view.trend_intervals(svc, kpi, municipality, t["year"].tolist())
     t = t.assign(lo=intervals["lo"].to_numpy(), hi=intervals["hi"].to_numpy())
     title = f"{s.label}, {name} och riket"
-    fig = figures.trend_figure(t, name=name, unit=s.unit, title=title)
+    known = t.dropna(subset=["value"])
+    gaps = {  # the chart's years without a value (a break in the line, or an empty end)
+        int(y): _why_missing(svc, kpi, municipality, int(y))
+        for y in (t.loc[t["value"].isna(), "year"] if len(known) else [])
+    }
+    fig = figures.trend_figure(t, name=name, unit=s.unit, title=title, gaps=gaps)
     data = pd.DataFrame(
         {
             "År": t["year"],
@@ -372,7 +377,6 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
         data[_unit_col(certainty_view.HIGH, s.unit)] = t["hi"].round(1)
     if t["target"].notna().any():
         data[_unit_col(f"Mål för {name}", s.unit)] = t["target"]
-    known = t.dropna(subset=["value"])
     if known.empty:
         alt = f"{s.label} för {name}: inga värden {t['year'].min()}–{year}."
     else:
@@ -382,6 +386,8 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
             f"från {number(first['value'], s.unit)} till {number(last['value'], s.unit)}; "
             f"riket {number(last['riket'], s.unit)} {int(last['year'])}."
         )
+        alt += " " + _marker_text(known)
+        alt += "".join(f" {why}" for why in gaps.values())
         if t["lo"].notna().any():
             alt += " Felstaplarna visar 95 % felmarginal (från antalet svarande)."
     return Chart(
@@ -396,6 +402,25 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
         params=(("area", area), ("kpi", kpi)),
         vintage=_national(svc),
     )
+
+
+def _why_missing(svc: IndicatorService, kpi: str, municipality: str, year: int) -> str:
+    """ "Ingen kommun har värde för 2021.": the reason from the data, with the year."""
+    why = svc.missing_reason(kpi, municipality, year)
+    return why if str(year) in why else f"{year}: {why}"
+
+
+def _marker_text(known: pd.DataFrame) -> str:
+    """What the trend's markers say: "Markören visar färgen bland landets kommuner varje år:
+    ▲ Bäst 25 % 2017; ■ Mellan 50 % 2013–2016, 2018–2020 och 2022." """
+    from .viewstate import year_list
+
+    parts = [
+        f"{' '.join(QUARTILES[c])} {year_list(known.loc[known['colour'] == c, 'year'].tolist())}"
+        for c in QUARTILES
+        if (known["colour"] == c).any()
+    ]
+    return "Markören visar färgen bland landets kommuner varje år: " + "; ".join(parts) + "."
 
 
 def gender(

@@ -10,10 +10,12 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .freshness import DEFAULT_MAX_AGE_DAYS
 from .paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
@@ -37,10 +39,60 @@ def _local_dir(arg: Path | None, data: Path | None) -> Path | None:
     return data.parent / "local" if data is not None else None
 
 
+class _SwedishHelp(argparse.HelpFormatter):
+    """argparse's help with a Swedish "usage:" line."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
+
+# argparse's own messages (Python 3.11-3.13) in Swedish, most specific first
+_ARGPARSE_SWEDISH = (
+    (r"the following arguments are required: (.*)", r"de här argumenten krävs: \1"),
+    (r"unrecognized arguments: (.*)", r"okända argument: \1"),
+    (r"argument (\S+): expected one argument", r"argumentet \1 behöver ett värde"),
+    (r"argument (\S+): invalid int value: (.*)", r"argumentet \1 ska vara ett heltal, inte \2"),
+    (
+        r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+        r"argumentet \1: \2 finns inte; välj bland \3",
+    ),
+    (r"ambiguous option: (\S+) could match (.*)", r"flaggan \1 är tvetydig: den kan vara \2"),
+    (r"argument (\S+): (.*)", r"argumentet \1: \2"),
+)
+
+
+def _swedish_message(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_SWEDISH:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
+def _swedish(parser: argparse.ArgumentParser) -> None:
+    """Help and error messages of `parser` in Swedish (argparse writes English): the usage
+    line, the heading of the flags, -h and the errors argparse raises itself."""
+    parser.formatter_class = _SwedishHelp
+    parser._optionals.title = "flaggor"
+    parser._positionals.title = "argument"
+    if not parser.add_help:
+        parser.add_argument(
+            "-h", "--help", action="help", help="visa den här hjälptexten och avsluta"
+        )
+
+    def error(message: str) -> NoReturn:
+        parser.print_usage(sys.stderr)
+        parser.exit(2, f"{parser.prog}: fel: {_swedish_message(message)}\n")
+
+    parser.error = error  # type: ignore[method-assign]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kvalitetsvisaren", description="Kvalitetsvisaren: kvalitet i kommunens välfärd."
+        prog="kvalitetsvisaren",
+        description="Kvalitetsvisaren: kvalitet i kommunens välfärd.",
+        add_help=False,
     )
+    _swedish(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="start the dashboard")
@@ -118,28 +170,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export",
-        help="write every chart of a municipality as images, data and alt texts, and presentations",
+        help="skriv alla diagram för en kommun som bilder, data och alternativtexter, och "
+        "presentationer",
+        description="Skriver alla diagram för en kommun och ett år: bilder, data (CSV, Excel), "
+        "alternativtexter, en sida per område för nämnden och manifest.json.",
+        add_help=False,
     )
-    export.add_argument("--kommun", required=True, help="municipality code, e.g. 0883")
-    export.add_argument("--ar", type=int, help="year (default: the latest with data)")
-    export.add_argument("--area", action="append", help="area id; repeat for several (default all)")
+    _swedish(export)
+    export.add_argument("--kommun", required=True, help="kommunkod, t.ex. 0883")
+    export.add_argument("--ar", type=int, help="år (standard: det senaste med uppgifter)")
+    export.add_argument(
+        "--area", action="append", help="område; upprepa för flera (standard: alla)"
+    )
     export.add_argument(
         "--format",
         default="png",
-        help="png,png-tryck,svg,pdf for every chart (the area's tiles first); pptx adds a "
-        "presentation per area; html the overview as one self-contained web page "
-        "(comma-separated; pptx or html alone: only those)",
+        help="png,png-tryck,svg,pdf för varje diagram (områdets rutor först); pptx lägger "
+        "till en presentation per område; html översikten som en fristående webbsida "
+        "(kommaseparerade; pptx eller html ensamma: bara de)",
     )
     export.add_argument(
         "--out",
         required=True,
         type=Path,
-        help="new or empty directory, or one with an earlier export (replaced whole)",
+        help="ny eller tom mapp, eller en mapp med en tidigare export (ersätts helt)",
     )
-    export.add_argument("--data", help=f"store directory (default: ${DATA_ENV} or the snapshot)")
-    export.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    export.add_argument("--local", type=Path, help="folder of own measures and targets")
-    export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.add_argument(
+        "--data", help=f"datakatalog (standard: ${DATA_ENV} eller den medföljande ögonblicksbilden)"
+    )
+    export.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG, help="konfigurationsfil (YAML)"
+    )
+    export.add_argument("--local", type=Path, help="mapp med egna mått och mål")
+    export.add_argument("--quiet", action="store_true", help="ingen förloppsindikator")
 
     info = sub.add_parser("info", help="show what a store directory holds")
     info.add_argument("--data", help=f"store directory (default: ${DATA_ENV} or the snapshot)")

@@ -10,8 +10,11 @@ the first image costs about two seconds, each one after that a fraction of a sec
 from __future__ import annotations
 
 import atexit
+import csv
 import io
 import json
+import math
+import re
 import threading
 import warnings
 from collections.abc import Iterable
@@ -26,11 +29,13 @@ from tqdm import tqdm
 from . import certainty_view, charts, figures
 from .atomic import write_directory
 from .charts import Chart
-from .labels import LOCAL, QUARTILES, esc, number, source_text
+from .labels import LOCAL, QUARTILES, TRENDS, esc, number, source_text
 from .service import IndicatorService, UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
 BOTTOM = 135  # px under the plot: the axis title, the legend and the source line
+INSET = 32  # px between the title and the image's top and left edges
+TOP = 115  # px over the plot: the inset, the title and the subtitle
 IMAGE_FORMATS = {  # name: (kaleido format, scale, file suffix, MIME type)
     "png": ("png", 1, ".png", "image/png"),
     "png-tryck": ("png", 2, "_tryck.png", "image/png"),
@@ -55,27 +60,32 @@ class ExportError(ValueError):
 
 
 def publication_figure(chart: Chart) -> go.Figure:
-    """The chart as it is published: title and subtitle on top; legend and source line at the
-    bottom, placed relative to the whole image so they never meet the plot."""
+    """The chart as it is published: title and subtitle on top, INSET px from the image's top
+    and left edges; legend and source line at the bottom, placed relative to the whole image
+    so they never meet the plot. A chart needing more room on the right (labels beside the
+    plot) keeps it."""
     fig = go.Figure(chart.figure)
     title = (
         f"<b>{esc(chart.title)}</b><br><span style='font-size:15px'>{esc(chart.subtitle)}</span>"
     )
+    right = max(40, fig.layout.margin.r or 0)
     fig.update_layout(
         title={
             "text": title,
-            "x": 0.01,
+            "xref": "container",
+            "yref": "container",
+            "x": INSET / WIDTH,
             "xanchor": "left",
-            "y": 0.97,
+            "y": 1 - INSET / HEIGHT,
             "yanchor": "top",
             "font": {"size": 20},
         },
         width=WIDTH,
         height=HEIGHT,
-        margin={"l": 60, "r": 40, "t": 95, "b": BOTTOM},
+        margin={"l": 60, "r": right, "t": TOP, "b": BOTTOM},
         legend={
             "orientation": "h",
-            "x": 0.01,
+            "x": INSET / WIDTH,
             "xanchor": "left",
             "yref": "container",
             "y": 0.075,
@@ -114,37 +124,107 @@ def image(chart: Chart, fmt: str) -> bytes:
     if fmt not in IMAGE_FORMATS:
         raise ExportError(f"Bildformatet {fmt!r} finns inte; välj bland {list(IMAGE_FORMATS)}.")
     kind, scale, _, _ = IMAGE_FORMATS[fmt]
-    return _to_image(publication_figure(chart), kind, WIDTH, HEIGHT, scale)
+    content = _to_image(publication_figure(chart), kind, WIDTH, HEIGHT, scale)
+    return titled_pdf(content, chart.title, chart.subtitle) if kind == "pdf" else content
+
+
+def titled_pdf(pdf: bytes, title: str, subject: str = "") -> bytes:
+    """The PDF with `title` (and `subject`) in its metadata: kaleido's Chromium names every
+    PDF "Kaleido-fier", and a PDF reader shows that title in its window and tab. Bytes that
+    are no PDF (a test's stand-in renderer) come back as they are."""
+    if not pdf.startswith(b"%PDF-"):
+        return pdf
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_metadata({"/Title": title, "/Subject": subject, "/Creator": "Kvalitetsvisaren"})
+    writer.root_object[NameObject("/Lang")] = TextStringObject("sv-SE")  # Chromium says en-US
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def data_file(chart: Chart, fmt: str) -> bytes:
     """CSV (Swedish Excel: semicolon, decimal comma, UTF-8 with BOM), Excel (the data and a
-    sheet saying what it is), or the alt text with the source line."""
-    source = source_text(chart.year, chart.vintage, chart.universe)
-    if any(str(c).startswith(certainty_view.LOW) for c in chart.data.columns):
-        source += "\n" + certainty_view.footnote()  # issue 16: what the intervals are
+    sheet saying what it is), or the alt text. Every one carries the source line with the
+    data's vintage (under the data) and places and counts as whole numbers ("4", not "4,0")."""
+    lines = source_lines(chart)
+    source = "\n".join(lines)
+    data = _whole_places(chart.data)
     if fmt == "csv":
-        data = _inert_text(chart.data)
-        return data.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+        text = _inert_text(data).to_csv(sep=";", decimal=",", index=False, lineterminator="\n")
+        under = io.StringIO()
+        csv.writer(under, delimiter=";", lineterminator="\n").writerows([[], *([x] for x in lines)])
+        return (text + under.getvalue()).encode("utf-8-sig")
     if fmt == "xlsx":
-        about = pd.DataFrame(
-            {
-                "": ["Diagram", "Avser", "Beskrivning", "Källa och fotnot"],
-                " ": [chart.title, chart.subtitle, chart.alt_text, source],
-            }
-        )
-        buffer = io.BytesIO()
-        # Text stays text: a name like "=HYPERLINK(...)" must not become a formula or link.
-        options = {"strings_to_formulas": False, "strings_to_urls": False}
-        with pd.ExcelWriter(
-            buffer, engine="xlsxwriter", engine_kwargs={"options": options}
-        ) as writer:
-            chart.data.to_excel(writer, sheet_name="Data", index=False)
-            about.to_excel(writer, sheet_name="Om diagrammet", index=False, header=False)
-        return buffer.getvalue()
+        return _excel(chart, data, lines)
     if fmt == "txt":
         return f"{chart.alt_text}\n\n{source}\n".encode()
     raise ExportError(f"Dataformatet {fmt!r} finns inte; välj bland {list(DATA_FORMATS)}.")
+
+
+def source_lines(chart: Chart) -> list[str]:
+    """The source line (Kolada, the year, when the data was fetched, our colouring) and, for
+    a chart with intervals, what the intervals are (issue 16)."""
+    lines = [source_text(chart.year, chart.vintage, chart.universe)]
+    if any(str(c).startswith(certainty_view.LOW) for c in chart.data.columns):
+        lines.append(certainty_view.footnote())
+    return lines
+
+
+_WHOLE = ("Placering", "Plats", "Antal")  # places and counts: whole numbers, blank if none
+
+
+def _whole_places(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numeric place and count columns as whole numbers (a missing place leaves the column
+    float, which a CSV writes "4,0"); text columns ("plats 4 av 8") are left alone."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if str(column).startswith(_WHOLE) and pd.api.types.is_numeric_dtype(values):
+            known = values.dropna()
+            if (known == known.round()).all():
+                out[column] = values.astype("Int64")
+    return out
+
+
+def _excel(chart: Chart, data: pd.DataFrame, lines: list[str]) -> bytes:
+    about = pd.DataFrame(
+        {
+            "": ["Diagram", "Avser", "Beskrivning", "Källa och fotnot"],
+            " ": [chart.title, chart.subtitle, chart.alt_text, "\n".join(lines)],
+        }
+    )
+    buffer = io.BytesIO()
+    # Text stays text: a name like "=HYPERLINK(...)" must not become a formula or link.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        data.to_excel(writer, sheet_name="Data", index=False)
+        sheet = writer.sheets["Data"]
+        for i, column in enumerate(data.columns):
+            sheet.set_column(i, i, _width([column, *data[column]]))
+        for i, line in enumerate(lines):  # under the data, after an empty row
+            sheet.write_string(len(data) + 2 + i, 0, line)
+        about.to_excel(writer, sheet_name="Om diagrammet", index=False, header=False)
+        wrap = writer.book.add_format({"text_wrap": True, "valign": "top"})
+        writer.sheets["Om diagrammet"].set_column(0, 0, _width(about[""]))
+        writer.sheets["Om diagrammet"].set_column(1, 1, 100, wrap)
+    return buffer.getvalue()
+
+
+def _width(cells: Iterable[object]) -> float:
+    """A column width (in characters) that fits its longest cell, with a little air."""
+    longest = max((len(_cell_text(c)) for c in cells), default=0)
+    return min(longest, 80) + 2
+
+
+def _cell_text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -190,18 +270,23 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
             quality["rank_text"], quality["colour"], quality["certainty"], strict=True
         )
     ]
+    quality["trend_text"] = [
+        _trend_word(t, x) for t, x in zip(quality["trend"], quality["trend_text"], strict=True)
+    ]
     notes = analyses(svc, area, municipality, year)
     if kpis["certainty"].isin(["sure", "unsure"]).any():
         notes.append(certainty_view.footnote())
+    page_title = f"{summary.label} i {name} {year}"
     fig = figures.onepager_figure(
-        f"{summary.label} i {name} {year}",
+        page_title,
         summary.verdict,
         quality,
         table,
         source_text(year, svc.store.vintage("values")),
         notes,
+        printed=svc.today.isoformat(),
     )
-    pdf = _to_image(fig, "pdf", *figures.A4, 1)
+    pdf = titled_pdf(_to_image(fig, "pdf", *figures.A4, 1), page_title, "En sida för nämnden")
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
 
 
@@ -221,7 +306,7 @@ def kpi_table(svc: IndicatorService, area: str, municipality: str, year: int) ->
             "Placering": kpis["rank_text"],
             "Riket": [number(v, u) for v, u in zip(kpis["riket"], kpis["unit"], strict=True)],
             "Förändring": [
-                number(c, "p.e." if u == "%" else u)
+                signed(c, "p.e." if u == "%" else u)
                 for c, u in zip(kpis["change"], kpis["unit"], strict=True)
             ],
         }
@@ -250,6 +335,25 @@ def analyses(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         ]
         if comment
     ]
+
+
+def _trend_word(trend: str, text: str) -> str:
+    """A tile's trend in short: the arrow and the word ("↓ sämre sedan 2020"); "" without one."""
+    if not trend or not text:
+        return ""
+    since = re.search(r"(sedan|än) (\d{4})", text)
+    return f"{text[0]} {TRENDS.get(trend, trend)}" + (f" sedan {since.group(2)}" if since else "")
+
+
+def signed(change: float | None, unit: str) -> str:
+    """A change with its sign: "+1 p.e.", "−1 p.e.", "0 p.e." (also for −0.04, which shows as
+    zero: no sign); "–" when unknown."""
+    text = number(change, unit)
+    if change is None or pd.isna(change):
+        return text
+    if not re.search(r"[1-9]", text.split("\u00a0")[0]):
+        return text.lstrip("−")
+    return f"+{text}" if change > 0 else text
 
 
 def _certainty_cell(colour: str, certainty: str) -> str:

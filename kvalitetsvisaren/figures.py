@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import textwrap
+from itertools import pairwise
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from .labels import LOCAL as LOCAL_WORD
 from .labels import QUARTILES, esc, number, quartile_label
 from .rows import records
 
@@ -177,7 +179,9 @@ def strip_figure(
 def group_figure(
     members: pd.DataFrame, *, unit: str, title: str, mean: float, higher_is_better: bool | None
 ) -> go.Figure:
-    """The comparison group as bars, best first; the chosen municipality outlined and marked."""
+    """The comparison group as bars, best first; the chosen municipality outlined and marked.
+    The values (icon and number) stand in a column right of the plot, where the group's mean
+    line never crosses them; the legend gives every colour with its icon and word."""
     ascending = higher_is_better is not False
     d = members.sort_values("value", ascending=ascending, na_position="first")
     names = [esc(f"{t} (vald)" if f else t) for t, f in zip(d["title"], d["is_focus"], strict=True)]
@@ -192,12 +196,23 @@ def group_figure(
                 "width": [3 if f else 0 for f in d["is_focus"]],
             },
         },
-        text=_quartile_labels(d, unit),
-        textposition="outside",
-        cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>",
         showlegend=False,
     )
+    values = [
+        {
+            "x": 1,
+            "xref": "paper",
+            "xanchor": "left",
+            "xshift": 8,
+            "y": name,
+            "yref": "y",
+            "text": text,
+            "showarrow": False,
+            "font": {"size": 12},
+        }
+        for name, text in zip(names, _quartile_labels(d, unit), strict=True)
+    ]
     marks = [
         (
             mean,
@@ -205,21 +220,57 @@ def group_figure(
             {"y": 1.02, "text": f"Gruppens medel {number(mean, unit)}", "font": {"size": 11}},
         )
     ]
-    return _figure(
-        [bars],
+    fig = _figure(
+        [bars, *_quartile_legend(d["colour"])],
         title,
         120 + 34 * len(d),
         [] if _missing(mean) else marks,
         xaxis={"title": {"text": unit}, **GRID},
+        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # the column of values
+        showlegend=True,
     )
+    for note in values:
+        fig.add_annotation(note)
+    return fig
+
+
+def _quartile_legend(colours: pd.Series) -> list[go.Bar]:
+    """Legend entries (empty bars: colour, pattern, icon and word) for every colour a quality
+    KPI can have, or, for a context KPI, the colours it has."""
+    if (colours == "neutral").any():  # a context KPI is not ranked: no quartiles
+        shown = ["neutral", *(["grey"] if (colours == "grey").any() else [])]
+    else:
+        shown = ["green", "yellow", "red", "grey"]
+    return [
+        go.Bar(
+            x=[None],
+            y=[None],
+            orientation="h",
+            name=quartile_label(colour),
+            marker={
+                "color": COLOURS[colour],
+                "pattern": {"shape": _pattern(colour)},
+            },
+            hoverinfo="skip",
+            showlegend=True,
+        )
+        for colour in shown
+    ]
 
 
 def trend_figure(
-    trend: pd.DataFrame, *, name: str, unit: str, title: str, municipality_name: str = ""
+    trend: pd.DataFrame,
+    *,
+    name: str,
+    unit: str,
+    title: str,
+    municipality_name: str = "",
+    gaps: dict[int, str] | None = None,
 ) -> go.Figure:
     """The values over the years (marked by quartile) against Riket, when Riket is known; with
     `municipality_name`, also the municipality's values (column `municipality`, for a unit's
-    chart), when known."""
+    chart), when known. The legend says what each marker's colour and shape mean; `gaps`
+    (year: why there is no value) are written into the chart where the line breaks."""
     references = [("riket", "Riket", "dash", "circle-open")]
     if municipality_name:
         references.insert(0, ("municipality", esc(municipality_name), "dot", "square-open"))
@@ -235,13 +286,14 @@ def trend_figure(
         for column, label, dash, symbol in references
         if trend[column].notna().any()
     ]
+    line = {"color": FOCUS, "width": 2.5}
     traces.append(
         go.Scatter(
             x=trend["year"],
             y=trend["value"],
             name=esc(name),
             mode="lines+markers",
-            line={"color": FOCUS, "width": 2.5},
+            line=line,
             marker={
                 "size": 11,
                 "color": [COLOURS.get(c, COLOURS["grey"]) for c in trend["colour"]],
@@ -251,16 +303,51 @@ def trend_figure(
             customdata=[quartile_label(c) for c in trend["colour"]],
             hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
             error_y=_error_bars(trend, "y"),
+            showlegend=False,  # its legend entries follow: the line, then each marker
         )
     )
+    traces.append(_legend_entry(name=esc(name), mode="lines", line=line))
+    shown = set(trend.loc[trend["value"].notna(), "colour"])
+    traces += [
+        _legend_entry(
+            name=quartile_label(colour),
+            mode="markers",
+            marker={
+                "size": 11,
+                "color": COLOURS[colour],
+                "symbol": SYMBOLS[colour],
+                "line": {"width": 1, "color": FOCUS},
+            },
+        )
+        for colour in QUARTILES
+        if colour in shown
+    ]
     traces += _target_trace(trend)
-    return _figure(
+    fig = _figure(
         traces,
         title,
         340,
         xaxis={"dtick": 1, "tickformat": "d"},
         yaxis={"title": {"text": unit}, **GRID},
     )
+    for year, why in (gaps or {}).items():
+        fig.add_annotation(
+            x=year,
+            y=0.5,
+            xref="x",
+            yref="paper",
+            text="<br>".join(esc(line) for line in textwrap.wrap(why, 14)),
+            showarrow=False,
+            align="center",
+            font={"size": 11, "color": "#4d4d4d"},
+            bgcolor="rgba(255,255,255,0.9)",
+        )
+    return fig
+
+
+def _legend_entry(**style: object) -> go.Scatter:
+    """A legend entry only: a trace without points."""
+    return go.Scatter(x=[None], y=[None], hoverinfo="skip", showlegend=True, **style)
 
 
 def _error_bars(frame: pd.DataFrame, axis: str) -> dict:
@@ -523,6 +610,19 @@ def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> g
 
 
 A4 = (794, 1123)  # px at 96 dpi
+_PAGE_MARGIN = 40
+_PAPER = (A4[0] - 2 * _PAGE_MARGIN, A4[1] - 2 * _PAGE_MARGIN)  # the page inside its margins
+_CHAR = 0.53  # an average character's width in Arial, in font sizes
+_COLUMNS = (3.0, 1.1, 2.0, 1.6, 1.0, 1.2)
+READING_GUIDE = (
+    "Så läser du sidan: färgen jämför kommunens värde med landets kommuners samma år. "
+    "▲ Bäst 25 %: bland den fjärdedel som har bäst värde. ■ Mellan 50 %: den mittersta "
+    "hälften. ▼ Sämst 25 %: bland den fjärdedel som har sämst värde. ○ Saknas: inget värde. "
+    "◇ Sammanhang: nyckeltal som beskriver förutsättningar och inte rangordnas. Placering: "
+    "plats 1 är bäst. (osäker): felmarginalen räcker till en annan färg. Förändring: mot "
+    "föregående mätning, p.e. = procentenheter."
+)
+_COLUMNS_WITH_TARGET = (3.0, 1.0, 1.9, 1.5, 0.9, 1.1, 1.0)
 
 
 def onepager_figure(
@@ -532,46 +632,56 @@ def onepager_figure(
     table: pd.DataFrame,
     source: str,
     notes: list[str] = (),
+    printed: str = "",
 ) -> go.Figure:
-    """One A4 page for the council: the area's level-1 tiles (colour, icon, word, place) and
-    its KPI table. tiles: label, colour, rank_text; table: Swedish columns, one row per KPI.
-    `notes`: the municipality's analyses ("Vår analys"), under the table."""
+    """One A4 page for the council, laid out top down in pixels: the title and verdict; the
+    area's level-1 tiles (colour, icon, word, place and, with a `trend_text` column, the
+    measure's trend); its KPI table, its rows as tall as the page allows (down to the bottom
+    block, so no third of the page is left empty); at the bottom a colour legend (colour,
+    icon and word), the `notes` (analyses, footnotes) and the source line with the `printed`
+    date. tiles: label, colour, rank_text (trend_text); table: Swedish columns."""
+    height = _PAPER[1]
     fig = go.Figure()
-    per_row, top, height = 4, 0.9, 0.075
-    _add_tiles(fig, tiles, per_row=per_row, top=top, height=height, gap=0.012)
-    lines = _wrapped(notes)
-    if lines:
-        _page_text(fig, 0.04, "bottom", "<br>".join(lines), {"size": 10})
-    rows_of_tiles = -(-len(tiles) // per_row)
-    table_top = top - rows_of_tiles * (height + 0.012) - 0.02
-    fig.add_trace(
-        go.Table(
-            domain={"x": [0, 1], "y": [0.05 + 0.018 * len(lines), table_top]},
-            # a target column takes its width from the KPI names' neighbours, not from them
-            columnwidth=[3.2, 1.2, 1.6, 1.6, 1.1, 1.5]
-            if len(table.columns) == 6
-            else [3.6, 1.0, 1.4, 1.5, 0.9, 1.1, 0.9],
-            header={
-                "values": [f"<b>{esc(c)}</b>" for c in table.columns],
-                "fill_color": "#f0f0f0",
-                "align": "left",
-                "font": {"size": 11},
-            },
-            cells={
-                "values": [table[c].map(esc) for c in table.columns],
-                "align": "left",
-                "font": {"size": 10},
-                "height": 20,
-            },
-        )
+    y = 0.0  # px from the top of the paper area
+
+    verdict_lines = [esc(line) for line in textwrap.wrap(verdict, 105)]
+    title_text = f"<b style='font-size:22px'>{esc(title)}</b><br>" + "<br>".join(verdict_lines)
+    _page_text(fig, 1, "top", title_text, {"size": 13})
+    y += 30 + 17 * len(verdict_lines) + 18
+
+    per_row, gap, wrap = 4, 8, 27
+    tile_lines = max((_tile_lines(t, wrap) for t in records(tiles)), default=3)
+    tile_height = 14 + 16 * tile_lines
+    _add_tiles(
+        fig,
+        tiles,
+        per_row=per_row,
+        top=1 - y / height,
+        height=tile_height / height,
+        gap=gap / height,
+        wrap=wrap,
     )
-    title_text = f"<b style='font-size:22px'>{esc(title)}</b><br>{esc(verdict)}"
-    _page_text(fig, 0.985, "top", title_text, {"size": 13})
-    _page_text(fig, 0.0, "bottom", esc(source), {"size": 10, "color": "#4d4d4d"})
+    y += -(-len(tiles) // per_row) * (tile_height + gap) + 12
+
+    legend = _onepager_legend(table)
+    lines = _wrapped(notes, width=125, most=12)
+    bottom = 22 + 13 * len(lines) + (8 if lines else 0) + 30  # legend, notes, source
+    weights = _COLUMNS if len(table.columns) == 6 else _COLUMNS_WITH_TARGET
+    room = height - y - bottom - 10
+    used = _draw_table(fig, table, weights, y, room)
+    if room - used > 110:  # a short table: under it, how to read the page
+        guide = _wrapped([READING_GUIDE], width=125)
+        _page_text(fig, 1 - (y + used + 14) / height, "top", "<br>".join(guide), {"size": 10})
+
+    _legend_row(fig, legend, (bottom - 4) / height)
+    if lines:
+        _page_text(fig, (bottom - 26) / height, "top", "<br>".join(lines), {"size": 10})
+    footer = esc(source) + (f"<br>Utskriven {esc(printed)}" if printed else "")
+    _page_text(fig, 0.0, "bottom", footer, {"size": 10, "color": "#4d4d4d"})
     fig.update_layout(
         width=A4[0],
         height=A4[1],
-        margin={"l": 40, "r": 40, "t": 40, "b": 40},
+        margin=dict.fromkeys("lrtb", _PAGE_MARGIN),
         font=FONT,
         plot_bgcolor="white",
         paper_bgcolor="white",
@@ -580,6 +690,129 @@ def onepager_figure(
         yaxis={"visible": False},
     )
     return fig
+
+
+def _tile_lines(tile: object, wrap: int) -> int:
+    """How many lines a tile's text takes: name, icon and word, place, trend."""
+    texts = [tile.label, tile.rank_text, getattr(tile, "trend_text", "") or ""]
+    return 1 + sum(len(textwrap.wrap(t, wrap)) for t in texts if t)
+
+
+def _draw_table(
+    fig: go.Figure,
+    table: pd.DataFrame,
+    weights: tuple[float, ...],
+    top: float,
+    room: float,
+) -> float:
+    """The table drawn as text and boxes from `top` (px under the paper's top), at most
+    `room` px tall: every row and its height are known here, so nothing is cut off (plotly's
+    own table cuts rows that do not fit, and its wrapped rows are taller than it reckons).
+    The largest type at which the table fits; rows up to 30 px taller to fill the room.
+    Returns the height used."""
+    width, height = _PAPER
+    edges = [0.0]
+    for w in weights:
+        edges.append(edges[-1] + w / sum(weights) * width)
+    for font in (12, 11, 10, 9, 8, 7):
+        line, pad = 1.3 * font, 5
+        per_line = [max(int((b - a - 8) / (font * 0.52)), 4) for a, b in pairwise(edges)]
+        rows = [
+            [_broken(v, n) for v, n in zip(row, per_line, strict=True)]
+            for row in [list(table.columns), *table.itertuples(index=False)]
+        ]
+        tall = [max(c.count("<br>") + 1 for c in row) * line + 2 * pad for row in rows]
+        if sum(tall) <= room:
+            break
+    extra = min(max((room - sum(tall)) / len(rows), 0), 30)
+    y, shapes, notes = top, [], []
+    for i, (row, row_height) in enumerate(zip(rows, tall, strict=True)):
+        row_height += extra
+        fill = "#f0f0f0" if i == 0 else ("#ffffff" if i % 2 else "#f3f6f9")
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "yref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": 1 - (y + row_height) / height,
+                "y1": 1 - y / height,
+                "fillcolor": fill,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes += [
+            {
+                "x": (left + 4) / width,
+                "y": 1 - (y + pad + extra / 2) / height,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "align": "left",
+                "text": f"<b>{text}</b>" if i == 0 else text,
+                "font": {"size": font},
+            }
+            for text, left in zip(row, edges, strict=False)
+        ]
+        y += row_height
+    # at once: adding a hundred annotations one by one validates them all each time
+    fig.update_layout(
+        shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *notes]
+    )
+    return y - top
+
+
+def _broken(text: object, width: int) -> str:
+    """Escaped text with a line break where it would pass `width` characters."""
+    return "<br>".join(esc(part) for part in textwrap.wrap(str(text), width)) or esc(text)
+
+
+def _onepager_legend(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The one-pager's colour legend: (fill, "icon word") for every quartile colour, plus the
+    context and local ones when the table has them."""
+    colours = ["green", "yellow", "red", "grey"]
+    compared = " ".join(table.get("Jämfört med landet", pd.Series(dtype=str)).astype(str))
+    if QUARTILES["neutral"][1] in compared:
+        colours.append("neutral")
+    entries = [(_TILE_FILL[c], quartile_label(c)) for c in colours]
+    if LOCAL_WORD[0] in " ".join(table.iloc[:, 0].astype(str)):
+        entries.append(("#ffffff", " ".join(LOCAL_WORD)))
+    return entries
+
+
+def _legend_row(fig: go.Figure, entries: list[tuple[str, str]], top: float) -> None:
+    """The colour legend as one row of swatches, each followed by its icon and word."""
+    width, height = _PAPER
+    _page_text(fig, top, "top", "<b>Färger:</b>", {"size": 10})
+    x = 50.0
+    for fill, text in entries:
+        fig.add_shape(
+            type="rect",
+            xref="paper",
+            yref="paper",
+            x0=x / width,
+            x1=(x + 12) / width,
+            y0=top - 13 / height,
+            y1=top - 1 / height,
+            fillcolor=fill,
+            line={"width": 1, "color": "#777777"},
+        )
+        fig.add_annotation(
+            x=(x + 16) / width,
+            y=top,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            text=esc(text),
+            font={"size": 10},
+        )
+        x += 22 + len(text) * 10 * _CHAR + 14
 
 
 def _add_tiles(
@@ -628,7 +861,8 @@ def _add_tiles(
             yanchor="top",
             showarrow=False,
             align="left",
-            text=f"<b>{lines(tile.label)}</b><br>{icon} {word}<br>{lines(tile.rank_text)}",
+            text=f"<b>{lines(tile.label)}</b><br>{icon} {word}<br>{lines(tile.rank_text)}"
+            + (f"<br>{lines(trend)}" if (trend := getattr(tile, "trend_text", "")) else ""),
             font={"size": font_size, "color": "white" if dark else "#1f1f1f"},
         )
 

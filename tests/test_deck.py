@@ -264,8 +264,9 @@ def test_route_serves_the_presentation_and_the_tiles(dash_app, service, no_brows
     assert tiles.status_code == 200 and png_size(tiles.data) == (2400, 1350)
     assert "goteborg_2022_forskola_rutor_tryck.png" in tiles.headers["Content-Disposition"]
     csv = client.get(f"/export/rutor?area=forskola&kommun={GOTEBORG}&ar=2022&format=csv")
-    lines = csv.data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "Mått;Färg;Placering"
+    data, source = csv.data.decode("utf-8-sig").split("\n\n")  # the data, then the source
+    lines = data.splitlines()
+    assert lines[0] == "Mått;Färg;Placering" and source.startswith("Källa: Kolada (RKA)")
     assert len(lines) == 1 + len(quality_rows(service, "forskola", GOTEBORG))
 
 

@@ -61,7 +61,9 @@ def test_csv_and_excel_are_exactly_the_plotted_data(spread):
     )
     csv = export.data_file(spread, "csv")
     assert csv[:3] == b"\xef\xbb\xbf"  # UTF-8 with BOM: Swedish Excel opens it right
-    frame = pd.read_csv(io.BytesIO(csv), sep=";", decimal=",", encoding="utf-8-sig")
+    data, source = csv.split(b"\n\n")  # the data, then the source lines
+    assert source.decode("utf-8").startswith("Källa: Kolada (RKA), data 2022")
+    frame = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
     assert list(frame.columns) == [
         "Kommun",
         "Värde (%)",
@@ -81,7 +83,9 @@ def test_csv_and_excel_are_exactly_the_plotted_data(spread):
         round(hi * 100, 1),
     )
     excel = pd.read_excel(io.BytesIO(export.data_file(spread, "xlsx")), sheet_name=None)
-    pd.testing.assert_frame_equal(excel["Data"], frame, check_dtype=False)  # 88.0 reads as 88
+    # 88.0 reads as 88; under the data, after an empty row, the source lines
+    pd.testing.assert_frame_equal(excel["Data"].iloc[: len(frame)], frame, check_dtype=False)
+    assert excel["Data"].iloc[len(frame) + 1, 0].startswith("Källa: Kolada (RKA)")
     about = excel["Om diagrammet"].to_string()
     assert "Källa: Kolada (RKA)" in about and "Felmarginal: 95 % intervall" in about
 
@@ -106,7 +110,7 @@ def test_alt_text_describes_the_chart_in_swedish(spread, measure):
 def test_onepager_is_an_a4_pdf(chromium, service):
     name, pdf = export.onepager(service, "hemtjanst", VASTERVIK, 2022)
     assert name == "vastervik_2022_hemtjanst_en-sida.pdf" and pdf[:5] == b"%PDF-"
-    box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    box = re.search(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", pdf)
     width, height = float(box.group(1)), float(box.group(2))
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
 
