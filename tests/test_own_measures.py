@@ -1093,3 +1093,14 @@ def test_save_upload_keeps_the_xlsx_extension_synthetic(lookups, tmp_path):
     assert path.name == "Enkat_2024.xlsx"
     frame, errors = load_folder(tmp_path, **lookups)
     assert errors == {} and frame["source"].tolist() == ["Enkat_2024.xlsx"]
+
+
+def test_the_unit_index_follows_the_unit_table_it_was_made_of(lookups):
+    """The unit index is made once per OU table (it takes ~0.3 s), never reused for another:
+    a file naming Gunnebo reads against the real units, and is refused against a table
+    without Gunnebo, read straight after (and again with the real table)."""
+    text = csv(row(2024, enhet=GUNNEBO))
+    assert read(text, lookups)["ou_id"].tolist() == [GUNNEBO]
+    without = lookups["ous"][lookups["ous"]["id"] != GUNNEBO].reset_index(drop=True)
+    assert_problem(problems(text, {**lookups, "ous": without}), 2, GUNNEBO, "finns inte")
+    assert read(text, lookups)["ou_id"].tolist() == [GUNNEBO]
