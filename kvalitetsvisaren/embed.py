@@ -8,7 +8,6 @@ refuse to be framed (security.py). The upload of own measures is not offered her
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,11 +16,8 @@ from dash import dcc, html
 from . import pagekit
 from .components import explanation, source_line
 from .pagekit import stale_banner
-from .runtime import get_service
 from .service import IndicatorService
-from .viewstate import PATHS, UPLOAD, Explanation, View, embed_url, read_view, urls_for
-
-log = logging.getLogger("kvalitetsvisaren.pages")
+from .viewstate import PATHS, UPLOAD, Explanation, View, embed_url, urls_for
 
 MORE_TEXT = "Se mer i Kvalitetsvisaren"
 NEW_TAB = " (öppnas i en ny flik)"
@@ -35,26 +31,26 @@ def layout(
     *,
     segment_id: str | None = None,
 ) -> html.Div:
-    """An embed page's layout for the URL (as pagekit.page for the full views): the view's
-    skeleton, or the explanation the full view gives (the page's ids kept, hidden)."""
-    svc = get_service()
-    segments, query = pagekit.location(route, arguments)
-    view = read_view(svc, route, segments, query)
-    stores = []
-    if segment_id is not None:
-        value = next(iter(view.segments().values()), None) if isinstance(view, View) else None
-        stores.append(dcc.Store(id=segment_id, data=value))
-    if isinstance(view, Explanation):
-        if arguments:
-            log.warning("Bad URL %s %s %s: %s", route, segments, query, view.message)
-        hidden = html.Div([*content, *stores, dcc.Store(id=params_id)], hidden=True)
-        shown = html.Main(
-            for_embed(explanation(view.message, list(view.links))),
-            id="main",
-            **{"data-status": view.status},
-        )
-        return html.Div([*stale_banner(), shown, hidden], className="embed-page")
-    return page(svc, view, [*content, *stores], params_id)
+    """An embed page's layout for the URL (pagekit.page with the embed's own shell): the
+    view's skeleton, or the explanation the full view gives (the page's ids kept, hidden)."""
+    return pagekit.page(
+        route,
+        arguments,
+        content,
+        params_id,
+        segment_id=segment_id,
+        shell=page,
+        explained=_explained,
+    )
+
+
+def _explained(svc: IndicatorService, why: Explanation) -> html.Div:
+    shown = html.Main(
+        for_embed(explanation(why.message, list(why.links))),
+        id="main",
+        **{"data-status": why.status},
+    )
+    return html.Div([*stale_banner(), shown], className="embed-page")
 
 
 def render(route: str, data: Any, build: Callable[[IndicatorService, View], Any], **kw: Any) -> Any:

@@ -48,10 +48,13 @@ def page(
     params_id: str,
     *,
     segment_id: str | None = None,
+    shell: Callable[[IndicatorService, View, list, str], html.Div] | None = None,
+    explained: Callable[[IndicatorService, Explanation], html.Div] | None = None,
 ) -> html.Div:
     """A page's layout for the URL: the view's skeleton, or the explanation (with the page's
     component ids kept, hidden: its callbacks refer to them). `segment_id`: a Store for the
-    view's path segment (area, KPI or own measure), as its content callback takes it."""
+    view's path segment (area, KPI or own measure), as its content callback takes it.
+    `shell` and `explained` replace `skeleton` and `explanation_page` (the embedded views)."""
     svc = get_service()
     segments, query = location(route, arguments)
     view = read_view(svc, route, segments, query)
@@ -63,8 +66,8 @@ def page(
         if arguments:  # (without any, Dash builds its validation layout)
             log.warning("Bad URL %s %s %s: %s", route, segments, query, view.message)
         hidden = html.Div([*content, *stores, dcc.Store(id=params_id)], hidden=True)
-        return html.Div([explanation_page(svc, view), hidden])
-    return skeleton(svc, view, [*content, *stores], params_id)
+        return html.Div([(explained or explanation_page)(svc, view), hidden])
+    return (shell or skeleton)(svc, view, [*content, *stores], params_id)
 
 
 def location(route: str, arguments: Mapping[str, Any]) -> tuple[dict, dict]:

@@ -89,7 +89,6 @@ COLOURS = ("green", "yellow", "red", "grey", "neutral")
 CONTEXT_RANK = "rangordnas inte (sammanhang)"
 TRENDS = (trends.NONE, trends.BETTER, trends.WORSE, trends.SAME)
 FLAG_ORDER = (flags.NEAR_CUT, flags.PRELIMINARY, flags.LOW_RESPONSE, flags.DISCONTINUED)
-# A municipality's row of a KPI for a year, as levels 2 and 2:2 read it.
 # What a measure's colour is made of (ranking.measure_quartiles of quartiles_with_scores).
 SCORE_COLUMNS = (
     "kpi",
@@ -103,6 +102,7 @@ SCORE_COLUMNS = (
     "worse",
     "score",
 )
+# A municipality's row of a KPI for a year, as levels 2 and 2:2 read it.
 KPI_ROW_COLUMNS = [
     "kpi",
     "value",

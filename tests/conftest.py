@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date
 from pathlib import Path
@@ -62,6 +63,21 @@ def dash_app(snapshot_store):
     from kvalitetsvisaren.factory import create_app
 
     return create_app(snapshot_store, load_config(DEFAULT_CONFIG))
+
+
+@pytest.fixture
+def session(dash_app):
+    """A browser's requests (testing/dash_session) against the app, over its test client."""
+    from kvalitetsvisaren.testing.dash_session import ClientSession
+
+    return ClientSession(dash_app.server.test_client())
+
+
+@pytest.fixture
+def errors(caplog):
+    """ERROR records logged while the test ran (the last-resort handler logs one)."""
+    caplog.set_level(logging.WARNING)
+    return lambda: [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ snapshot, names from the store's municipality table."""
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,22 +16,11 @@ from test_hostile_requests import answers, queries, segments, target
 
 from kvalitetsvisaren import security
 from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
-from kvalitetsvisaren.testing.dash_session import ClientSession, texts, walk
+from kvalitetsvisaren.testing.dash_session import texts, walk
 
 EXPLANATION = "Sidan kunde inte visas"
 MORE = "Se mer i Kvalitetsvisaren"
 PAIRS = [("/oversikt", "/inbaddning/oversikt"), ("/omrade/{}", "/inbaddning/omrade/{}")]
-
-
-@pytest.fixture
-def session(dash_app):
-    return ClientSession(dash_app.server.test_client())
-
-
-@pytest.fixture
-def errors(caplog):
-    caplog.set_level(logging.WARNING)
-    return lambda: [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def components(view) -> list[dict]:

@@ -6,7 +6,6 @@ last-resort handler (which logs an ERROR) is never what saved the answer."""
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -52,18 +51,6 @@ def answers(view: Any) -> list[Any]:
         for props in (response or {}).values()
         for value in props.values()
     ]
-
-
-@pytest.fixture
-def session(dash_app):
-    return ClientSession(dash_app.server.test_client())
-
-
-@pytest.fixture
-def errors(caplog):
-    """ERROR records logged while the test ran (the last-resort handler logs one)."""
-    caplog.set_level(logging.WARNING)
-    return lambda: [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.slow
