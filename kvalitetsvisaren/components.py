@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from . import flags, ids, trends
+from . import figures, flags, ids, trends
 from .charts import Chart
 from .download import FORMATS, LABELS, export_url
 from .labels import LOCAL, QUARTILES, TRENDS, number, source_text
@@ -206,7 +206,7 @@ def chart(graph_id: str, spec: Chart, kommun: str) -> html.Figure:
         [
             dcc.Graph(
                 id=graph_id,
-                figure=spec.figure,
+                figure=figures.for_browser(spec.figure),
                 config={
                     "displaylogo": False,
                     "locale": "sv",  # assets/plotly-locale-sv.js: the modebar in Swedish

@@ -6,10 +6,13 @@ from __future__ import annotations
 import math
 import textwrap
 from itertools import pairwise
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.utils import to_typed_array_spec
 
 from .labels import LOCAL as LOCAL_WORD
 from .labels import QUARTILES, esc, number, quartile_label
@@ -79,6 +82,33 @@ def _figure(
             **layout,
         },
     )
+
+
+def for_browser(fig: go.Figure) -> dict:
+    """The figure as the JSON-ready dict Dash sends to the browser: what plotly's own
+    `to_plotly_json` gives, numbers packed as its typed arrays, NaN as null, but without its
+    deep copy and its per-element pass over every list (most of a chart callback's time)."""
+    return {"data": [_plain(trace) for trace in fig._data], "layout": _plain(fig._layout)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iuf" and value.size:
+            spec = to_typed_array_spec(value)  # not for integers beyond 32 bits
+            if isinstance(spec, dict):
+                return spec
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # as plotly's encoder writes NaN and infinities
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
 
 
 def _missing(x: float | None) -> bool:

@@ -92,3 +92,73 @@ def test_units_figure_draws_the_ends_a_gap_and_the_chosen_starred(service):
     assert gaps and all(re.fullmatch(r"… \d+ enhet(er)? till …", g) for g in gaps)
     assert [t.startswith("★ ") for t in bars.customdata].count(True) == 1
     assert list(fig.layout.yaxis.ticktext) == list(bars.customdata)
+
+
+# --- the figure as sent to the browser ------------------------------------------------------
+
+
+def _plotly_json(fig) -> object:
+    """What plotly itself sends for the figure (Dash's encoder, plotly.io.json)."""
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    return json.loads(to_json_plotly(fig))
+
+
+def _our_json(fig) -> object:
+    import json
+
+    return json.loads(json.dumps(figures.for_browser(fig), allow_nan=False))
+
+
+@pytest.mark.parametrize(
+    ("municipality", "area"),
+    [
+        ("0180", "hemtjanst"),
+        ("2403", "sarskilt-boende"),
+        ("0883", "grundskola"),
+    ],  # Stockholm, Bjurholm, Västervik
+)
+def test_every_chart_reaches_the_browser_as_plotly_would_send_it(service, municipality, area):
+    from kvalitetsvisaren import charts
+
+    kinds: dict[str, object] = {}
+    for chart in charts.all_charts(service, municipality, 2022, [area]):
+        kinds.setdefault(chart.kind, chart)
+    assert {"rutor", "matt", "spridning", "utveckling", "enheter"} <= set(kinds)
+    for kind, chart in kinds.items():
+        assert _our_json(chart.figure) == _plotly_json(chart.figure), kind
+
+
+def test_hostile_values_reach_the_browser_as_plotly_would_send_them_synthetic():
+    """Synthetic arrays: NaN, infinities, huge and negative integers, text of any script."""
+    import numpy as np
+    import plotly.graph_objects as go
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    numbers = st.lists(
+        st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(2**62), 2**62),
+        max_size=30,
+    )
+    texts = st.lists(st.text(max_size=12) | st.none(), max_size=30)
+
+    @settings(max_examples=60, deadline=None)
+    @given(numbers, texts, st.booleans())
+    def check(values, labels, as_array):
+        x = np.array(values, dtype=float) if as_array else values
+        ints = np.array([int(v) for v in values if isinstance(v, int)], dtype=np.int64)
+        fig = go.Figure(
+            [
+                go.Scatter(x=x, y=ints, text=labels),
+                go.Bar(customdata=np.array(labels, dtype=object)),
+            ],
+            layout={
+                "title": {"text": "".join(t or "" for t in labels)},
+                "xaxis": {"range": [0, 1]},
+            },
+        )
+        assert _our_json(fig) == _plotly_json(fig)
+
+    check()
