@@ -41,15 +41,16 @@ FONT = {"family": "Arial, Liberation Sans, DejaVu Sans, sans-serif", "size": 13}
 
 GRID = {"showgrid": True, "gridcolor": "#e6e6e6"}
 _PLOTLY = pio.templates["plotly"]
-# What a bar chart uses of plotly's default template: the whole one is 9 KB of JSON in every
-# figure, and a unit page sends one chart per KPI.
-BAR_TEMPLATE = go.layout.Template(
+# What bar and scatter charts use of plotly's default template (all our figures are made of
+# them; the rest is for polar, 3D, map and colour-scale charts): the whole one is 9 KB of JSON
+# in every figure, deep-copied into each, and a page sends up to one chart per KPI.
+CHART_TEMPLATE = go.layout.Template(
     layout={
         name: _PLOTLY.layout[name]
-        for name in ("font", "hovermode", "hoverlabel", "xaxis", "yaxis", "shapedefaults")
-    }
-    | {"annotationdefaults": _PLOTLY.layout["annotationdefaults"]},
-    data={"bar": _PLOTLY.data.bar},
+        for name in _PLOTLY.layout.to_plotly_json()
+        if name not in ("polar", "ternary", "coloraxis", "colorscale", "scene", "geo")
+    },
+    data={"bar": _PLOTLY.data.bar, "scatter": _PLOTLY.data.scatter},
 )
 
 
@@ -69,6 +70,7 @@ def _figure(
     return go.Figure(
         data=traces,
         layout={
+            "template": CHART_TEMPLATE,
             "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
             "height": height,
             "margin": {"l": 10, "r": 10, "t": 50, "b": 40},
@@ -552,7 +554,6 @@ def units_figure(
             "ticktext": labels,
             "autorange": "reversed",  # the first row (the best) on top
         },
-        template=BAR_TEMPLATE,
     )
 
 

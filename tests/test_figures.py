@@ -162,3 +162,25 @@ def test_hostile_values_reach_the_browser_as_plotly_would_send_them_synthetic():
         assert _our_json(fig) == _plotly_json(fig)
 
     check()
+
+
+@pytest.mark.slow
+def test_the_compact_template_draws_every_chart_kind_as_plotlys_full_one(service, chromium):
+    """Rendered by plotly.js (kaleido), pixel for pixel: the template sent with each figure
+    leaves out only what bar and scatter charts never read."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from kvalitetsvisaren import charts, export
+
+    kinds: dict[str, object] = {}
+    for municipality, area in [("0180", "hemtjanst"), ("2403", "sarskilt-boende")]:
+        for chart in charts.all_charts(service, municipality, 2022, [area]):
+            kinds.setdefault(chart.kind, chart.figure)
+    assert len(kinds) >= 6
+    for kind, fig in kinds.items():
+        full = go.Figure(fig)
+        full.layout.template = pio.templates["plotly"]
+        height = int(fig.layout.height or 500)
+        ours, plotlys = (export._to_image(f, "png", 900, height, 1) for f in (fig, full))
+        assert ours == plotlys, kind
