@@ -93,6 +93,10 @@ def create_app(
         update_title=None,
         serve_locally=True,  # every script from our origin: the CSP allows nothing else
         on_error=pagekit.callback_failed,  # the last resort: never a blank page
+        # Without this Dash builds every page's example at start-up as a "validation layout"
+        # and sends it inside every HTML page (250 KB of 257): tests/test_pages.py checks
+        # instead that every callback's ids are in the pages.
+        suppress_callback_exceptions=True,
         # the real location, besides Dash's merge of path variables and query (pagekit)
         routing_callback_inputs={
             pagekit.LOCATION_PATH: State("_pages_location", "pathname"),

@@ -63,7 +63,7 @@ def page(
         value = next(iter(view.segments().values()), None) if isinstance(view, View) else None
         stores.append(dcc.Store(id=segment_id, data=value))
     if isinstance(view, Explanation):
-        if arguments:  # (without any, Dash builds its validation layout)
+        if arguments:  # (without any: the page's example, which tests check callbacks against)
             log.warning("Bad URL %s %s %s: %s", route, segments, query, view.message)
         hidden = html.Div([*content, *stores, dcc.Store(id=params_id)], hidden=True)
         return html.Div([(explained or explanation_page)(svc, view), hidden])
@@ -72,8 +72,8 @@ def page(
 
 def location(route: str, arguments: Mapping[str, Any]) -> tuple[dict, dict]:
     """Path segments and query: from the real location when the router gives it, else from
-    the keyword arguments (a direct call, e.g. Dash's validation layout or a test)."""
-    if not arguments:  # Dash's validation layout: the page's example
+    the keyword arguments (a direct call, e.g. a test)."""
+    if not arguments:  # the page's example (tests/test_pages.py)
         return example_segments(get_service(), route), {}
     path, search = arguments.get(LOCATION_PATH), arguments.get(LOCATION_SEARCH)
     if isinstance(path, str):

@@ -205,7 +205,7 @@ def read_view(
 
 def example_segments(svc: IndicatorService, route: str) -> dict[str, str]:
     """The path segment of a page's example view (what its layout shows without arguments:
-    Dash builds the validation layout that way)."""
+    tests check every callback's ids against them)."""
     route = EMBEDS.get(route, route)
     first = svc.config.areas[0].id
     own = svc.local.measures["measure_id"]

@@ -175,3 +175,49 @@ def test_bad_urls_get_the_swedish_explanation(pages, page, kwargs, message, capl
     assert "Översikten för Västervik 2022" in text(layout)  # a way back
     if page != "404":
         assert any(message.split(".")[0][:20] in r.getMessage() for r in caplog.records)
+
+
+def _ids_in(tree: Any) -> set[str]:
+    """Every plain (not pattern-matching) component id in the tree."""
+    found, stack = set(), [as_json(tree)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            props = node.get("props", node)
+            if isinstance(props.get("id"), str):
+                found.add(props["id"])
+            stack.extend(v for v in props.values() if isinstance(v, list | dict))
+    return found
+
+
+def test_every_callback_refers_to_ids_its_pages_have(dash_app):
+    """What Dash's validation layout checked in the browser (the app no longer builds one):
+    every plain id a callback reads or writes is in the shell, a page's example layout or,
+    for the units page, its example content (the list, the search, the comparison)."""
+    import dash
+    from dash._utils import split_callback_id
+
+    from kvalitetsvisaren import shell, unit_views
+    from kvalitetsvisaren.pages import units
+    from kvalitetsvisaren.runtime import get_service
+    from kvalitetsvisaren.viewstate import UNITS, View, example_segments, read_view
+
+    svc = get_service()
+    view = read_view(svc, UNITS, example_segments(svc, UNITS), {})
+    assert isinstance(view, View)
+    trees = [shell.layout(), *(page["layout"]() for page in dash.page_registry.values())]
+    trees += [units._content(svc, view), unit_views.units_charts(svc, view)]
+    present = set().union(*map(_ids_in, trees))
+    referred = set()
+    for key, spec in dash_app.callback_map.items():
+        outputs = [] if spec.get("no_output") else split_callback_id(key)
+        outputs = outputs if isinstance(outputs, list) else [outputs]
+        ends = [*outputs, *spec.get("inputs", []), *spec.get("state", [])]
+        flat = [e for end in ends for e in (end if isinstance(end, list) else [end])]
+        referred |= {
+            e["id"] for e in flat if isinstance(e["id"], str) and not e["id"].startswith("{")
+        }
+    assert len(referred) > 40
+    assert referred - present == set()

@@ -38,7 +38,6 @@ from ..viewstate import (
     UNITS,
     Explanation,
     View,
-    example_segments,
     read_view,
     urls_for,
 )
@@ -72,17 +71,7 @@ def layout(**arguments: str) -> html.Div:
             target_components={ids.UNITS_CHARTS: "children"},
         ),
     ]
-    if not arguments:  # Dash's validation layout: it must know the content's ids too
-        content.append(html.Div(_example_content(), hidden=True))
     return pagekit.page(UNITS, arguments, content, ids.UNITS_PARAMS, segment_id=ids.UNITS_AREA)
-
-
-def _example_content() -> list:
-    svc = get_service()
-    view = read_view(svc, UNITS, example_segments(svc, UNITS), {})
-    if not isinstance(view, View):
-        return []
-    return [*_content(svc, view), *unit_views.units_charts(svc, view)]
 
 
 def _content(svc: IndicatorService, view: View) -> list:
