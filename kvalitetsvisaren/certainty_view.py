@@ -93,7 +93,6 @@ def annotate_kpi_rows(
     few, limit, trend, previous_year, change; every municipality of each KPI-year) with
     KPI_COLUMNS added, and `trend` following the two-proportion rule for survey shares."""
     out = rows.copy()
-    keys = pd.MultiIndex.from_frame(out[["kpi", "municipality_id", "year"]])
     value = out["value"].to_numpy(dtype=float)
     share = out["kpi"].map(units).eq("%").to_numpy()
     count = np.where(share, out["respondents"].to_numpy(dtype=float), np.nan)
@@ -107,6 +106,7 @@ def annotate_kpi_rows(
     n = np.where(hidden, out["limit"].to_numpy(dtype=float) - 1, count)
     given = np.full(len(out), np.nan)
     if half is not None and len(half):
+        keys = pd.MultiIndex.from_frame(out[["kpi", "municipality_id", "year"]])
         given = half.reindex(keys).to_numpy(dtype=float)
     interval = uncertainty.value_interval(value, n, given)
     hidden &= interval.source == WILSON  # Kolada's own half-width needs no count
@@ -126,19 +126,19 @@ def annotate_kpi_rows(
     differs = uncertainty.differs_from_reference(out["lo"], out["hi"], out["riket"])
     differs[hidden & differs.fillna(False).to_numpy(dtype=bool)] = pd.NA
     out["differs"] = differs
-    _with_change(out, count, keys)
+    _with_change(out, count)
     return out
 
 
-def _with_change(out: pd.DataFrame, count: np.ndarray, keys: pd.MultiIndex) -> None:
+def _with_change(out: pd.DataFrame, count: np.ndarray) -> None:
     """change_certainty against the previous year with a value, and the trend by it: a survey
     share that moved but not beyond the 95 % test is "same", within_margin."""
-    counts = pd.Series(count, index=keys)
+    series = _series_codes(out)
+    year = out["year"].to_numpy(dtype=np.int64)
+    previous = out["previous_year"].fillna(-1).to_numpy(dtype=np.int64)
+    counts = pd.Series(count, index=series * _YEARS + year + 1)
     counts = counts[~counts.index.duplicated()]
-    before = pd.MultiIndex.from_arrays(
-        [out["kpi"], out["municipality_id"], out["previous_year"].fillna(-1).astype("int64")]
-    )
-    previous_count = counts.reindex(before).to_numpy(dtype=float)
+    previous_count = counts.reindex(series * _YEARS + previous + 1).to_numpy(dtype=float)
     change = uncertainty.change_certainty(
         out["previous_value"].to_numpy(dtype=float),
         previous_count,
@@ -151,6 +151,17 @@ def _with_change(out: pd.DataFrame, count: np.ndarray, keys: pd.MultiIndex) -> N
     out["change_certainty"] = change
     out["within_margin"] = margin
     out["trend"] = np.where(margin, trends.SAME, out["trend"].to_numpy(dtype=object))
+
+
+_YEARS = 100_000  # year + 1 (0: none) as the low digits of a row's integer key
+
+
+def _series_codes(rows: pd.DataFrame) -> np.ndarray:
+    """One integer per (kpi, municipality_id) of each row: with the year, a row's key as an
+    int64 (a MultiIndex of 165,000 text keys took a tenth of the service's start-up)."""
+    kpi, _ = pd.factorize(rows["kpi"])
+    place, places = pd.factorize(rows["municipality_id"])
+    return kpi.astype(np.int64) * (len(places) + 1) + place
 
 
 def fill_missing(rows: pd.DataFrame) -> pd.DataFrame:
