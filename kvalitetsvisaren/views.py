@@ -13,7 +13,7 @@ import pandas as pd
 from dash import dcc, html
 
 from . import certainty_components as certainty
-from . import certainty_view, charts, ids, local_views
+from . import certainty_view, charts, ids, kpi_table, learning, local_views, trends
 from .components import (
     DROPDOWN_LABELS,
     LONG_TABLE,
@@ -378,7 +378,7 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     summary = svc.area_summary(area_id, p.kommun, p.ar)
     kpis = svc.area_kpis(area_id, p.kommun, p.ar)
     own = svc.own_measures(area_id, p.kommun, p.ar)
-    local = bool(kpis["target"].notna().any() or kpis["comment"].ne("").any())
+    local = kpi_table.has_local(kpis, printed=False)
     sections = []
     for measure in records(summary.measures):
         rows = kpis[kpis["measure"] == measure.measure]
@@ -436,46 +436,13 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
 
 
 def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.Table:
-    """The measure's KPIs; with `local`, the municipality's targets and analysis too."""
-    head = [
-        "Nyckeltal",
-        "Värde",
-        "Jämfört med landet",
-        "Placering",
-        "Riket",
-        "Förändring sedan förra mätningen",
-        "Observera",
-        "Lär av andra",
-        *(["Mål", "Vår analys"] if local else []),
-    ]
+    """The measure's KPIs (kpi_table.COLUMNS); with `local`, the municipality's targets and
+    analysis too."""
+    shown = kpi_table.columns(local=local, printed=False)
+    head = [c.heading for c in shown]
     body = [
         html.Tr(
-            [
-                html.Th(dcc.Link(r.label, href=kpi_url(r.kpi, p, area.id)), scope="row"),
-                html.Td(_value_cell(r), className="num"),
-                html.Td(
-                    [
-                        badge(r.colour, small=True, certainty=r.certainty),
-                        *_line(certainty.certainty_words(r, r.colour)),
-                    ]
-                ),
-                html.Td(r.rank_text if pd.notna(r.value) else r.missing),
-                html.Td(
-                    [
-                        number(r.riket, r.unit),
-                        *_line(_small(certainty_view.differs_text(r.differs), "differs")),
-                    ],
-                    className="num",
-                ),
-                html.Td(_change(r)),
-                html.Td(flag_marks(r.flags)),
-                html.Td(_learn_link(r, area, p)),
-                *(
-                    [html.Td(target_mark(r.target_status, r.target, r.unit)), html.Td(r.comment)]
-                    if local
-                    else []
-                ),
-            ],
+            [_kpi_cell(c.key, r, area, p) for c in shown],
             **{
                 "data-kpi": r.kpi,
                 "data-quartile": r.colour,
@@ -492,6 +459,33 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
         [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(body)],
         className="kpi-table",
     )
+
+
+def _kpi_cell(key: str, r: Any, area: Area, p: Params) -> html.Th | html.Td:
+    """One cell of a KPI's row on the page: the column `key` of kpi_table.COLUMNS."""
+    if key == "kpi":
+        return html.Th(dcc.Link(r.label, href=kpi_url(r.kpi, p, area.id)), scope="row")
+    if key in ("value", "riket"):
+        return html.Td(_value_cell(r) if key == "value" else _riket_cell(r), className="num")
+    cells = {
+        "colour": lambda: [
+            badge(r.colour, small=True, certainty=r.certainty),
+            *_line(certainty.certainty_words(r, r.colour)),
+        ],
+        "place": lambda: r.rank_text if pd.notna(r.value) else r.missing,
+        "change": lambda: _change(r),
+        "flags": lambda: flag_marks(r.flags),
+        "learn": lambda: _learn_link(r, area, p),
+        "target": lambda: target_mark(r.target_status, r.target, r.unit),
+        "comment": lambda: r.comment,
+    }
+    return html.Td(cells[key]())
+
+
+def _riket_cell(row: Any) -> list:
+    """Riket's value, and under it whether the municipality's interval excludes it."""
+    differs = _small(certainty_view.differs_text(row.differs), "differs")
+    return [number(row.riket, row.unit), *_line(differs)]
 
 
 def _value_cell(row: Any) -> list:
@@ -523,7 +517,7 @@ def _change(row: Any) -> list:
 def _learn_link(row: Any, area: Area, p: Params) -> Any:
     """Where the result is red or got worse, a way to the peers who do better (never for a
     KPI shown as context)."""
-    if not (row.colour == "red" or row.trend == "worse") or pd.isna(row.value):
+    if not learning.is_weak(row.colour, row.trend) or pd.isna(row.value):
         return ""
     return dcc.Link("Vem gör bättre?", href=kpi_url(row.kpi, p, area.id) + "#lar-av-andra")
 
@@ -687,7 +681,7 @@ def _learn_from(svc: IndicatorService, s: Any, p: Params, name: str) -> list:
         ]
         if pd.notna(peer.improvement):
             change = trend_mark(
-                "better" if peer.improvement > 0 else "worse" if peer.improvement < 0 else "same",
+                trends.judged(peer.improvement, 1),  # improvement: positive = better
                 peer.value - peer.base_value,
                 s.unit,
             )
