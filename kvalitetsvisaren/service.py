@@ -1,8 +1,8 @@
 """View-ready frames for the pages: one store, one config, rankings computed once.
 
 `IndicatorService(store, config)` ranks every configured KPI x year among all municipalities,
-every measure, and every unit among the units of its type when it is built (well under a
-second for the whole snapshot); each method then filters those frames for one view. Pure
+every measure, and every unit among the units of its type when it is built (about two seconds
+of CPU for the whole snapshot); each method then filters those frames for one view. Pure
 pandas: no Dash, no I/O. Unknown municipalities, areas, KPIs or units raise `UnknownError`
 (a KeyError) whose message is Swedish and fit to show.
 """

@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-# Private helper of config.py, reused so both YAML files refuse repeated keys the same way.
-from .config import _UniqueKeyLoader
+# config.py's loader, so that both YAML files refuse repeated keys the same way.
+from .config import UniqueKeyLoader
 from .kolada.frames import typed_frame
 
 TARGETS_FILE = "mal-och-analys.yaml"
@@ -392,7 +392,7 @@ def load_targets(
         return empty_targets()
     known = _known(known_ids, municipalities, ous)
     try:
-        loader = _UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
+        loader = UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
     except yaml.YAMLError as exc:
         raise TargetsError(path, [(None, f"ogiltig YAML: {exc}")]) from None
     try:
