@@ -140,7 +140,9 @@ def _accepted(rows, p: Params, saved: bool) -> html.Div:
     units = int(rows["ou_id"].notna().sum())
     head = "Filen är sparad och visas nu." if saved else "Filen är godkänd. Tryck på Spara filen."
     links = [
-        html.Li(dcc.Link(m.label, href=own_url(m.measure_id, p.with_(kommun=m.municipality_id))))
+        html.Li(
+            dcc.Link(m.label, href=own_url(m.measure_id, p.with_(municipality=m.municipality_id)))
+        )
         if saved
         else html.Li(m.label)
         for m in measures.itertuples()
