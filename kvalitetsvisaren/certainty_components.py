@@ -4,14 +4,13 @@ beside it and, on hover or focus, in its tooltip). The words come from certainty
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from dash import html
 
 from . import certainty_view as cv
 from .components import trend_mark
-from .labels import number
+from .labels import change_text, is_missing
 
 MARKS = {"sure": "✓", "unsure": "≈"}
 
@@ -77,13 +76,10 @@ def change_mark(row: Any) -> html.Span:
     """The change of value; a survey share that moved within its margin of error says so
     ("↓ −2 p.e. (oförändrat inom felmarginalen)") instead of "sämre"."""
     change = _get(row, "change")
-    if not cv.change_text(row) or change is None or math.isnan(change):
+    if not cv.change_text(row) or is_missing(change):
         return trend_mark(row.trend, change, row.unit)
-    arrow = "↑" if change > 0 else "↓"
-    sign = "+" if change > 0 else "−"
-    amount = number(abs(change), "p.e." if row.unit == "%" else row.unit)
     return html.Span(
-        f"{arrow} {sign}{amount} ({cv.change_text(row)})",
+        f"{change_text(change, row.unit)} ({cv.change_text(row)})",
         className="trend trend-same trend-margin",
         title="Förändringen är mindre än felmarginalen (tvåprocentstest, 95 %).",
     )

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import trends, uncertainty
-from .labels import number
+from .labels import is_missing, number
 from .uncertainty import SURE, UNKNOWN, UNSURE
 
 HALF_WIDTH_PREFIX = "Osäkerhetstal - "
@@ -244,7 +244,7 @@ def certainty_explanation(colour: str, certainty: str, source: str = WILSON) -> 
 
 def differs_text(differs: Any) -> str:
     """ "skild från riket" / "inte skild från riket" (the interval excludes Riket or not)."""
-    if differs is None or differs is pd.NA or (isinstance(differs, float) and np.isnan(differs)):
+    if is_missing(differs):
         return ""
     return "skild från riket" if bool(differs) else "inte skild från riket"
 

@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from .freshness import DEFAULT_MAX_AGE_DAYS
 from .paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
-from .wsgi import DEFAULT_RELOAD_SECONDS, ENV_LOCAL, ENV_UPLOAD_KEY, Settings
+from .wsgi import DEFAULT_RELOAD_SECONDS, ENV_LOCAL, Settings, build_app
 
 DATA_ENV = "KVALITETSVISAREN_DATA"
 DEFAULT_SYNC_OUT = ROOT / "data" / "kolada"
@@ -237,7 +237,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from . import memory
-    from .factory import create_app
     from .security import check_frame_ancestors
     from .startup import load_checked
 
@@ -266,17 +265,9 @@ def _serve(args: argparse.Namespace) -> int:
         if args.debug:
             raise ValueError("--debug går inte med --prod (felsökningsläge visar källkod)")
         return _exec_gunicorn(args, settings)
-    app = create_app(
-        store,
-        config,
-        store_path=settings.data,
-        max_age_days=settings.max_age_days,
-        frame_ancestors=settings.frame_ancestors,
-        reload_every=settings.reload_seconds,
-        local_path=settings.local_folder,
-        upload_key=os.environ.get(ENV_UPLOAD_KEY) or None,
-        # on this computer only, the person at it may save uploads without a key
-        open_upload=args.host in ("127.0.0.1", "localhost", "::1"),
+    # on this computer only, the person at it may save uploads without a key
+    app = build_app(
+        settings, store, config, open_upload=args.host in ("127.0.0.1", "localhost", "::1")
     )
     del store  # the service keeps a compact copy of it
     memory.give_back()

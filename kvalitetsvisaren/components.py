@@ -6,7 +6,6 @@ Every coloured element carries `data-quartile`; colours come from the ranking, n
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -17,7 +16,15 @@ from dash import dcc, html
 from . import figures, flags, ids, trends
 from .charts import Chart
 from .download import FORMATS, LABELS, export_url
-from .labels import LOCAL, QUARTILES, TRENDS, number, source_text
+from .labels import (
+    LOCAL,
+    QUARTILES,
+    TRENDS,
+    change_text,
+    is_missing,
+    number,
+    source_text,
+)
 from .targets import STATUS_TEXT
 
 DROPDOWN_LABELS = {
@@ -74,7 +81,7 @@ def target_mark(
     """The local target and whether it is met, as icon + word (never colour alone). With
     `certainty` (an own measure, issue 16): `data-certainty` beside `data-target`, and for
     sure or unsure the words saying so."""
-    if target is None or (isinstance(target, float) and math.isnan(target)):
+    if is_missing(target):
         return ""
     text = f"Mål {number(target, unit)}"
     if status:
@@ -98,13 +105,10 @@ def trend_mark(trend: str, change: float | None, unit: str) -> html.Span:
     """Arrow by the direction of the value, word by whether that is better or worse (none for
     a context KPI: its change is shown, not judged). A change of a share is in percentage
     points (p.e.), not per cent."""
-    if change is None or (isinstance(change, float) and math.isnan(change)):
+    if is_missing(change):
         return html.Span("–", className="trend trend-none", title="Ingen jämförelse")
-    arrow = "↑" if change > 0 else "↓" if change < 0 else "→"
-    sign = "+" if change > 0 else "−" if change < 0 else ""
-    amount = number(abs(change), "p.e." if unit == "%" else unit)
     word = TRENDS.get(trend, "")
-    text = f"{arrow} {sign}{amount}" + (f" ({word})" if word else "")
+    text = change_text(change, unit) + (f" ({word})" if word else "")
     return html.Span(text, className=f"trend trend-{trends.attribute(trend)}")
 
 

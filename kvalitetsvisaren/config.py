@@ -207,13 +207,10 @@ class AppConfig(_Model):
         return {k.id: k.higher_is_better for k in self.kpis}
 
     def ou_kpi_ids(self, area_id: str | None = None) -> tuple[str, ...]:
-        """KPIs with unit-level data: all of them, or those used by one area."""
+        """KPIs with unit-level data (has_ou_data): all of them, or those used by one area.
+        Sync fetches unit values for these."""
         ids = self.kpi_ids() if area_id is None else self.area(area_id).kpi_ids()
         return tuple(i for i in ids if self.kpi(i).has_ou_data)
-
-    def measures_of_kpi(self, kpi_id: str) -> tuple[tuple[Area, Measure], ...]:
-        """Every (area, measure) that lists the KPI."""
-        return tuple((a, m) for a in self.areas for m in a.measures if kpi_id in m.kpis)
 
 
 # --- cross-reference checks ----------------------------------------------------------------
@@ -294,8 +291,10 @@ class _DuplicateKeyError(yaml.constructor.ConstructorError):
         self.mapping, self.key_node, self.first = mapping, key_node, first
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key repeated in one mapping (PyYAML would keep the last)."""
+class UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key repeated in one mapping (PyYAML would keep the last).
+    Public: the targets file (targets.py) is read with it too, composing its nodes itself for
+    its own line-numbered Swedish messages."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
@@ -342,7 +341,7 @@ def _read_yaml(path: str) -> Any:
         raise ConfigError(path, [("(file)", f"not UTF-8 text: {exc.reason}")]) from exc
     root = None
     try:
-        loader = _UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
+        loader = UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
     except yaml.YAMLError as exc:
         raise ConfigError(path, [("(file)", f"not valid YAML: {exc}")]) from None
     try:

@@ -18,7 +18,7 @@ from pptx.slide import Slide
 from pptx.table import _Cell
 from pptx.util import Emu, Inches, Pt
 
-from . import charts, export
+from . import charts, export, kpi_table
 from .labels import number, source_text
 from .rows import records
 from .service import IndicatorService, rank_text, strongest_and_weakest
@@ -76,7 +76,7 @@ def _area_slides(
     _title_slide(deck, f"{summary.label} i {name} {year}", summary.verdict, source)
     tiles = charts.tiles(svc, area, **where)
     _picture_slide(deck, f"{summary.label}: måtten jämförda med landet", tiles, source)
-    table = export.kpi_table(svc, area, municipality, year)
+    table = kpi_table.printed_table(svc, area, municipality, year)
     pages = max(math.ceil(len(table) / ROWS_PER_SLIDE), 1)
     for page in range(pages):
         title = f"{summary.label}: nyckeltalen" + (f" ({page + 1} av {pages})" if pages > 1 else "")

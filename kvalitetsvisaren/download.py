@@ -42,12 +42,12 @@ def serve(kind: str) -> Response:
     p, fmt = wanted.view.params, wanted.format
     try:
         if kind == "en-sida":
-            name, body = export.onepager(svc, wanted.view.area or "", p.kommun, p.ar)
+            name, body = export.onepager(svc, wanted.view.area or "", p.municipality, p.year)
             return _file(body, name, "application/pdf")
         if kind in ("presentation", "presentation-alla"):
             from . import deck  # python-pptx (13 MB) loaded when a deck is first asked for
 
-            name, body = deck.presentation(svc, p.kommun, p.ar, wanted.view.area)
+            name, body = deck.presentation(svc, p.municipality, p.year, wanted.view.area)
             return _file(body, name, deck.MIME)
         chart = charts.build(svc, kind, wanted.chart_params())
     except UnknownError as exc:  # the boundary checked everything a URL can name

@@ -75,7 +75,7 @@ def page(svc: IndicatorService, view: View, content: list, params_id: str) -> ht
             bar,
             *stale_banner(),
             html.Main(
-                [*content, source_line(p.ar, svc.store.vintage("values"))],
+                [*content, source_line(p.year, svc.store.vintage("values"))],
                 id="main",
                 tabIndex="-1",
             ),

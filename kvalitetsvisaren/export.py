@@ -13,7 +13,6 @@ import atexit
 import csv
 import io
 import json
-import math
 import re
 import threading
 import warnings
@@ -29,7 +28,13 @@ from tqdm import tqdm
 from . import certainty_view, charts, figures
 from .atomic import write_directory
 from .charts import Chart
-from .labels import LOCAL, QUARTILES, TRENDS, esc, number, source_text
+from .kpi_table import certainty_cell, printed_table
+from .labels import (
+    TRENDS,
+    esc,
+    is_missing,
+    source_text,
+)
 from .service import IndicatorService, UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
@@ -220,7 +225,7 @@ def _width(cells: Iterable[object]) -> float:
 
 
 def _cell_text(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return ""
     if isinstance(value, float):
         return f"{value:g}"
@@ -263,9 +268,9 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         rank_text=lambda m: [rank_text(r, n) for r, n in zip(m["rank"], m["n"], strict=True)]
     )
     kpis = svc.area_kpis(area, municipality, year)
-    table = kpi_table(svc, area, municipality, year)
+    table = printed_table(svc, area, municipality, year)
     quality["rank_text"] = [  # the tiles say how sure their colour is (issue 16)
-        t + _certainty_cell(c, k)
+        t + certainty_cell(c, k)
         for t, c, k in zip(
             quality["rank_text"], quality["colour"], quality["certainty"], strict=True
         )
@@ -290,38 +295,6 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
 
 
-def kpi_table(svc: IndicatorService, area: str, municipality: str, year: int) -> pd.DataFrame:
-    """The area's KPIs as the one-pager and the presentation show them: Swedish headings, the
-    values formatted as the page formats them (labels.number), the quartile's icon and word
-    with its certainty, the target when the municipality has any, and its own measures."""
-    kpis = svc.area_kpis(area, municipality, year)
-    table = pd.DataFrame(
-        {
-            "Nyckeltal": kpis["measure_label"] + ": " + kpis["label"],
-            "Värde": [number(v, u) for v, u in zip(kpis["value"], kpis["unit"], strict=True)],
-            "Jämfört med landet": [
-                " ".join(QUARTILES[c]) + _certainty_cell(c, k)
-                for c, k in zip(kpis["colour"], kpis["certainty"], strict=True)
-            ],
-            "Placering": kpis["rank_text"],
-            "Riket": [number(v, u) for v, u in zip(kpis["riket"], kpis["unit"], strict=True)],
-            "Förändring": [
-                signed(c, "p.e." if u == "%" else u)
-                for c, u in zip(kpis["change"], kpis["unit"], strict=True)
-            ],
-        }
-    )
-    if kpis["target"].notna().any():
-        table["Mål"] = [
-            _target_cell(t, s, u)
-            for t, u, s in zip(kpis["target"], kpis["unit"], kpis["target_status"], strict=True)
-        ]
-    own = _own_rows(svc, area, municipality, year, table.columns)
-    if len(own):
-        table = pd.concat([table, own], ignore_index=True)
-    return table
-
-
 def analyses(svc: IndicatorService, area: str, municipality: str, year: int) -> list[str]:
     """The municipality's own analyses of the area's KPIs and own measures (the local layer),
     as "Vår analys, <nyckeltal>: <text>"; none without a local layer."""
@@ -343,48 +316,6 @@ def _trend_word(trend: str, text: str) -> str:
         return ""
     since = re.search(r"(sedan|än) (\d{4})", text)
     return f"{text[0]} {TRENDS.get(trend, trend)}" + (f" sedan {since.group(2)}" if since else "")
-
-
-def signed(change: float | None, unit: str) -> str:
-    """A change with its sign: "+1 p.e.", "−1 p.e.", "0 p.e." (also for −0.04, which shows as
-    zero: no sign); "–" when unknown."""
-    text = number(change, unit)
-    if change is None or pd.isna(change):
-        return text
-    if not re.search(r"[1-9]", text.split("\u00a0")[0]):
-        return text.lstrip("−")
-    return f"+{text}" if change > 0 else text
-
-
-def _certainty_cell(colour: str, certainty: str) -> str:
-    """ " (osäker)" after a colour whose certainty is known; "" otherwise."""
-    word = certainty_view.certainty_word(colour, certainty)
-    return f" ({word})" if word else ""
-
-
-def _target_cell(target: float, status: str, unit: str) -> str:
-    """ "✓ 90 %" (met), "✗ 90 %" (not met), "90 %" (not judged), "" without a target."""
-    if pd.isna(target):
-        return ""
-    icon = {"met": "✓ ", "not_met": "✗ "}.get(status, "")
-    return f"{icon}{number(target, unit)}"
-
-
-def _own_rows(
-    svc: IndicatorService, area: str, municipality: str, year: int, columns: pd.Index
-) -> pd.DataFrame:
-    """The area's own measures as rows of the one-pager's table, marked as local."""
-    own = svc.own_measures(area, municipality, year)
-    rows = [
-        {
-            "Nyckeltal": f"{LOCAL[0]} Lokal uppgift: {r.label} ({r.year})",
-            "Värde": number(r.value, r.unit),
-            "Jämfört med landet": "jämförs inte",
-            "Mål": _target_cell(r.target, r.target_status, r.unit),
-        }
-        for r in own.itertuples()
-    ]
-    return pd.DataFrame(rows, dtype=object).reindex(columns=columns, fill_value="")
 
 
 # --- batch --------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import html
 import math
 import unicodedata
 
+import pandas as pd
+
 QUARTILES: dict[str, tuple[str, str]] = {
     "green": ("▲", "Bäst 25 %"),
     "yellow": ("■", "Mellan 50 %"),
@@ -15,7 +17,8 @@ QUARTILES: dict[str, tuple[str, str]] = {
     "neutral": ("◇", "Sammanhang"),
 }
 LOCAL = ("⌂", "Lokal uppgift")  # own measures: no national quartile
-TRENDS = {"better": "bättre", "worse": "sämre", "same": "oförändrat"}
+TRENDS = {"better": "bättre", "worse": "sämre", "same": "oförändrat"}  # keys: trends.py's
+WITHIN_MARGIN = "oförändrat inom felmarginalen"  # a survey share that moved within its margin
 NBSP, THIN = "\u00a0", "\u202f"
 
 
@@ -24,16 +27,35 @@ def quartile_label(colour: str) -> str:
     return f"{icon} {word}"
 
 
+def is_missing(value: object) -> bool:
+    """The one test for a missing single value: None, pandas' NA or a float NaN (what a
+    frame's cell holds where there is nothing)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def number(value: float | None, unit: str = "") -> str:
     """Swedish formatting: decimal comma, thin space between thousands, a real minus sign,
     the unit after a no-break space."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return "–"
     decimals = 0 if abs(value) >= 1000 or float(value).is_integer() else 1
     text = f"{value:,.{decimals}f}".replace(",", THIN).replace(".", ",").replace("-", "−")
     if unit in ("", "ja/nej"):
         return text
     return f"{text}{NBSP}{unit}"
+
+
+def change_unit(unit: str) -> str:
+    """The unit of a change: a change of a share is in percentage points (p.e.), not per
+    cent; any other unit stays."""
+    return "p.e." if unit == "%" else unit
+
+
+def change_text(change: float, unit: str) -> str:
+    """A known change with its arrow and sign: "↑ +2 p.e.", "↓ −1,5 dagar", "→ 0"."""
+    arrow = "↑" if change > 0 else "↓" if change < 0 else "→"
+    sign = "+" if change > 0 else "−" if change < 0 else ""
+    return f"{arrow} {sign}{number(abs(change), change_unit(unit))}"
 
 
 def source_text(year: int, vintage: str | None, universe: str = "kommuner") -> str:

@@ -11,8 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import trends
+
 SPAN = 3
 LIMIT = 3
+
+
+def is_weak(colour: str, trend: str) -> bool:
+    """A result to learn from others about: red (worst 25 %) or worse than before."""
+    return colour == "red" or trend == trends.WORSE
 
 
 def improvements(

@@ -50,7 +50,7 @@ def _respondents(row: Any) -> list:
 
 def own_tiles(svc: IndicatorService, area: str, p: Params) -> list:
     """Level 1: a tile per own measure of the area (nothing if the municipality has none)."""
-    rows = svc.own_measures(area, p.kommun, p.ar)
+    rows = svc.own_measures(area, p.municipality, p.year)
     if rows.empty:
         return []
     tiles = [
@@ -81,7 +81,7 @@ def own_tiles(svc: IndicatorService, area: str, p: Params) -> list:
 
 def own_section(svc: IndicatorService, area: str, p: Params) -> list:
     """Level 2: the area's own measures as a table next to the Kolada measures."""
-    rows = svc.own_measures(area, p.kommun, p.ar)
+    rows = svc.own_measures(area, p.municipality, p.year)
     if rows.empty:
         return []
     head = ["Lokalt mått", "", "Värde", "Förändring", "Svarande", "Enheter", "Mål", "Vår analys"]
@@ -133,15 +133,15 @@ def own_section(svc: IndicatorService, area: str, p: Params) -> list:
 def own_page(svc: IndicatorService, measure_id: str, p: Params) -> list:
     """/lokalt/<matt>: the own measure over the years for the municipality, its units
     compared with each other, the targets and the analysis."""
-    name = svc.check_municipality(p.kommun)
+    name = svc.check_municipality(p.municipality)
     info = svc.own_measure(measure_id)
     area = svc.area(info["area"])
-    where = {"municipality": p.kommun, "year": p.ar}
+    where = {"municipality": p.municipality, "year": p.year}
     parts: list = [
         html.H1([info["label"], " ", local_badge()]),
         html.P(f"{area.label} i {name}. {LOCAL_NOTE}", className="intro"),
     ]
-    summary = svc.own_measures(area.id, p.kommun, p.ar)
+    summary = svc.own_measures(area.id, p.municipality, p.year)
     mine = summary[summary["measure_id"] == measure_id]
     if mine.empty:
         parts.append(html.P(f"{name} har inga värden för måttet.", className="notice"))
@@ -156,11 +156,13 @@ def own_page(svc: IndicatorService, measure_id: str, p: Params) -> list:
     parts.append(analysis(row.comment))
     trend = charts.own_trend(svc, measure_id, **where)
     if trend is not None:
-        parts.append(html.Section([html.H2("Utveckling"), chart("lokal-trend", trend, p.kommun)]))
+        parts.append(
+            html.Section([html.H2("Utveckling"), chart("lokal-trend", trend, p.municipality)])
+        )
     units = charts.own_units(svc, measure_id, ou=p.enhet, **where)
     if units is not None:
         heading = html.H2(f"Enheterna jämförda ({units.year})")
-        parts.append(html.Section([heading, chart("lokal-enheter", units, p.kommun)]))
+        parts.append(html.Section([heading, chart("lokal-enheter", units, p.municipality)]))
     sources = ", ".join(info["sources"])
     parts.append(html.P(f"Källa: kommunens egen uppgift (fil {sources}).", className="source-line"))
     return parts
@@ -174,11 +176,15 @@ def unit_own_sections(svc: IndicatorService, area: str, ou_id: str, p: Params) -
         info = svc.own_measure(measure_id)
         if info["area"] != area:
             continue
-        trend = charts.own_trend(svc, measure_id, ou=ou_id, municipality=p.kommun, year=p.ar)
-        units = charts.own_units(svc, measure_id, ou=ou_id, municipality=p.kommun, year=p.ar)
+        trend = charts.own_trend(
+            svc, measure_id, ou=ou_id, municipality=p.municipality, year=p.year
+        )
+        units = charts.own_units(
+            svc, measure_id, ou=ou_id, municipality=p.municipality, year=p.year
+        )
         place = ""
         if units is not None:
-            ranks = svc.own_units(measure_id, p.kommun, units.year).set_index("ou_id")
+            ranks = svc.own_units(measure_id, p.municipality, units.year).set_index("ou_id")
             if ou_id in ranks.index:
                 value = number(ranks.at[ou_id, "value"], info["unit"])
                 place = (
@@ -190,8 +196,8 @@ def unit_own_sections(svc: IndicatorService, area: str, ou_id: str, p: Params) -
                 [
                     html.H2([info["label"], " ", local_badge()]),
                     html.P(place, className="own-place") if place else None,
-                    chart(f"lokal-enhet-{measure_id}", trend, p.kommun) if trend else None,
-                    chart(f"lokal-enheter-{measure_id}", units, p.kommun) if units else None,
+                    chart(f"lokal-enhet-{measure_id}", trend, p.municipality) if trend else None,
+                    chart(f"lokal-enheter-{measure_id}", units, p.municipality) if units else None,
                     dcc.Link("Om måttet", href=own_url(measure_id, p.with_(enhet=None))),
                 ],
                 className="unit-kpi own-measure",
@@ -203,17 +209,17 @@ def unit_own_sections(svc: IndicatorService, area: str, ou_id: str, p: Params) -
 
 def units_own_sections(svc: IndicatorService, area: str, p: Params) -> list:
     """Level 2:3, all units: each own measure with unit values, the units compared."""
-    rows = svc.own_measures(area, p.kommun, p.ar)
+    rows = svc.own_measures(area, p.municipality, p.year)
     parts: list = []
     for r in rows[rows["units"] > 0].itertuples():
-        spec = charts.own_units(svc, r.measure_id, municipality=p.kommun, year=p.ar)
+        spec = charts.own_units(svc, r.measure_id, municipality=p.municipality, year=p.year)
         if spec is None:
             continue
         parts.append(
             html.Section(
                 [
                     html.H2([r.label, " ", local_badge()]),
-                    chart(f"lokal-enheter-{r.measure_id}", spec, p.kommun),
+                    chart(f"lokal-enheter-{r.measure_id}", spec, p.municipality),
                 ],
                 className="unit-kpi own-measure",
                 **{"data-own-measure": r.measure_id},

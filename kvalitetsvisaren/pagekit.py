@@ -105,7 +105,7 @@ def skeleton(svc: IndicatorService, view: View, content: list, params_id: str) -
     )
     # each part of the store has its own vintage: unit values were fetched apart
     part, universe = ("ou_values", "enheter") if view.route == UNITS else ("values", "kommuner")
-    source = source_line(p.ar, svc.store.vintage(part), universe)
+    source = source_line(p.year, svc.store.vintage(part), universe)
     return html.Div(
         [
             header,
@@ -119,7 +119,9 @@ def skeleton(svc: IndicatorService, view: View, content: list, params_id: str) -
 def explanation_page(svc: IndicatorService, why: Explanation) -> html.Div:
     """The Swedish page for a URL that names no view: what is wrong, where to go instead."""
     p = Params(svc.config.default_municipality, svc.years()[0])
-    links = list(why.links) or [(f"Översikten för {svc.names[p.kommun]} {p.ar}", overview_url(p))]
+    links = list(why.links) or [
+        (f"Översikten för {svc.names[p.municipality]} {p.year}", overview_url(p))
+    ]
     return html.Div(
         [
             views.header(svc, p, level="", path="/oversikt"),
@@ -168,7 +170,7 @@ def callback_failed(error: Exception) -> Any:
     log.error("Callback %s failed", outputs, exc_info=error)
     svc = get_service()
     p = Params(svc.config.default_municipality, svc.years()[0])
-    back = [(f"Översikten för {svc.names[p.kommun]} {p.ar}", overview_url(p))]
+    back = [(f"Översikten för {svc.names[p.municipality]} {p.year}", overview_url(p))]
 
     def answer(output: dict[str, Any]) -> Any:
         if output.get("id") == "_pages_content":

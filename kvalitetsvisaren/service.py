@@ -1,8 +1,8 @@
 """View-ready frames for the pages: one store, one config, rankings computed once.
 
 `IndicatorService(store, config)` ranks every configured KPI x year among all municipalities,
-every measure, and every unit among the units of its type when it is built (well under a
-second for the whole snapshot); each method then filters those frames for one view. Pure
+every measure, and every unit among the units of its type when it is built (about two seconds
+of CPU for the whole snapshot); each method then filters those frames for one view. Pure
 pandas: no Dash, no I/O. Unknown municipalities, areas, KPIs or units raise `UnknownError`
 (a KeyError) whose message is Swedish and fit to show.
 """
@@ -43,7 +43,7 @@ from .comparison import (
 from .config import AppConfig, Area
 from .coverage import Coverage
 from .local import LocalData, empty_local
-from .ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
+from .ranking import COLOURS, measure_quartiles, quartiles_with_scores, unit_quartiles
 from .rows import row_dicts
 from .store import Store, compact
 
@@ -85,9 +85,7 @@ _OWN_SUMMARY_COLUMNS = [
     "units",
     "years",
 ]
-COLOURS = ("green", "yellow", "red", "grey", "neutral")
 CONTEXT_RANK = "rangordnas inte (sammanhang)"
-TRENDS = (trends.NONE, trends.BETTER, trends.WORSE, trends.SAME)
 FLAG_ORDER = (flags.NEAR_CUT, flags.PRELIMINARY, flags.LOW_RESPONSE, flags.DISCONTINUED)
 # What a measure's colour is made of (ranking.measure_quartiles of quartiles_with_scores).
 SCORE_COLUMNS = (
@@ -531,15 +529,8 @@ class IndicatorService:
     def _with_targets(self, rows: pd.DataFrame, municipality: str) -> pd.DataFrame:
         """Add target, target_status and comment to rows with kpi, year, value and
         higher_is_better (the municipality's own entries of the local layer)."""
-        mine = self._targets_of(municipality)
-        if mine.empty:  # the common case: nothing to join, nothing to judge
-            return rows.assign(target=np.nan, comment="", target_status="")
-        out = rows.merge(mine, on=["kpi", "year"], how="left")
-        out["comment"] = out["comment"].fillna("").astype(str)
-        out["target"] = out["target"].astype(float)
-        direction = out["kpi"].map(self.directions)
-        out["target_status"] = targets.target_statuses(out["value"], out["target"], direction)
-        return out
+        directions = rows["kpi"].map(self.directions)
+        return targets.join(rows, self._targets_of(municipality), directions)
 
     # --- level 2:2 ------------------------------------------------------------------------
 
@@ -674,7 +665,7 @@ class IndicatorService:
         if self.is_context(kpi, area) or mine.empty or pd.isna(mine["value"].iloc[0]):
             return None
         colour, trend, value = mine[["colour", "trend", "value"]].iloc[0]
-        if colour != "red" and trend != trends.WORSE:
+        if not learning.is_weak(colour, trend):
             return None
         upto = self.ranked.take(self._by_kpi.find(kpi, self._by_kpi.first_year, year))
         kpi_rows = _plain(upto[["municipality_id", "year", "value", "colour"]])
@@ -712,7 +703,7 @@ class IndicatorService:
             out["colour"] = np.where(out["value"].notna(), "neutral", "grey")
             out["rank"] = np.nan
         out["riket"] = [self.riket.get((kpi, y), np.nan) for y in out["year"]]
-        out["change"] = out["value"] - out["value"].ffill().shift()
+        out["change"] = out["value"] - trends.previous(out["value"], out["value"].notna())
         mine = targets.for_municipality(self.local.targets, municipality)
         out["target"] = out["year"].map(mine[mine["kpi"] == kpi].set_index("year")["target"])
         return out
@@ -854,13 +845,7 @@ class IndicatorService:
         ]
         signs = out["higher_is_better"].map(trends.sign)  # each own measure has its own
         out["trend"] = trends.judge(out["value"] - out["previous_value"], signs)
-        mine_targets = targets.for_municipality(self.local.targets, municipality)
-        out = out.merge(mine_targets, on=["kpi", "year"], how="left")
-        out["target"] = out["target"].astype(float)
-        out["comment"] = out["comment"].fillna("").astype(str)
-        out["target_status"] = targets.target_statuses(
-            out["value"], out["target"], out["higher_is_better"]
-        )
+        out = targets.join(out, self._targets_of(municipality), out["higher_is_better"])
         # Issue 16: a share with its respondents given gets a Wilson interval, and the target
         # verdict is "sure" only when the whole interval gives it (else unsure; no count:
         # unknown, nothing invented).
@@ -993,11 +978,10 @@ class IndicatorService:
         has = r["value"].notna()
         groups = [r["kpi"], r["municipality_id"]]  # each group's rows are in year order
         for column in ("value", "year", "colour"):
-            last_known = r[column].where(has).groupby(groups, observed=True, sort=False).ffill()
-            r[f"previous_{column}"] = last_known.groupby(groups, observed=True, sort=False).shift(1)
+            r[f"previous_{column}"] = trends.previous(r[column], has, groups)
         signs = _per_kpi(r["kpi"], pd.Series(self.directions).map(trends.sign))
         r["trend"] = pd.Categorical(
-            trends.judge(r["value"] - r["previous_value"], signs), categories=TRENDS
+            trends.judge(r["value"] - r["previous_value"], signs), categories=trends.ALL
         )
         r["colour_changed"] = (
             r["previous_colour"].notna() & has & (r["previous_colour"] != r["colour"])
@@ -1081,7 +1065,7 @@ class IndicatorService:
             rows[name] = out[name].to_numpy()
         for name in ("certainty", "interval_source", "change_certainty"):
             rows[name] = rows[name].astype("category")  # a few words, kept as codes
-        rows["trend"] = pd.Categorical(out["trend"].to_numpy(), categories=TRENDS)
+        rows["trend"] = pd.Categorical(out["trend"].to_numpy(), categories=trends.ALL)
         return rows
 
     def _with_measure_certainty(

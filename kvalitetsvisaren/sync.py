@@ -104,7 +104,7 @@ def fetch_store(
             if new:  # a half-width KPI the previous store did not have: all of its values
                 every = client.get_values(new, None, years).assign(deleted=False)
                 values = pd.concat([values, every], ignore_index=True)
-            ou_kpis = [k for k in kpi_ids if k in set(kpis.loc[kpis["has_ou_data"], "id"])]
+            ou_kpis = config.ou_kpi_ids()  # the config's has_ou_data (Kolada's flag, checked)
             bar.set_postfix_str("värden per enhet")
             ou_values = (
                 client.get_ou_values(ou_kpis, None, years, from_date=from_date)

@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-# Private helper of config.py, reused so both YAML files refuse repeated keys the same way.
-from .config import _UniqueKeyLoader
+# config.py's loader, so that both YAML files refuse repeated keys the same way.
+from .config import UniqueKeyLoader
 from .kolada.frames import typed_frame
 
 TARGETS_FILE = "mal-och-analys.yaml"
@@ -392,7 +392,7 @@ def load_targets(
         return empty_targets()
     known = _known(known_ids, municipalities, ous)
     try:
-        loader = _UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
+        loader = UniqueKeyLoader(text)  # reads the stream at once: a NUL byte fails here
     except yaml.YAMLError as exc:
         raise TargetsError(path, [(None, f"ogiltig YAML: {exc}")]) from None
     try:
@@ -491,3 +491,17 @@ def for_municipality(targets: pd.DataFrame, municipality: str) -> pd.DataFrame:
     per (kpi, year), for a left join onto level-1/2 frames on ["kpi", "year"]."""
     rows = targets[(targets["municipality_id"] == municipality) & targets["ou_id"].isna()]
     return rows.loc[:, list(MUNICIPALITY_TARGET_COLUMNS)].reset_index(drop=True)
+
+
+def join(rows: pd.DataFrame, mine: pd.DataFrame, higher_is_better: pd.Series) -> pd.DataFrame:
+    """`rows` (kpi, year, value; one `higher_is_better` per row, in their order) with the
+    municipality's own entries (`for_municipality`) left-joined on ["kpi", "year"]: target
+    (NaN: none), comment ("": none) and target_status (`target_statuses`)."""
+    if mine.empty:  # the common case: nothing to join, nothing to judge
+        return rows.assign(target=np.nan, comment="", target_status="")
+    out = rows.merge(mine, on=["kpi", "year"], how="left")
+    out["comment"] = out["comment"].fillna("").astype(str)
+    out["target"] = out["target"].astype(float)
+    direction = pd.Series(np.asarray(higher_is_better, dtype=object), index=out.index)
+    out["target_status"] = target_statuses(out["value"], out["target"], direction)
+    return out

@@ -23,9 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .labels import TRENDS as WORDS
+from .labels import WITHIN_MARGIN
+
 BETTER, WORSE, SAME, NONE = "better", "worse", "same", ""
+ALL = (NONE, BETTER, WORSE, SAME)  # a trend column's categories
 ARROWS = {BETTER: "↑", WORSE: "↓", SAME: "→"}
-WITHIN_MARGIN = "oförändrat inom felmarginalen"
 
 
 def sign(higher_is_better: bool | None) -> int:
@@ -44,6 +47,22 @@ def judge(change: pd.Series, signs: pd.Series | int) -> np.ndarray:
         [NONE, BETTER, WORSE],
         SAME,
     )
+
+
+def judged(change: float, sign: int) -> str:
+    """`judge` of one change: "better", "worse", "same" or "" (NaN or no direction)."""
+    return str(judge(pd.Series([change], dtype=float), sign)[0])
+
+
+def previous(column: pd.Series, has: pd.Series, groups: list[pd.Series] | None = None) -> pd.Series:
+    """Per row, `column` at the previous row with a value (`has`): what a trend is against
+    ("since the previous year with a value"). The rows are in year order (within each of
+    `groups`, when given); NaN where no earlier row has a value."""
+    last = column.where(has)
+    if groups is None:
+        return last.ffill().shift(1)
+    last = last.groupby(groups, observed=True, sort=False).ffill()
+    return last.groupby(groups, observed=True, sort=False).shift(1)
 
 
 def attribute(trend: str) -> str:
@@ -81,7 +100,7 @@ class MeasureTrend:
         arrow = ARROWS[self.trend]
         exact = self.same - self.margin
         if n == 1:
-            word = {BETTER: "bättre än", WORSE: "sämre än", SAME: "oförändrat sedan"}[self.trend]
+            word = f"{WORDS[self.trend]} {'sedan' if self.trend == SAME else 'än'}"
             if self.margin:
                 word = f"{WITHIN_MARGIN} sedan"
             return f"{arrow} {word} {since}"
@@ -90,23 +109,26 @@ class MeasureTrend:
                 return f"{arrow} alla {n} nyckeltal oförändrade inom felmarginalen sedan {since}"
             tail = f" ({self.margin} inom felmarginalen)" if self.margin else ""
             return f"{arrow} alla {n} nyckeltal oförändrade sedan {since}{tail}"
-        unchanged = [(exact, "oförändrat"), (self.margin, "oförändrat inom felmarginalen")]
+        unchanged = [(exact, WORDS[SAME]), (self.margin, WITHIN_MARGIN)]
         if self.trend == SAME:
-            head = f"{self.better} av {n} nyckeltal bättre och {self.worse} sämre än {since}"
+            head = (
+                f"{self.better} av {n} nyckeltal {WORDS[BETTER]} och {self.worse} "
+                f"{WORDS[WORSE]} än {since}"
+            )
             rest = unchanged
         elif self.trend == BETTER:
-            head = f"{self.better} av {n} nyckeltal bättre än {since}"
-            rest = [(self.worse, "sämre"), *unchanged]
+            head = f"{self.better} av {n} nyckeltal {WORDS[BETTER]} än {since}"
+            rest = [(self.worse, WORDS[WORSE]), *unchanged]
         else:
-            head = f"{self.worse} av {n} nyckeltal sämre än {since}"
-            rest = [(self.better, "bättre"), *unchanged]
+            head = f"{self.worse} av {n} nyckeltal {WORDS[WORSE]} än {since}"
+            rest = [(self.better, WORDS[BETTER]), *unchanged]
         words = [f"{k} {_plural(w, k)}" for k, w in rest if k]
         return f"{arrow} {head}" + (f" ({', '.join(words)})" if words else "")
 
 
 def _plural(word: str, count: int) -> str:
-    if count > 1 and word.startswith("oförändrat"):
-        return "oförändrade" + word[len("oförändrat") :]
+    if count > 1 and word.startswith(WORDS[SAME]):
+        return "oförändrade" + word[len(WORDS[SAME]) :]
     return word
 
 

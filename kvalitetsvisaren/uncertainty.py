@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .labels import WITHIN_MARGIN
 from .ranking import COLOURS, GREEN, GREY, RED, YELLOW, measure_members
 
 SURE, UNSURE, UNKNOWN = "sure", "unsure", "unknown"
@@ -42,7 +43,7 @@ CERTAINTY_WORDS = {SURE: "säker", UNSURE: "osäker", UNKNOWN: "okänd säkerhet
 SURE_MIDDLE = "säkert i mitten"  # the words for a sure yellow
 CHANGE_WORDS = {
     SURE: "säker förändring",
-    UNSURE: "oförändrat inom felmarginalen",
+    UNSURE: WITHIN_MARGIN,
     UNKNOWN: "okänd säkerhet",
 }
 # Mean scores are floats; equal exact means may differ in the last bits (see ranking.py).

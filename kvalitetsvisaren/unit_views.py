@@ -48,12 +48,12 @@ UNIT_CERTAINTY = (
 
 def units_content(svc: IndicatorService, view: View) -> list:
     p = view.params
-    name = svc.check_municipality(p.kommun)
+    name = svc.check_municipality(p.municipality)
     area = svc.area(view.area or "")
     if p.enhet:
         return _unit_page(svc, area, p, name)
     parts: list = [
-        html.H1(f"Enheter inom {area.label.lower()} i {name} {p.ar}"),
+        html.H1(f"Enheter inom {area.label.lower()} i {name} {p.year}"),
         html.P(
             f"Varje {area.unit_noun} jämförs med alla enheter av samma slag i landet; färgen visar "
             "var enheten hamnar bland dem. Under varje diagram står vilka jämförelselinjer "
@@ -62,8 +62,8 @@ def units_content(svc: IndicatorService, view: View) -> list:
         ),
         legend(),
     ]
-    years = svc.unit_years(area.id, p.kommun)
-    if p.ar not in years:
+    years = svc.unit_years(area.id, p.municipality)
+    if p.year not in years:
         parts.append(_no_unit_year(area, p, years))
     shown = UnitsView(svc, view)
     own = local_views.units_own_sections(svc, area.id, p)  # (else with the charts)
@@ -113,7 +113,7 @@ class UnitsView:
 
     @property
     def name(self) -> str:
-        return str(self.svc.names[self.p.kommun])
+        return str(self.svc.names[self.p.municipality])
 
     @cached_property
     def kpis(self) -> list[str]:
@@ -121,12 +121,12 @@ class UnitsView:
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        return self.svc.unit_table(self.area.id, self.p.kommun, self.p.ar)
+        return self.svc.unit_table(self.area.id, self.p.municipality, self.p.year)
 
     @cached_property
     def names(self) -> dict[str, str]:
         """Each unit's name for a reader (with its id when another unit has the same name)."""
-        return self.svc.unit_names(self.area.id, self.p.kommun, self.p.ar)
+        return self.svc.unit_names(self.area.id, self.p.municipality, self.p.year)
 
     @cached_property
     def cells(self) -> dict[tuple[str, str], dict[str, Any]]:
@@ -194,7 +194,7 @@ def comparison(shown: UnitsView) -> list:
     body = html.Tbody([_compared_kpi(shown, kpi, references) for kpi in shown.kpis])
     parts: list = [html.Table([head, body], className="unit-compare-table")]
     if missing:
-        text = f"Kolada har inga värden för {' och '.join(missing)} {shown.p.ar} för de här "
+        text = f"Kolada har inga värden för {' och '.join(missing)} {shown.p.year} för de här "
         parts.append(html.P(text + "nyckeltalen.", className="unit-note"))
     return parts
 
@@ -217,7 +217,7 @@ def _compared_kpi(shown: UnitsView, kpi: str, references: list[tuple[str, str]])
     unit = definition.unit_unit
     results = [shown.cells[(ou, kpi)] for ou in shown.view.compare]
     cells = [
-        result_cell(ou, kpi, r, unit, shown.p.ar, place=True)
+        result_cell(ou, kpi, r, unit, shown.p.year, place=True)
         for ou, r in zip(shown.view.compare, results, strict=True)
     ]
     return html.Tr(
@@ -411,7 +411,7 @@ def _unit_row(shown: UnitsView, ou: str, title: str) -> html.Tr:
             k,
             shown.cells[(ou, k)],
             shown.svc.config.kpi(k).unit_unit,
-            shown.p.ar,
+            shown.p.year,
             place=False,
         )
         for k in shown.kpis
@@ -447,19 +447,24 @@ def kpi_chart(shown: UnitsView, kpi: str) -> Any:
     """The KPI's best, worst and chosen units, or why there is nothing to draw."""
     p = shown.p
     spec = charts.units(
-        shown.svc, shown.area.id, kpi, municipality=p.kommun, year=p.ar, chosen=shown.view.compare
+        shown.svc,
+        shown.area.id,
+        kpi,
+        municipality=p.municipality,
+        year=p.year,
+        chosen=shown.view.compare,
     )
     if spec is None:
-        text = f"Ingen {shown.area.unit_noun} i {shown.name} har värden för {p.ar}."
+        text = f"Ingen {shown.area.unit_noun} i {shown.name} har värden för {p.year}."
         return html.P(text, className="notice")
-    return chart(f"enheter-{kpi}", spec, p.kommun)
+    return chart(f"enheter-{kpi}", spec, p.municipality)
 
 
 def _no_unit_year(area: Area, p: Params, years: list[int]) -> html.Div:
-    links = [dcc.Link(str(y), href=units_url(area.id, p.with_(ar=y))) for y in years]
+    links = [dcc.Link(str(y), href=units_url(area.id, p.with_(year=y))) for y in years]
     return html.Div(
         [
-            html.P(f"Det finns inga uppgifter per enhet för {p.ar}. Enhetsuppgifter finns för:"),
+            html.P(f"Det finns inga uppgifter per enhet för {p.year}. Enhetsuppgifter finns för:"),
             html.P([item for link in links for item in (link, " ")]),
         ],
         className="notice",
@@ -494,7 +499,7 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
         latest = rows.iloc[-1]
         definition = svc.config.kpi(kpi)
         # one year is a value, not a trend: no chart for it
-        spec = charts.unit(svc, area.id, unit["id"], kpi, municipality=p.kommun, year=p.ar)
+        spec = charts.unit(svc, area.id, unit["id"], kpi, municipality=p.municipality, year=p.year)
         parts.append(
             html.Section(
                 [
@@ -508,7 +513,7 @@ def _unit_page(svc: IndicatorService, area: Area, p: Params, name: str) -> list:
                         ],
                         className="unit-value",
                     ),
-                    chart(f"enhet-{kpi}", spec, p.kommun) if spec is not None else None,
+                    chart(f"enhet-{kpi}", spec, p.municipality) if spec is not None else None,
                 ],
                 className="unit-kpi",
                 **{"data-kpi": kpi, "data-quartile": latest["colour"], "data-certainty": NO_COUNT},

@@ -20,15 +20,27 @@ GROUPS = ("liknande", "lan")
 
 @dataclass(frozen=True)
 class Params:
-    kommun: str
-    ar: int
+    """A view's query parameters; `municipality` and `year` are kommun and ar in the URL."""
+
+    municipality: str
+    year: int
     grupp: str = "liknande"
     enhet: str | None = None
     omrade: str | None = None
 
+    def as_query(self) -> dict[str, object]:
+        """Every parameter by its name in the URL (a page's params Store holds these)."""
+        return {
+            "kommun": self.municipality,
+            "ar": self.year,
+            "grupp": self.grupp,
+            "enhet": self.enhet,
+            "omrade": self.omrade,
+        }
+
     def query(self, *, keep: tuple[str, ...] = ()) -> str:
         """kommun and ar always; the other parameters only if named in `keep` and set."""
-        pairs = {"kommun": self.kommun, "ar": str(self.ar)}
+        pairs = {"kommun": self.municipality, "ar": str(self.year)}
         for name in keep:
             value = getattr(self, name)
             if value and not (name == "grupp" and value == "liknande"):

@@ -13,7 +13,7 @@ import pandas as pd
 from dash import dcc, html
 
 from . import certainty_components as certainty
-from . import certainty_view, charts, ids, local_views
+from . import certainty_view, charts, ids, kpi_table, learning, local_views, trends
 from .components import (
     DROPDOWN_LABELS,
     LONG_TABLE,
@@ -62,7 +62,7 @@ def header(
     navigation: dict[str, Any] | None = None,
 ) -> html.Header:
     """Pickers, area navigation, the level buttons and the breadcrumbs for this view."""
-    national = p.with_(ar=svc.national_year(p.ar))
+    national = p.with_(year=svc.national_year(p.year))
     here = area or svc.config.areas[0].id
     focus_kpi = kpi or svc.headline_kpi(here)
     level_hrefs = {
@@ -78,12 +78,14 @@ def header(
             html.Div(
                 [
                     dcc.Link("Kvalitetsvisaren", href=overview_url(national), className="brand"),
-                    _picker("Kommun", ids.MUNICIPALITY_PICKER, options, p.kommun, search=True),
+                    _picker(
+                        "Kommun", ids.MUNICIPALITY_PICKER, options, p.municipality, search=True
+                    ),
                     _picker(
                         "År",
                         ids.YEAR_PICKER,
-                        year_options(svc.years() if years is None else years, p.ar),
-                        p.ar,
+                        year_options(svc.years() if years is None else years, p.year),
+                        p.year,
                         search=False,
                     ),
                 ],
@@ -124,7 +126,11 @@ def header(
             dcc.Store(
                 id=ids.NAV,
                 data=navigation
-                or {"path": path, "params": {"kommun": p.kommun, "ar": str(p.ar)}, "keep": []},
+                or {
+                    "path": path,
+                    "params": {"kommun": p.municipality, "ar": str(p.year)},
+                    "keep": [],
+                },
             ),
         ],
         className="site-header",
@@ -162,7 +168,7 @@ def year_options(years: list[int] | None, current: int) -> list[dict]:
 def _units_year(svc: IndicatorService, area: str, p: Params) -> Params:
     """The parameters of a link to the area's units: the year itself if its units have data
     then, else their latest year (a link never lands on an empty unit page)."""
-    return p.with_(ar=svc.unit_year(area, p.kommun, p.ar))
+    return p.with_(year=svc.unit_year(area, p.municipality, p.year))
 
 
 def _current(text: str, current: bool) -> list | str:
@@ -225,8 +231,8 @@ def _breadcrumbs(
 
 
 def overview_content(svc: IndicatorService, p: Params) -> list:
-    name = svc.check_municipality(p.kommun)
-    summaries = svc.overview(p.kommun, p.ar)
+    name = svc.check_municipality(p.municipality)
+    summaries = svc.overview(p.municipality, p.year)
     sections = []
     for summary in summaries:
         area = svc.area(summary.area)
@@ -238,7 +244,7 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
                 [
                     html.H2(dcc.Link(area.label, href=area_url(area.id, p))),
                     html.P(summary.verdict, className="verdict"),
-                    *year_notes(svc, area.id, p.ar),
+                    *year_notes(svc, area.id, p.year),
                     onepager_link(area, p),
                     area_downloads(area, p),
                     html.Div([_tile(row, area, p) for row in quality], className="tiles"),
@@ -257,9 +263,9 @@ def overview_content(svc: IndicatorService, p: Params) -> list:
         )
     shown = flags_in(f for s in summaries for f in s.measures["flags"])
     for s in summaries:
-        shown |= flags_in(svc.own_measures(s.area, p.kommun, p.ar)["flags"])
+        shown |= flags_in(svc.own_measures(s.area, p.municipality, p.year)["flags"])
     return [
-        html.H1(f"Kvalitet i {name} {p.ar}"),
+        html.H1(f"Kvalitet i {name} {p.year}"),
         html.P(
             f"Färgen visar var {name} hamnar bland landets kommuner för varje kvalitetsmått: "
             "de 25 % bästa, de 50 % i mitten eller de 25 % sämsta. Färgen säger var kommunen "
@@ -285,7 +291,7 @@ def year_notes(svc: IndicatorService, area: str, year: int) -> list:
 def units_link(svc: IndicatorService, area: Area, p: Params) -> html.P:
     """To the area's units, on a year they have data for (saying so when it is another)."""
     target = _units_year(svc, area.id, p)
-    other = f", uppgifter per enhet för {target.ar}" if target.ar != p.ar else ""
+    other = f", uppgifter per enhet för {target.year}" if target.year != p.year else ""
     return html.P(
         dcc.Link(f"Se varje {area.unit_noun} (nivå 2:3{other})", href=units_url(area.id, target)),
         className="units-link",
@@ -373,21 +379,26 @@ def _context_tile(row: Any, area: Area, p: Params) -> html.Div:
 
 
 def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
-    name = svc.check_municipality(p.kommun)
+    name = svc.check_municipality(p.municipality)
     area = svc.area(area_id)
-    summary = svc.area_summary(area_id, p.kommun, p.ar)
-    kpis = svc.area_kpis(area_id, p.kommun, p.ar)
-    own = svc.own_measures(area_id, p.kommun, p.ar)
-    local = bool(kpis["target"].notna().any() or kpis["comment"].ne("").any())
+    summary = svc.area_summary(area_id, p.municipality, p.year)
+    kpis = svc.area_kpis(area_id, p.municipality, p.year)
+    own = svc.own_measures(area_id, p.municipality, p.year)
+    local = kpi_table.has_local(kpis, printed=False)
     sections = []
     for measure in records(summary.measures):
         rows = kpis[kpis["measure"] == measure.measure]
         graph = []
         if rows["value"].notna().any():
-            spec = charts.measure(svc, area_id, measure.measure, municipality=p.kommun, year=p.ar)
+            spec = charts.measure(
+                svc, area_id, measure.measure, municipality=p.municipality, year=p.year
+            )
             graph = [
                 html.Details(
-                    [html.Summary("Diagram"), chart(f"matt-{measure.measure}", spec, p.kommun)],
+                    [
+                        html.Summary("Diagram"),
+                        chart(f"matt-{measure.measure}", spec, p.municipality),
+                    ],
                     className="measure-chart",
                 )
             ]
@@ -423,9 +434,9 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
             )
         )
     return [
-        html.H1(f"{area.label} i {name} {p.ar}"),
+        html.H1(f"{area.label} i {name} {p.year}"),
         html.P(summary.verdict, className="verdict"),
-        *year_notes(svc, area_id, p.ar),
+        *year_notes(svc, area_id, p.year),
         onepager_link(area, p),
         area_downloads(area, p, tiles=False),
         legend(flags_in(kpis["flags"]) | flags_in(own["flags"])),
@@ -436,46 +447,13 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
 
 
 def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.Table:
-    """The measure's KPIs; with `local`, the municipality's targets and analysis too."""
-    head = [
-        "Nyckeltal",
-        "Värde",
-        "Jämfört med landet",
-        "Placering",
-        "Riket",
-        "Förändring sedan förra mätningen",
-        "Observera",
-        "Lär av andra",
-        *(["Mål", "Vår analys"] if local else []),
-    ]
+    """The measure's KPIs (kpi_table.COLUMNS); with `local`, the municipality's targets and
+    analysis too."""
+    shown = kpi_table.columns(local=local, printed=False)
+    head = [c.heading for c in shown]
     body = [
         html.Tr(
-            [
-                html.Th(dcc.Link(r.label, href=kpi_url(r.kpi, p, area.id)), scope="row"),
-                html.Td(_value_cell(r), className="num"),
-                html.Td(
-                    [
-                        badge(r.colour, small=True, certainty=r.certainty),
-                        *_line(certainty.certainty_words(r, r.colour)),
-                    ]
-                ),
-                html.Td(r.rank_text if pd.notna(r.value) else r.missing),
-                html.Td(
-                    [
-                        number(r.riket, r.unit),
-                        *_line(_small(certainty_view.differs_text(r.differs), "differs")),
-                    ],
-                    className="num",
-                ),
-                html.Td(_change(r)),
-                html.Td(flag_marks(r.flags)),
-                html.Td(_learn_link(r, area, p)),
-                *(
-                    [html.Td(target_mark(r.target_status, r.target, r.unit)), html.Td(r.comment)]
-                    if local
-                    else []
-                ),
-            ],
+            [_kpi_cell(c.key, r, area, p) for c in shown],
             **{
                 "data-kpi": r.kpi,
                 "data-quartile": r.colour,
@@ -492,6 +470,33 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
         [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(body)],
         className="kpi-table",
     )
+
+
+def _kpi_cell(key: str, r: Any, area: Area, p: Params) -> html.Th | html.Td:
+    """One cell of a KPI's row on the page: the column `key` of kpi_table.COLUMNS."""
+    if key == "kpi":
+        return html.Th(dcc.Link(r.label, href=kpi_url(r.kpi, p, area.id)), scope="row")
+    if key in ("value", "riket"):
+        return html.Td(_value_cell(r) if key == "value" else _riket_cell(r), className="num")
+    cells = {
+        "colour": lambda: [
+            badge(r.colour, small=True, certainty=r.certainty),
+            *_line(certainty.certainty_words(r, r.colour)),
+        ],
+        "place": lambda: r.rank_text if pd.notna(r.value) else r.missing,
+        "change": lambda: _change(r),
+        "flags": lambda: flag_marks(r.flags),
+        "learn": lambda: _learn_link(r, area, p),
+        "target": lambda: target_mark(r.target_status, r.target, r.unit),
+        "comment": lambda: r.comment,
+    }
+    return html.Td(cells[key]())
+
+
+def _riket_cell(row: Any) -> list:
+    """Riket's value, and under it whether the municipality's interval excludes it."""
+    differs = _small(certainty_view.differs_text(row.differs), "differs")
+    return [number(row.riket, row.unit), *_line(differs)]
 
 
 def _value_cell(row: Any) -> list:
@@ -523,7 +528,7 @@ def _change(row: Any) -> list:
 def _learn_link(row: Any, area: Area, p: Params) -> Any:
     """Where the result is red or got worse, a way to the peers who do better (never for a
     KPI shown as context)."""
-    if not (row.colour == "red" or row.trend == "worse") or pd.isna(row.value):
+    if not learning.is_weak(row.colour, row.trend) or pd.isna(row.value):
         return ""
     return dcc.Link("Vem gör bättre?", href=kpi_url(row.kpi, p, area.id) + "#lar-av-andra")
 
@@ -534,13 +539,13 @@ def _learn_link(row: Any, area: Area, p: Params) -> Any:
 def kpi_summary_content(svc: IndicatorService, kpi: str, p: Params) -> list:
     """Level 2:2, first and small: the heading, the municipality's result and what it means,
     who to learn from, the definition. The charts follow in their own answer (kpi_charts)."""
-    name = svc.check_municipality(p.kommun)
+    name = svc.check_municipality(p.municipality)
     area = _page_area(svc, p)
-    s = svc.kpi_summary(kpi, p.kommun, p.ar, area=area)
+    s = svc.kpi_summary(kpi, p.municipality, p.year, area=area)
     return [
         html.H1([html.Span(kpi, className="kpi-id"), " ", s.label]),
         html.P(s.title, className="kolada-title"),
-        _summary_card(s, name, certainty_view.kpi_uncertainty(svc, s, p.kommun)),
+        _summary_card(s, name, certainty_view.kpi_uncertainty(svc, s, p.municipality)),
         *_learn_from(svc, s, p, name),
         html.Details(
             [html.Summary("Definition (Kolada)"), html.P(s.description)],
@@ -555,18 +560,19 @@ def kpi_charts(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list, 
     municipalities; the comparison group; the trend and the gender split. Everything for the
     page's area (`omrade`): its comparison group, whether the KPI is coloured there, the
     charts' names. Where there is nothing to draw, a sentence says why."""
-    name = svc.check_municipality(p.kommun)
+    name = svc.check_municipality(p.municipality)
     area = _page_area(svc, p)
-    s = svc.kpi_summary(kpi, p.kommun, p.ar, area=area)
-    where = {"area": area, "municipality": p.kommun, "year": p.ar}
+    s = svc.kpi_summary(kpi, p.municipality, p.year, area=area)
+    where = {"area": area, "municipality": p.municipality, "year": p.year}
     spread: Any = html.P(_nobody(svc, kpi, p), className="notice")
-    if len(svc.distribution(kpi, p.ar, area=area)):
-        spread = chart("nyckeltal-spridning", charts.spread(svc, kpi, **where), p.kommun)
+    if len(svc.distribution(kpi, p.year, area=area)):
+        spread = chart("nyckeltal-spridning", charts.spread(svc, kpi, **where), p.municipality)
     shown = (
-        chart("nyckeltal-trend", charts.trend(svc, kpi, **where), p.kommun)
-        if svc.trend(kpi, p.kommun, p.ar, area=area)["value"].notna().any()
+        chart("nyckeltal-trend", charts.trend(svc, kpi, **where), p.municipality)
+        if svc.trend(kpi, p.municipality, p.year, area=area)["value"].notna().any()
         else html.P(
-            f"{name} har inga värden för nyckeltalet {p.ar - TREND_YEARS + 1}–{p.ar}. " + s.missing,
+            f"{name} har inga värden för nyckeltalet {p.year - TREND_YEARS + 1}–{p.year}. "
+            + s.missing,
             className="notice",
         )
     )
@@ -574,7 +580,9 @@ def kpi_charts(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list, 
     genders = charts.gender(svc, kpi, **where)
     if genders is not None:
         more.append(
-            html.Section([html.H2("Kvinnor och män"), chart("nyckeltal-kon", genders, p.kommun)])
+            html.Section(
+                [html.H2("Kvinnor och män"), chart("nyckeltal-kon", genders, p.municipality)]
+            )
         )
     return [html.H2("Alla kommuner"), spread], group_content(svc, kpi, p), more
 
@@ -607,8 +615,8 @@ def _nobody(svc: IndicatorService, kpi: str, p: Params) -> str:
     """Why no municipality is drawn for the year."""
     years = svc.kpi_years(kpi)
     if not years:
-        return svc.missing_reason(kpi, p.kommun, p.ar) + " Därför visas inget diagram."
-    return f"Ingen kommun har värde för {p.ar}. Nyckeltalet har värden för {_years(years)}."
+        return svc.missing_reason(kpi, p.municipality, p.year) + " Därför visas inget diagram."
+    return f"Ingen kommun har värde för {p.year}. Nyckeltalet har värden för {_years(years)}."
 
 
 def _years(years: list[int]) -> str:
@@ -668,7 +676,7 @@ def _direction(s: Any) -> str:
 def _learn_from(svc: IndicatorService, s: Any, p: Params, name: str) -> list:
     """ "Lär av andra": for a red or worsening result, who among similar municipalities (or
     nationally) is among the best or improved most, each linked to its own level 2:2 view."""
-    found = svc.learn_from(s.kpi, p.kommun, s.year, area=s.area)
+    found = svc.learn_from(s.kpi, p.municipality, s.year, area=s.area)
     if found is None:
         return []
     why = (
@@ -687,12 +695,12 @@ def _learn_from(svc: IndicatorService, s: Any, p: Params, name: str) -> list:
         ]
         if pd.notna(peer.improvement):
             change = trend_mark(
-                "better" if peer.improvement > 0 else "worse" if peer.improvement < 0 else "same",
+                trends.judged(peer.improvement, 1),  # improvement: positive = better
                 peer.value - peer.base_value,
                 s.unit,
             )
             facts += [" ", change, f" sedan {int(peer.base_year)}"]
-        link = kpi_url(s.kpi, p.with_(kommun=peer.municipality_id))
+        link = kpi_url(s.kpi, p.with_(municipality=peer.municipality_id))
         items.append(
             html.Li(
                 [dcc.Link(peer.title, href=link), *facts],
@@ -757,21 +765,23 @@ def group_controls(svc: IndicatorService, p: Params) -> html.Div:
 
 def group_content(svc: IndicatorService, kpi: str, p: Params) -> list:
     area = _page_area(svc, p)
-    found = svc.comparison(kpi, p.kommun, p.ar, charts.group_members(p.grupp), area=area)
+    found = svc.comparison(kpi, p.municipality, p.year, charts.group_members(p.grupp), area=area)
     if found is None:
         return [html.P("Kommunen har ingen sådan jämförelsegrupp i Kolada.")]
     if not found.n:
-        text = f"Ingen kommun i jämförelsegruppen {found.label} har värde för {p.ar}."
+        text = f"Ingen kommun i jämförelsegruppen {found.label} har värde för {p.year}."
         return [html.P(text, className="notice group-place")]
-    spec = charts.group(svc, kpi, area=area, municipality=p.kommun, year=p.ar, grupp=p.grupp)
+    spec = charts.group(
+        svc, kpi, area=area, municipality=p.municipality, year=p.year, grupp=p.grupp
+    )
     return [
         html.P(spec.alt_text, className="group-place"),
-        chart("nyckeltal-grupp-diagram", spec, p.kommun),
+        chart("nyckeltal-grupp-diagram", spec, p.municipality),
     ]
 
 
 def onepager_link(area: Area, p: Params) -> html.A:
-    params = {"area": area.id, "kommun": p.kommun, "ar": str(p.ar)}
+    params = {"area": area.id, "kommun": p.municipality, "ar": str(p.year)}
     return html.A(
         f"Ladda ner {area.label.lower()} på en sida (PDF för nämnden)",
         href=export_url("en-sida", params, "pdf"),
@@ -783,7 +793,7 @@ def onepager_link(area: Area, p: Params) -> html.A:
 def area_downloads(area: Area, p: Params, *, tiles: bool = True) -> html.P:
     """Under the one-pager's link: the area's tiles as images (level 1 only, where the tiles
     are) and its presentation."""
-    params = {"area": area.id, "kommun": p.kommun, "ar": str(p.ar)}
+    params = {"area": area.id, "kommun": p.municipality, "ar": str(p.year)}
     name = area.label.lower()
     images = [
         html.A(
@@ -806,7 +816,7 @@ def area_downloads(area: Area, p: Params, *, tiles: bool = True) -> html.P:
 
 
 def overview_deck_link(p: Params) -> html.A:
-    params = {"kommun": p.kommun, "ar": str(p.ar)}
+    params = {"kommun": p.municipality, "ar": str(p.year)}
     return html.A(
         "Ladda ner presentation med alla områden (PowerPoint)",
         href=export_url("presentation-alla", params, "pptx"),

@@ -111,7 +111,7 @@ class View:
         again in its content callback: the data may have changed, and a callback body can
         carry anything)."""
         p = self.params
-        query = {"kommun": p.kommun, "ar": str(p.ar)}
+        query = {"kommun": p.municipality, "ar": str(p.year)}
         if self.route == KPI:
             query |= ({"grupp": p.grupp} if p.grupp != "liknande" else {}) | {
                 "omrade": self.area or ""
@@ -151,7 +151,7 @@ class ExportView:
     def chart_params(self) -> dict[str, str]:
         """The parameters charts.build takes, all checked."""
         p, v = self.view.params, self.view
-        params = {"kommun": p.kommun, "ar": str(p.ar), "grupp": p.grupp}
+        params = {"kommun": p.municipality, "ar": str(p.year), "grupp": p.grupp}
         extra = {
             "area": v.area,
             "measure": self.measure,
@@ -689,13 +689,13 @@ def year_list(years: Sequence[int]) -> str:
 
 def _label(svc: IndicatorService, view: View) -> str:
     p = view.params
-    name = svc.names[p.kommun]
+    name = svc.names[p.municipality]
     labels: dict[str, Callable[[], str]] = {
-        OVERVIEW: lambda: f"Översikten för {name} {p.ar}",
-        AREA: lambda: f"{svc.area(view.area or '').label} i {name} {p.ar}",
-        KPI: lambda: f"{view.kpi} {svc.config.kpi(view.kpi or '').label}, {name} {p.ar}",
-        UNITS: lambda: f"{_units_label(view)} i {name} {p.ar}",
-        OWN: lambda: f"Det lokala måttet {view.measure}, {name} {p.ar}",
+        OVERVIEW: lambda: f"Översikten för {name} {p.year}",
+        AREA: lambda: f"{svc.area(view.area or '').label} i {name} {p.year}",
+        KPI: lambda: f"{view.kpi} {svc.config.kpi(view.kpi or '').label}, {name} {p.year}",
+        UNITS: lambda: f"{_units_label(view)} i {name} {p.year}",
+        OWN: lambda: f"Det lokala måttet {view.measure}, {name} {p.year}",
         UPLOAD: lambda: "Egna mått",
     }
     return labels[view.route]()
@@ -714,7 +714,7 @@ def _home_link(svc: IndicatorService, municipality: str | None = None) -> tuple[
     """The overview of the municipality (the default one if none is known) at its latest year."""
     municipality = municipality or svc.config.default_municipality
     p = Params(municipality, (svc.overview_years(municipality) or svc.years())[0])
-    return f"Översikten för {svc.names[municipality]} {p.ar}", urls.overview_url(p)
+    return f"Översikten för {svc.names[municipality]} {p.year}", urls.overview_url(p)
 
 
 def _place_name(svc: IndicatorService, code: str) -> str:

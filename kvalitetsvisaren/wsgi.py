@@ -38,7 +38,11 @@ ENV_UPLOAD_KEY = "KVALITETSVISAREN_UPLOAD_KEY"
 DEFAULT_RELOAD_SECONDS = 10.0
 
 if TYPE_CHECKING:
+    from dash import Dash
     from flask import Flask
+
+    from .config import AppConfig
+    from .store import Store
 
 log = logging.getLogger("kvalitetsvisaren")
 
@@ -89,15 +93,15 @@ def _number(name: str, default: float) -> float:
         raise ValueError(f"{name} ska vara ett tal, inte {raw!r}") from None
 
 
-def create() -> Flask:
-    """Load the store and the config and build the app; the Flask server is the WSGI app."""
-    from . import memory
-    from .factory import create_app, warm_up
-    from .startup import load_checked
+def build_app(
+    settings: Settings, store: Store, config: AppConfig, *, open_upload: bool = False
+) -> Dash:
+    """The app for these settings (the upload key from the environment): the one wiring of
+    create_app, for `create` here and for `kvalitetsvisaren serve`. `open_upload`: saving an
+    upload needs no key (on this computer only)."""
+    from .factory import create_app
 
-    settings = Settings.from_env()
-    store, config = load_checked(settings.data, settings.config, settings.local_folder)
-    app = create_app(
+    return create_app(
         store,
         config,
         store_path=settings.data,
@@ -106,7 +110,19 @@ def create() -> Flask:
         reload_every=settings.reload_seconds,
         local_path=settings.local_folder,
         upload_key=os.environ.get(ENV_UPLOAD_KEY) or None,
+        open_upload=open_upload,
     )
+
+
+def create() -> Flask:
+    """Load the store and the config and build the app; the Flask server is the WSGI app."""
+    from . import memory
+    from .factory import warm_up
+    from .startup import load_checked
+
+    settings = Settings.from_env()
+    store, config = load_checked(settings.data, settings.config, settings.local_folder)
+    app = build_app(settings, store, config)
     del store  # the service keeps a compact copy of it
     warm_up()
     memory.give_back()

@@ -52,7 +52,7 @@ def raw(service) -> pd.Series:
 
 
 def params(municipality: str, year: int = 2022, **changes: Any) -> dict:
-    return {**Params(municipality, year).__dict__, **changes}
+    return {**Params(municipality, year).as_query(), **changes}
 
 
 def wilson(p: float, n: float) -> tuple[float, float]:
@@ -418,7 +418,7 @@ def test_unit_colours_are_unknown_and_say_why(municipality, service):
 
     ou_kpis = set(service.store.ou_values["kpi"])
     assert not ou_kpis & {"U23592", "U23594"}
-    params = {**Params(municipality, 2024).__dict__}
+    params = {**Params(municipality, 2024).as_query()}
     tree = [units_page.update_units(params, "hemtjanst")]
     tree.append(units_page.update_unit_charts(params, "hemtjanst"))
     coloured = find(tree, "data-quartile")

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from kvalitetsvisaren import charts, export, figures
+from kvalitetsvisaren import charts, export, figures, kpi_table
 from kvalitetsvisaren.cli import main
 
 STOCKHOLM, GOTEBORG, BJURHOLM, VASTERVIK = "0180", "1480", "2403", "0883"
@@ -278,7 +278,7 @@ def test_onepager_has_legend_trends_and_print_date(monkeypatch, dated_service, m
 )
 def test_changes_carry_their_sign(service, area, municipality):
     kpis = service.area_kpis(area, municipality, 2022)
-    table = export.kpi_table(service, area, municipality, 2022)
+    table = kpi_table.printed_table(service, area, municipality, 2022)
     for value, before, cell in zip(
         kpis["value"], kpis["previous_value"], table["Förändring"], strict=False
     ):
@@ -297,7 +297,7 @@ def test_changes_carry_their_sign(service, area, municipality):
 @pytest.mark.parametrize("municipality", [VASTERVIK, STOCKHOLM, GOTEBORG, BJURHOLM])
 def test_onepager_table_is_whole_and_above_the_legend(monkeypatch, service, area, municipality):
     fig = onepager_figure(monkeypatch, service, area, municipality)
-    table = export.kpi_table(service, area, municipality, 2022)
+    table = kpi_table.printed_table(service, area, municipality, 2022)
     texts = [plain(a.text) for a in fig.layout.annotations]
     for name in table["Nyckeltal"]:  # every KPI's row is drawn, none cut off
         assert any(" ".join(name.split()) == " ".join(t.split()) for t in texts), name

@@ -53,7 +53,7 @@ def config(service):
 
 
 def params(municipality: str = VASTERVIK, year: int = 2022, **changes: Any) -> dict:
-    return {**Params(municipality, year).__dict__, **changes}
+    return {**Params(municipality, year).as_query(), **changes}
 
 
 def series(raw: pd.DataFrame, kpi: str, municipality: str) -> pd.Series:

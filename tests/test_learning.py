@@ -151,7 +151,7 @@ def test_context_kpi_and_missing_value_get_no_panel(svc):
 def test_kpi_page_lists_the_peers_with_links_to_their_own_view(dash_app, service):
     from kvalitetsvisaren.pages import area, kpi
 
-    p = {**Params(VASTERVIK, 2022).__dict__, "omrade": "hemtjanst"}
+    p = {**Params(VASTERVIK, 2022).as_query(), "omrade": "hemtjanst"}
     main = kpi.update_kpi(p, "U21468")
     section = [c for c in walk(as_json(main)) if c["props"].get("id") == "lar-av-andra"]
     assert len(section) == 1 and "Lär av andra" in texts(section)

@@ -107,7 +107,7 @@ def local_app(dash_app, service, folder):
 
 
 def p(**changes) -> dict:
-    return {**Params(VASTERVIK, 2022).__dict__, **changes}
+    return {**Params(VASTERVIK, 2022).as_query(), **changes}
 
 
 def test_own_measure_summary_synthetic(local_app):

@@ -60,7 +60,7 @@ def kpi_colours(service):
 
 
 def params(**changes: Any) -> dict:
-    return {**Params(VASTERVIK, 2022).__dict__, **changes}
+    return {**Params(VASTERVIK, 2022).as_query(), **changes}
 
 
 def test_pages_are_registered_at_their_paths(pages):

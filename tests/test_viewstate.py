@@ -168,10 +168,12 @@ def resolve(service, url: str):
 
 def check_view(view: View, truth) -> None:
     p = view.params
-    assert p.kommun in truth["kommuner"]
-    assert p.ar in view.years or (not view.years and p.ar in truth["years"])
+    assert p.municipality in truth["kommuner"]
+    assert p.year in view.years or (not view.years and p.year in truth["years"])
     if view.route in (OVERVIEW, AREA, KPI, UNITS):  # (the session's service has no local data)
-        assert set(view.years) == truth["page_years"](view.route, p.kommun, view.area, view.kpi)
+        assert set(view.years) == truth["page_years"](
+            view.route, p.municipality, view.area, view.kpi
+        )
     if view.route == KPI:
         assert view.kpi in truth["lists"][view.area]
         members = p.grupp.split(",")
@@ -181,13 +183,13 @@ def check_view(view: View, truth) -> None:
             and len(members) <= MAX_GROUP
         )
     if p.enhet is not None:
-        assert truth["ous"][p.enhet] == p.kommun
+        assert truth["ous"][p.enhet] == p.municipality
         assert p.enhet[:3] == truth["prefix"][view.area]
     if view.compare:  # units of the municipality and area, each once, at most MAX_COMPARE
         assert view.route == UNITS and len(view.compare) <= MAX_COMPARE
         assert len(set(view.compare)) == len(view.compare)
         for ou in view.compare:
-            assert truth["ous"][ou] == p.kommun and ou[:3] == truth["prefix"][view.area]
+            assert truth["ous"][ou] == p.municipality and ou[:3] == truth["prefix"][view.area]
     if view.search is not None:
         assert view.route == UNITS and 0 < len(view.search) <= MAX_SEARCH
         assert view.search == " ".join(view.search.split())
@@ -258,7 +260,7 @@ def test_a_repeated_parameter_offers_each_valid_value(service):
 
 def test_the_same_value_repeated_is_the_value(service):
     found = read_view(service, OVERVIEW, {}, {"kommun": ["0180", "0180"], "ar": "2021"})
-    assert isinstance(found, View) and found.params.kommun == STOCKHOLM
+    assert isinstance(found, View) and found.params.municipality == STOCKHOLM
 
 
 def test_a_municipality_written_as_its_name_is_offered_by_its_code(service):
@@ -311,12 +313,12 @@ def test_unit_pages_open_on_the_latest_year_with_unit_data(service, truth):
         for municipality in (VASTERVIK, STOCKHOLM, BJURHOLM):
             view = read_view(service, UNITS, {"area": area.id}, {"kommun": municipality})
             expected = truth["page_years"](UNITS, municipality, area.id, None) or truth["years"]
-            assert view.params.ar == max(expected), (area.id, municipality)
+            assert view.params.year == max(expected), (area.id, municipality)
 
 
 def test_the_upload_page_ignores_a_bad_query(service):
     found = read_view(service, UPLOAD, {}, {"kommun": "9999", "ar": "²"})
-    assert isinstance(found, View) and found.params.kommun == VASTERVIK
+    assert isinstance(found, View) and found.params.municipality == VASTERVIK
 
 
 @pytest.mark.parametrize(

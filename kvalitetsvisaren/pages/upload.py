@@ -7,22 +7,16 @@ key the server was started with, unless the app only listens on this computer.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import logging
-
 import dash
-import flask
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
 from .. import ids, pagekit, upload_auth
-from ..own_measures import MAX_BYTES, OWN_COLUMNS, OwnMeasuresError, read_own_measures, save_upload
+from ..own_measures import MAX_BYTES, OWN_COLUMNS, OwnMeasuresError
 from ..runtime import Runtime, get_runtime, get_service
 from ..urls import Params, own_url
 from ..viewstate import UPLOAD
 
 TEMPLATE_URL = "/ladda-upp/mall.csv"
-log = logging.getLogger("kvalitetsvisaren.pages")
 COLUMNS_HELP = {
     "matt_id": "måttets id, t.ex. familj-nojd (a–z, 0–9, - och _)",
     "namn": "namnet som visas",
@@ -130,27 +124,6 @@ def _folder_status(runtime: Runtime) -> html.Section:
     )
 
 
-def _decode(contents: str) -> bytes:
-    """A dcc.Upload value ("data:<type>;base64,<data>") to the file's bytes."""
-    _, _, data = (contents or "").partition(",")
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise OwnMeasuresError(
-            "uppladdningen", [(None, "filen kom inte fram hel; försök igen")]
-        ) from None
-
-
-def _save_request() -> upload_auth.SaveRequest:
-    if not flask.has_request_context():
-        return upload_auth.SaveRequest(None, None, {})
-    return upload_auth.SaveRequest(
-        peer=flask.request.remote_addr,
-        port=flask.request.environ.get("SERVER_PORT"),
-        headers=dict(flask.request.headers),
-    )
-
-
 def _problems(exc: OwnMeasuresError) -> html.Div:
     return html.Div(
         [
@@ -167,7 +140,9 @@ def _accepted(rows, p: Params, saved: bool) -> html.Div:
     units = int(rows["ou_id"].notna().sum())
     head = "Filen är sparad och visas nu." if saved else "Filen är godkänd. Tryck på Spara filen."
     links = [
-        html.Li(dcc.Link(m.label, href=own_url(m.measure_id, p.with_(kommun=m.municipality_id))))
+        html.Li(
+            dcc.Link(m.label, href=own_url(m.measure_id, p.with_(municipality=m.municipality_id)))
+        )
         if saved
         else html.Li(m.label)
         for m in measures.itertuples()
@@ -223,43 +198,22 @@ def check_or_save(file: dict | None, _clicks: int | None, key: object = None):
         if ctx.triggered_id != ids.UPLOAD_SAVE:  # a file refused in the browser: it said why
             return dash.no_update
         return html.P("Välj en fil först.", className="notice")
-    filename = file.get("filename")
-    name = filename if isinstance(filename, str) and filename else "fil.csv"
-    runtime = get_runtime()
     svc = get_service()
-    store = svc.store
-    saving = ctx.triggered_id == ids.UPLOAD_SAVE
-    p = Params(svc.config.default_municipality, svc.years()[0])
-    try:
-        content = _decode(contents)
-        rows = read_own_measures(
-            content, name, config=svc.config, ous=store.ous, municipalities=store.municipalities
-        )
-        if not saving:
-            return _accepted(rows, p, saved=False)
-        refused = upload_auth.refusal(
-            _save_request(),
-            has_folder=runtime.local_path is not None,
-            upload_key=runtime.upload_key,
-            open_upload=runtime.open_upload,
-            key=key,
-        )
-        if refused:
-            return html.P(refused, className="upload-failed")
-        save_upload(
-            runtime.local_path,
-            name,
-            content,
-            config=svc.config,
-            ous=store.ous,
-            municipalities=store.municipalities,
-        )
-    except OwnMeasuresError as exc:
-        return _problems(exc)
-    except OSError:
-        log.exception("Could not save an upload into %s", runtime.local_path)
+    outcome = upload_auth.check_or_save(
+        get_runtime(),
+        contents,
+        file.get("filename"),
+        saving=ctx.triggered_id == ids.UPLOAD_SAVE,
+        key=key,
+        request=upload_auth.SaveRequest.current(),
+    )
+    if outcome.problems is not None:
+        return _problems(outcome.problems)
+    if outcome.refused:
+        return html.P(outcome.refused, className="upload-failed")
+    if outcome.failed:
         return html.P(
             "Filen kunde inte sparas på servern; felet är loggat.", className="upload-failed"
         )
-    runtime.reload_local()
-    return _accepted(rows, p, saved=True)
+    p = Params(svc.config.default_municipality, svc.years()[0])
+    return _accepted(outcome.rows, p, saved=outcome.saved)

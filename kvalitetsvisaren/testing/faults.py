@@ -147,11 +147,6 @@ class FaultRule:
                 out[f.name] = value
         return out
 
-    def reset_counters(self) -> None:
-        self.matched = 0
-        self.fired = 0
-        self._rng = random.Random(self.seed)
-
     def _consider(self, target: str) -> bool:
         """Count `target` if it matches and say whether the rule fires. Caller holds the lock."""
         if self._pattern is not None and not self._pattern.search(target):
