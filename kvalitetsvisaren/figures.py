@@ -15,7 +15,7 @@ import plotly.io as pio
 from _plotly_utils.utils import to_typed_array_spec
 
 from .labels import LOCAL as LOCAL_WORD
-from .labels import QUARTILES, esc, number, quartile_label
+from .labels import QUARTILES, esc, is_missing, number, quartile_label
 from .rows import records
 
 COLOURS = {
@@ -106,15 +106,9 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value.tolist()]
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and math.isinf(value):
         return None  # as plotly's encoder writes NaN and infinities
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def _missing(x: float | None) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    return None if value is pd.NaT or is_missing(value) else value
 
 
 def strip_figure(
@@ -196,7 +190,7 @@ def strip_figure(
             },
         )
         for row, (x, text, colour, dash) in enumerate(lines)
-        if not _missing(x)
+        if not is_missing(x)
     ]
     return _figure(
         traces,
@@ -256,7 +250,7 @@ def group_figure(
         [bars, *_quartile_legend(d["colour"])],
         title,
         120 + 34 * len(d),
-        [] if _missing(mean) else marks,
+        [] if is_missing(mean) else marks,
         xaxis={"title": {"text": unit}, **GRID},
         margin={"l": 10, "r": 90, "t": 50, "b": 40},  # the column of values
         showlegend=True,
@@ -463,7 +457,7 @@ def own_units_figure(
         hovertemplate="%{y}: %{x}<extra></extra>",
     )
     marks = []
-    if not _missing(municipality):
+    if not is_missing(municipality):
         note = {
             "y": 1.02,
             "text": esc(f"{name} {number(municipality, unit)}"),
@@ -539,7 +533,7 @@ def units_figure(
             {"y": 1.02, "text": esc(f"{text} {number(x, unit)}"), "font": {"size": 11}},
         )
         for x, text, dash in ((municipality, name, "dot"), (riket, "Riket", "dash"))
-        if not _missing(x)
+        if not is_missing(x)
     ]
     return _figure(
         [bars],
