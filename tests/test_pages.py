@@ -21,8 +21,8 @@ def as_json(component: Any) -> Any:
     return json.loads(json.dumps(component, cls=PlotlyJSONEncoder))
 
 
-def find(tree: Any, attribute: str) -> list[dict]:
-    """Every component in the tree that carries `attribute` (e.g. data-kpi), as its props."""
+def every_props(tree: Any) -> list[dict]:
+    """The props of every component in the tree."""
     found, stack = [], [as_json(tree)]
     while stack:
         node = stack.pop()
@@ -30,10 +30,14 @@ def find(tree: Any, attribute: str) -> list[dict]:
             stack.extend(node)
         elif isinstance(node, dict):
             props = node.get("props", node)
-            if attribute in props:
-                found.append(props)
+            found.append(props)
             stack.extend(v for v in props.values() if isinstance(v, list | dict))
     return found
+
+
+def find(tree: Any, attribute: str) -> list[dict]:
+    """Every component in the tree that carries `attribute` (e.g. data-kpi), as its props."""
+    return [props for props in every_props(tree) if attribute in props]
 
 
 def text(tree: Any) -> str:
@@ -179,17 +183,7 @@ def test_bad_urls_get_the_swedish_explanation(pages, page, kwargs, message, capl
 
 def _ids_in(tree: Any) -> set[str]:
     """Every plain (not pattern-matching) component id in the tree."""
-    found, stack = set(), [as_json(tree)]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            props = node.get("props", node)
-            if isinstance(props.get("id"), str):
-                found.add(props["id"])
-            stack.extend(v for v in props.values() if isinstance(v, list | dict))
-    return found
+    return {props["id"] for props in every_props(tree) if isinstance(props.get("id"), str)}
 
 
 def test_every_callback_refers_to_ids_its_pages_have(dash_app):
