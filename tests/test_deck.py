@@ -372,6 +372,7 @@ def quick_batch(monkeypatch):
     return run
 
 
+@pytest.mark.slow  # two runs of the export command, each loading the store (~5 s)
 def test_batch_writes_the_tiles_with_the_charts_and_presentations_on_request(tmp_path, quick_batch):
     manifest = quick_batch(tmp_path / "all", "png,svg,pptx")
     files = {f for entry in manifest["diagram"] for f in entry["filer"].values()}

@@ -108,6 +108,7 @@ def test_alt_text_describes_the_chart_in_swedish(spread, measure):
     assert "Källa: Kolada (RKA), data 2022" in text
 
 
+@pytest.mark.slow  # kaleido renders it in Chromium (~3.5 s)
 def test_onepager_is_an_a4_pdf(chromium, service):
     name, pdf = export.onepager(service, "hemtjanst", VASTERVIK, 2022)
     assert name == "vastervik_2022_hemtjanst_en-sida.pdf" and pdf[:5] == b"%PDF-"
