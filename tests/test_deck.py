@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 import struct
+from functools import cache
+from itertools import islice
 from pathlib import Path
 from unittest import mock
 from urllib.parse import quote, urlencode
@@ -37,6 +39,12 @@ HEADINGS = ["Nyckeltal", "Värde", "Jämfört med landet", "Placering", "Riket",
 
 def stand_in(fig, fmt, width, height, scale):
     """A real image of the size kaleido would make (fast: no browser)."""
+    return _blank_image(fmt, width, height, scale)
+
+
+@cache
+def _blank_image(fmt, width, height, scale):
+    """Made once per format and size: encoding a large PNG takes ~0.1 s."""
     if fmt == "svg":
         return b"<svg xmlns='http://www.w3.org/2000/svg'/>"
     buffer = io.BytesIO()
@@ -352,7 +360,7 @@ def _plain(component):
 def quick_batch(monkeypatch):
     """The batch on the area's first four charts (the tiles among them), a stand-in renderer."""
     every_chart = charts.all_charts
-    monkeypatch.setattr(charts, "all_charts", lambda *a: list(every_chart(*a))[:4])
+    monkeypatch.setattr(charts, "all_charts", lambda *a: list(islice(every_chart(*a), 4)))
     monkeypatch.setattr(export, "_to_image", stand_in)
 
     def run(out: Path, formats: str) -> dict:
@@ -364,6 +372,7 @@ def quick_batch(monkeypatch):
     return run
 
 
+@pytest.mark.slow  # two runs of the export command, each loading the store (~5 s)
 def test_batch_writes_the_tiles_with_the_charts_and_presentations_on_request(tmp_path, quick_batch):
     manifest = quick_batch(tmp_path / "all", "png,svg,pptx")
     files = {f for entry in manifest["diagram"] for f in entry["filer"].values()}

@@ -42,6 +42,15 @@ def sorted_tables(store):
     return {n: f.sort_values(SORT[n], ignore_index=True) for n, f in store.tables().items()}
 
 
+def assert_same_tables(expected, *stores) -> None:
+    """Every table of `expected` equals the same table of each of `stores`, rows in any order
+    (each store sorted once, not once per table)."""
+    got = [sorted_tables(store) for store in stores]
+    for name, frame in sorted_tables(expected).items():
+        for tables in got:
+            pd.testing.assert_frame_equal(tables[name], frame, obj=name)
+
+
 @pytest.fixture
 def config(config_path):
     return load_config(config_path)
@@ -60,8 +69,7 @@ def test_sync_from_kolada_reproduces_the_snapshot_exactly(tmp_path, standin, con
     with kolada(standin) as client:
         synced = sync(client, config, tmp_path / "store", range(2010, 2025), progress=False)
     snapshot = standin.store
-    for name, frame in sorted_tables(snapshot).items():
-        pd.testing.assert_frame_equal(sorted_tables(synced)[name], frame, obj=name)
+    assert_same_tables(snapshot, synced)
     assert synced.meta["source"] == "kolada"
     assert synced.meta["api_base"] == standin.base_url
     assert synced.meta["coverage"]["kpis_without_metadata"] == []
@@ -92,8 +100,7 @@ def test_sync_completes_against_the_strictest_plausible_kolada(tmp_path, standin
     standin.quirks = STRICTEST
     with kolada(standin, backoff_factor=0) as client:
         synced = sync(client, config, tmp_path / "store", range(2010, 2025), progress=False)
-    for name, frame in sorted_tables(standin.store).items():
-        pd.testing.assert_frame_equal(sorted_tables(synced)[name], frame, obj=name)
+    assert_same_tables(standin.store, synced)
     statuses = {r.status for r in standin.requests}
     assert client.stats.splits > 0 and 504 in statuses  # the cost limit was met, and split
     assert statuses <= {200, 504}  # and no page past the end was ever asked for
@@ -290,8 +297,7 @@ def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, s
     changes = updated.meta["incremental"]["changes"]
     assert changes["values"] == {"changed": expected["changed"], "deleted": expected["deleted"]}
     assert changes["ou_values"] == {"changed": expected["ou_changed"], "deleted": 0}
-    for name, frame in sorted_tables(full).items():
-        pd.testing.assert_frame_equal(sorted_tables(updated)[name], frame, obj=name)
+    assert_same_tables(full, updated)
     assert not sorted_tables(first)["values"].equals(sorted_tables(updated)["values"])
     # the incremental run asked Kolada only for changes, since the day of the previous sync
     since = date.fromisoformat(first.meta["fetched_at"][:10]) - timedelta(days=1)
@@ -316,9 +322,7 @@ def test_synthetic_changes_on_the_previous_sync_day_are_found_and_merge_idempote
         twice = sync(client, config, tmp_path / "store", years, progress=False, from_date="last")
     assert once.meta["incremental"]["changes"]["values"]["changed"] == expected["changed"]
     assert twice.meta["incremental"]["changes"] == once.meta["incremental"]["changes"]
-    for name, frame in sorted_tables(full).items():
-        pd.testing.assert_frame_equal(sorted_tables(once)[name], frame, obj=name)
-        pd.testing.assert_frame_equal(sorted_tables(twice)[name], frame, obj=name)
+    assert_same_tables(full, once, twice)
 
 
 def test_merge_of_synthetic_changes_is_idempotent(standin):
@@ -420,8 +424,7 @@ def test_sync_under_a_fault_is_exact_or_changes_nothing(tmp_path, standin, confi
     standin.faults = []
     with client() as c:
         again = sync(c, config, tmp_path / "s", years, progress=False)
-    for name, frame in sorted_tables(base).items():
-        pd.testing.assert_frame_equal(sorted_tables(again)[name], frame, obj=name)
+    assert_same_tables(base, again)
     if fault["kind"] in ("status", "timeout", "drop"):  # transient: retried to exact data
         standin.faults = [{**fault, "match": "/v3/(ou)?data/", "times": 1}]
         with client() as c:
