@@ -34,7 +34,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import certainty_view, figures, unit_list
-from .labels import QUARTILES, number
+from .labels import QUARTILES, number, year_list
 from .rows import records
 from .service import IndicatorService, UnknownError, rank_text
 
@@ -413,8 +413,6 @@ def _why_missing(svc: IndicatorService, kpi: str, municipality: str, year: int) 
 def _marker_text(known: pd.DataFrame) -> str:
     """What the trend's markers say: "Markören visar färgen bland landets kommuner varje år:
     ▲ Bäst 25 % 2017; ■ Mellan 50 % 2013–2016, 2018–2020 och 2022." """
-    from .viewstate import year_list
-
     parts = [
         f"{' '.join(QUARTILES[c])} {year_list(known.loc[known['colour'] == c, 'year'].tolist())}"
         for c in QUARTILES

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import math
 import unicodedata
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -81,3 +82,18 @@ def fold(text: str) -> str:
     """Case and accents ignored: "goteborg" finds Göteborg, "tiunda" Tiundaskolan."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def year_list(years: Sequence[int]) -> str:
+    """ "2010–2019, 2021 och 2022": runs of consecutive years joined."""
+    ordered = sorted(set(years))
+    runs: list[list[int]] = []
+    for year in ordered:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    parts = [f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
+    text = ", ".join(parts)
+    head, sep, tail = text.rpartition(", ")
+    return f"{head} och {tail}" if sep else text

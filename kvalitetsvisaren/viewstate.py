@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import urls
-from .labels import fold
+from .labels import fold, year_list
 from .service import IndicatorService
 from .urls import Params
 
@@ -670,21 +670,6 @@ def _shown(value: str) -> str:
     """A user's value quoted in a message, cut short and with invisible characters shown."""
     text = "".join(c if c.isprintable() else "�" for c in str(value))
     return f"”{text[:40]}…”" if len(text) > 40 else f"”{text}”"
-
-
-def year_list(years: Sequence[int]) -> str:
-    """ "2010–2019, 2021 och 2022": runs of consecutive years joined."""
-    ordered = sorted(set(years))
-    runs: list[list[int]] = []
-    for year in ordered:
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    parts = [f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
-    text = ", ".join(parts)
-    head, sep, tail = text.rpartition(", ")
-    return f"{head} och {tail}" if sep else text
 
 
 def _label(svc: IndicatorService, view: View) -> str:
