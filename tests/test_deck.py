@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from pptx import Presentation
+from store_rows import value_rows
 
 from kvalitetsvisaren import charts, deck, export
 from kvalitetsvisaren.cli import main
@@ -68,13 +69,7 @@ def quality_rows(service, area: str, municipality: str) -> pd.DataFrame:
 
 
 def raw_value(store, kpi: str, municipality: str, year: int = 2022) -> float | None:
-    v = store.values
-    hit = v[
-        (v["kpi"] == kpi)
-        & (v["municipality_id"] == municipality)
-        & (v["year"] == year)
-        & (v["gender"] == "T")
-    ]["value"].dropna()
+    hit = value_rows(store, kpi, municipality, year)["value"].dropna()
     return float(hit.iloc[0]) if len(hit) else None
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
+from store_rows import value_rows
 
 from kvalitetsvisaren import charts, export, runtime
 from kvalitetsvisaren.local import load_local
@@ -69,14 +70,7 @@ def numbers(array) -> list[float]:
 
 
 def kolada_value(store, kpi: str, year: int) -> float:
-    v = store.values
-    hit = v[
-        (v["kpi"] == kpi)
-        & (v["municipality_id"] == VASTERVIK)
-        & (v["year"] == year)
-        & (v["gender"] == "T")
-    ]
-    return float(hit["value"].iloc[0])
+    return float(value_rows(store, kpi, VASTERVIK, year)["value"].iloc[0])
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
+from store_rows import value_rows
 
 from kvalitetsvisaren.cli import build_parser, main
 from kvalitetsvisaren.config import load_config
@@ -542,13 +543,7 @@ def wilson(p: float, n: float) -> tuple[float, float]:
 
 
 def raw_value(store, kpi: str, municipality: str, year: int = 2022) -> float:
-    v = store.values
-    hit = v[
-        (v["kpi"] == kpi)
-        & (v["municipality_id"] == municipality)
-        & (v["year"] == year)
-        & (v["gender"] == "T")
-    ]
+    hit = value_rows(store, kpi, municipality, year)
     assert len(hit) == 1
     return float(hit["value"].iloc[0])
 
