@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from . import certainty_view, figures, unit_list
 from .labels import QUARTILES, number, year_list
@@ -58,7 +57,7 @@ class Chart:
     slug: str  # file name stem, e.g. vastervik_2022_hemtjanst_bemotande
     title: str
     subtitle: str  # municipality (or unit) and year
-    figure: go.Figure
+    figure: figures.Figure  # plain data; figures.plotly_figure for plotly's object
     data: pd.DataFrame  # what is plotted, Swedish headers with units
     alt_text: str
     year: int

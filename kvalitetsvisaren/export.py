@@ -69,7 +69,7 @@ def publication_figure(chart: Chart) -> go.Figure:
     and left edges; legend and source line at the bottom, placed relative to the whole image
     so they never meet the plot. A chart needing more room on the right (labels beside the
     plot) keeps it."""
-    fig = go.Figure(chart.figure)
+    fig = figures.plotly_figure(chart.figure)
     title = (
         f"<b>{esc(chart.title)}</b><br><span style='font-size:15px'>{esc(chart.subtitle)}</span>"
     )
@@ -291,7 +291,8 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         notes,
         printed=svc.today.isoformat(),
     )
-    pdf = titled_pdf(_to_image(fig, "pdf", *figures.A4, 1), page_title, "En sida för nämnden")
+    page = figures.plotly_figure(fig)
+    pdf = titled_pdf(_to_image(page, "pdf", *figures.A4, 1), page_title, "En sida för nämnden")
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
 
 

@@ -44,22 +44,36 @@ _PLOTLY = pio.templates["plotly"]
 # What bar and scatter charts use of plotly's default template (all our figures are made of
 # them; the rest is for polar, 3D, map and colour-scale charts): the whole one is 9 KB of JSON
 # in every figure, deep-copied into each, and a page sends up to one chart per KPI.
-CHART_TEMPLATE = go.layout.Template(
-    layout={
-        name: _PLOTLY.layout[name]
-        for name in _PLOTLY.layout.to_plotly_json()
+_PLOTLY_JSON = _PLOTLY.to_plotly_json()
+CHART_TEMPLATE = {
+    "layout": {
+        name: value
+        for name, value in _PLOTLY_JSON["layout"].items()
         if name not in ("polar", "ternary", "coloraxis", "colorscale", "scene", "geo")
     },
-    data={"bar": _PLOTLY.data.bar, "scatter": _PLOTLY.data.scatter},
-)
+    "data": {"bar": _PLOTLY_JSON["data"]["bar"], "scatter": _PLOTLY_JSON["data"]["scatter"]},
+}
+
+
+Figure = dict  # a plotly figure as plain data: {"data": [trace, ...], "layout": {...}}
+
+
+def _trace(kind: str, **props: Any) -> dict:
+    """A trace as plain data. Columns become arrays, as plotly's validators make them."""
+    return {"type": kind} | {k: _array(v) for k, v in props.items()}
+
+
+def _array(value: Any) -> Any:
+    return value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
 
 
 def _figure(
     traces: list, title: str, height: int, lines: list | None = None, **layout: object
-) -> go.Figure:
-    """The figure in one construction: plotly validates it once, several times faster than
-    adding traces and updating the layout step by step (this runs on every page view).
-    `lines`: (x, line style, annotation) vertical reference lines."""
+) -> Figure:
+    """The figure as plain data: plotly's objects validate every property on construction
+    (most of a chart callback's time), and only an export needs them (`plotly_figure`, which
+    validates; the tests check every chart kind that way). `lines`: (x, line style,
+    annotation) vertical reference lines."""
     shapes, notes = [], []
     for x, line, note in lines or []:
         shapes.append(
@@ -67,9 +81,9 @@ def _figure(
             | {"line": line}
         )
         notes.append({"x": x, "yref": "paper", "showarrow": False, "xanchor": "left", **note})
-    return go.Figure(
-        data=traces,
-        layout={
+    return {
+        "data": traces,
+        "layout": {
             "template": CHART_TEMPLATE,
             "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
             "height": height,
@@ -79,18 +93,33 @@ def _figure(
             "paper_bgcolor": "white",
             "legend": {"orientation": "h", "y": -0.2, "x": 0},
             "separators": ", ",  # Swedish: decimal comma, space between thousands
-            "shapes": shapes,
-            "annotations": notes,
+            **({"shapes": shapes, "annotations": notes} if lines else {}),
             **layout,
         },
-    )
+    }
 
 
-def for_browser(fig: go.Figure) -> dict:
+def plotly_figure(fig: Figure) -> go.Figure:
+    """The figure as plotly's object (validated: an unknown property raises), for kaleido."""
+    return go.Figure(fig)
+
+
+def _annotate(fig: Figure, **note: object) -> None:
+    fig["layout"].setdefault("annotations", []).append(note)
+
+
+def _draw(fig: Figure, **shape: object) -> None:
+    fig["layout"].setdefault("shapes", []).append(shape)
+
+
+def for_browser(fig: Figure) -> dict:
     """The figure as the JSON-ready dict Dash sends to the browser: what plotly's own
-    `to_plotly_json` gives, numbers packed as its typed arrays, NaN as null, but without its
-    deep copy and its per-element pass over every list (most of a chart callback's time)."""
-    return {"data": [_plain(trace) for trace in fig._data], "layout": _plain(fig._layout)}
+    `to_plotly_json` gives, numbers packed as its typed arrays, NaN as null (the tests
+    compare the two). The template is the same for every chart: converted once."""
+    layout = {k: _plain(v) for k, v in fig["layout"].items() if k != "template"}
+    if "template" in fig["layout"]:
+        layout["template"] = _TEMPLATE_JSON
+    return {"data": [_plain(trace) for trace in fig["data"]], "layout": layout}
 
 
 def _plain(value: Any) -> Any:
@@ -104,11 +133,16 @@ def _plain(value: Any) -> Any:
             if isinstance(spec, dict):
                 return spec
         return [_plain(v) for v in value.tolist()]
+    if isinstance(value, pd.Series | pd.Index):
+        return _plain(value.to_numpy())
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and math.isinf(value):
         return None  # as plotly's encoder writes NaN and infinities
     return None if value is pd.NaT or is_missing(value) else value
+
+
+_TEMPLATE_JSON = _plain(CHART_TEMPLATE)
 
 
 def strip_figure(
@@ -122,7 +156,7 @@ def strip_figure(
     mean: float,
     green_cut: float,
     red_cut: float,
-) -> go.Figure:
+) -> Figure:
     """Every municipality's value as a point (jittered for visibility), the chosen one marked
     and named, the quartile cuts, Riket and the unweighted mean as labelled lines."""
     d = distribution.sort_values("value", ignore_index=True)
@@ -134,7 +168,8 @@ def strip_figure(
         if part.empty:
             continue
         traces.append(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=part["value"],
                 y=part["y"],
                 mode="markers",
@@ -153,7 +188,8 @@ def strip_figure(
     focus_name = esc(focus_name)
     if not mine.empty:
         traces.append(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=mine["value"],
                 y=mine["y"],
                 mode="markers+text",
@@ -204,14 +240,15 @@ def strip_figure(
 
 def group_figure(
     members: pd.DataFrame, *, unit: str, title: str, mean: float, higher_is_better: bool | None
-) -> go.Figure:
+) -> Figure:
     """The comparison group as bars, best first; the chosen municipality outlined and marked.
     The values (icon and number) stand in a column right of the plot, where the group's mean
     line never crosses them; the legend gives every colour with its icon and word."""
     ascending = higher_is_better is not False
     d = members.sort_values("value", ascending=ascending, na_position="first")
     names = [esc(f"{t} (vald)" if f else t) for t, f in zip(d["title"], d["is_focus"], strict=True)]
-    bars = go.Bar(
+    bars = _trace(
+        "bar",
         x=d["value"],
         y=names,
         orientation="h",
@@ -255,12 +292,11 @@ def group_figure(
         margin={"l": 10, "r": 90, "t": 50, "b": 40},  # the column of values
         showlegend=True,
     )
-    for note in values:
-        fig.add_annotation(note)
+    fig["layout"].setdefault("annotations", []).extend(values)
     return fig
 
 
-def _quartile_legend(colours: pd.Series) -> list[go.Bar]:
+def _quartile_legend(colours: pd.Series) -> list[dict]:
     """Legend entries (empty bars: colour, pattern, icon and word) for every colour a quality
     KPI can have, or, for a context KPI, the colours it has."""
     if (colours == "neutral").any():  # a context KPI is not ranked: no quartiles
@@ -268,7 +304,8 @@ def _quartile_legend(colours: pd.Series) -> list[go.Bar]:
     else:
         shown = ["green", "yellow", "red", "grey"]
     return [
-        go.Bar(
+        _trace(
+            "bar",
             x=[None],
             y=[None],
             orientation="h",
@@ -292,7 +329,7 @@ def trend_figure(
     title: str,
     municipality_name: str = "",
     gaps: dict[int, str] | None = None,
-) -> go.Figure:
+) -> Figure:
     """The values over the years (marked by quartile) against Riket, when Riket is known; with
     `municipality_name`, also the municipality's values (column `municipality`, for a unit's
     chart), when known. The legend says what each marker's colour and shape mean; `gaps`
@@ -301,7 +338,8 @@ def trend_figure(
     if municipality_name:
         references.insert(0, ("municipality", esc(municipality_name), "dot", "square-open"))
     traces = [
-        go.Scatter(
+        _trace(
+            "scatter",
             x=trend["year"],
             y=trend[column],
             name=label,
@@ -314,7 +352,8 @@ def trend_figure(
     ]
     line = {"color": FOCUS, "width": 2.5}
     traces.append(
-        go.Scatter(
+        _trace(
+            "scatter",
             x=trend["year"],
             y=trend["value"],
             name=esc(name),
@@ -357,7 +396,8 @@ def trend_figure(
         yaxis={"title": {"text": unit}, **GRID},
     )
     for year, why in (gaps or {}).items():
-        fig.add_annotation(
+        _annotate(
+            fig,
             x=year,
             y=0.5,
             xref="x",
@@ -371,9 +411,9 @@ def trend_figure(
     return fig
 
 
-def _legend_entry(**style: object) -> go.Scatter:
+def _legend_entry(**style: object) -> dict:
     """A legend entry only: a trace without points."""
-    return go.Scatter(x=[None], y=[None], hoverinfo="skip", showlegend=True, **style)
+    return _trace("scatter", x=[None], y=[None], hoverinfo="skip", showlegend=True, **style)
 
 
 def _error_bars(frame: pd.DataFrame, axis: str) -> dict:
@@ -392,13 +432,14 @@ def _error_bars(frame: pd.DataFrame, axis: str) -> dict:
     }
 
 
-def _target_trace(frame: pd.DataFrame) -> list[go.Scatter]:
+def _target_trace(frame: pd.DataFrame) -> list[dict]:
     """The municipality's own targets (målvärde) per year as a dotted line, if it set any."""
     if "target" not in frame or frame["target"].isna().all():
         return []
     known = frame.dropna(subset=["target"])
     return [
-        go.Scatter(
+        _trace(
+            "scatter",
             x=known["year"],
             y=known["target"],
             name="Mål",
@@ -410,14 +451,15 @@ def _target_trace(frame: pd.DataFrame) -> list[go.Scatter]:
     ]
 
 
-def own_trend_figure(series: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
+def own_trend_figure(series: pd.DataFrame, *, unit: str, title: str) -> Figure:
     """An own measure over the years: one line per place (column `name`: the municipality
     and/or units), plus the target line. No quartile colours: there is no national
     comparison for a local measure."""
     traces = []
     for i, (name, part) in enumerate(series.groupby("name", sort=False)):
         traces.append(
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=part["year"],
                 y=part["value"],
                 name=esc(str(name)),
@@ -440,12 +482,13 @@ def own_trend_figure(series: pd.DataFrame, *, unit: str, title: str) -> go.Figur
 
 def own_units_figure(
     rows: pd.DataFrame, *, unit: str, title: str, focus: str | None, municipality: float, name: str
-) -> go.Figure:
+) -> Figure:
     """The municipality's units on an own measure as bars, the chosen unit darker and
     marked; the municipality's own value as a line."""
     d = rows.sort_values("value")
     is_focus = d["ou_id"] == focus
-    bars = go.Bar(
+    bars = _trace(
+        "bar",
         x=d["value"],
         y=[esc(t) + (" ◀" if f else "") for t, f in zip(d["title"], is_focus, strict=True)],
         orientation="h",
@@ -469,7 +512,7 @@ def own_units_figure(
     )
 
 
-def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
+def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> Figure:
     """Kvinnor, män and totalt for the municipality and Riket."""
     words = {"K": "Kvinnor", "M": "Män", "T": "Totalt"}
     patterns = {"K": "", "M": "/", "T": "."}
@@ -478,7 +521,8 @@ def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
     for gender in ("K", "M", "T"):
         part = split[split["gender"] == gender]
         traces.append(
-            go.Bar(
+            _trace(
+                "bar",
                 x=part["place"].map(esc),
                 y=part["value"],
                 name=words[gender],
@@ -492,7 +536,7 @@ def gender_figure(split: pd.DataFrame, *, unit: str, title: str) -> go.Figure:
 
 def units_figure(
     shown: pd.DataFrame, *, unit: str, title: str, municipality: float, riket: float, name: str
-) -> go.Figure:
+) -> Figure:
     """Some of the municipality's units for one KPI as bars, best on top (colour and pattern:
     each unit among all units of its type nationally; chosen units starred and outlined), a
     gap row where units are left out (`skipped`), the municipality's and Riket's values as
@@ -508,7 +552,8 @@ def units_figure(
         values.append(row.value)
         colours.append(row.colour)
         chosen.append(row.chosen)
-    bars = go.Bar(
+    bars = _trace(
+        "bar",
         x=values,
         y=list(range(len(labels))),
         orientation="h",
@@ -555,9 +600,10 @@ def _units(n: int) -> str:
     return "enhet" if n == 1 else "enheter"
 
 
-def _page_text(fig: go.Figure, y: float, anchor: str, text: str, font: dict) -> None:
+def _page_text(fig: Figure, y: float, anchor: str, text: str, font: dict) -> None:
     """Left-aligned text across the page at height `y` (0 bottom, 1 top)."""
-    fig.add_annotation(
+    _annotate(
+        fig,
         x=0,
         y=y,
         xref="paper",
@@ -600,11 +646,12 @@ def _pattern(colour: str) -> str:
     return {"green": "", "yellow": ".", "red": "x", "grey": "-", "neutral": "/"}.get(colour, "")
 
 
-def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> go.Figure:
+def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> Figure:
     """A measure's KPIs: the municipality's value (coloured and patterned by its quartile)
     beside Riket's, one pair of bars per KPI."""
     d = rows.iloc[::-1]  # the first KPI on top
-    riket = go.Bar(
+    riket = _trace(
+        "bar",
         x=d["riket"],
         y=d["label"].map(esc),
         orientation="h",
@@ -614,7 +661,8 @@ def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> g
         textposition="outside",
         cliponaxis=False,
     )
-    mine = go.Bar(
+    mine = _trace(
+        "bar",
         x=d["value"],
         y=d["label"].map(esc),
         orientation="h",
@@ -658,7 +706,7 @@ def onepager_figure(
     source: str,
     notes: list[str] = (),
     printed: str = "",
-) -> go.Figure:
+) -> Figure:
     """One A4 page for the council, laid out top down in pixels: the title and verdict; the
     area's level-1 tiles (colour, icon, word, place and, with a `trend_text` column, the
     measure's trend); its KPI table, its rows as tall as the page allows (down to the bottom
@@ -666,7 +714,7 @@ def onepager_figure(
     icon and word), the `notes` (analyses, footnotes) and the source line with the `printed`
     date. tiles: label, colour, rank_text (trend_text); table: Swedish columns."""
     height = _PAPER[1]
-    fig = go.Figure()
+    fig: Figure = {"data": [], "layout": {}}
     y = 0.0  # px from the top of the paper area
 
     verdict_lines = [esc(line) for line in textwrap.wrap(verdict, 105)]
@@ -703,17 +751,17 @@ def onepager_figure(
         _page_text(fig, (bottom - 26) / height, "top", "<br>".join(lines), {"size": 10})
     footer = esc(source) + (f"<br>Utskriven {esc(printed)}" if printed else "")
     _page_text(fig, 0.0, "bottom", footer, {"size": 10, "color": "#4d4d4d"})
-    fig.update_layout(
-        width=A4[0],
-        height=A4[1],
-        margin=dict.fromkeys("lrtb", _PAGE_MARGIN),
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        showlegend=False,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-    )
+    fig["layout"] |= {
+        "width": A4[0],
+        "height": A4[1],
+        "margin": dict.fromkeys("lrtb", _PAGE_MARGIN),
+        "font": FONT,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "showlegend": False,
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }
     return fig
 
 
@@ -724,7 +772,7 @@ def _tile_lines(tile: object, wrap: int) -> int:
 
 
 def _draw_table(
-    fig: go.Figure,
+    fig: Figure,
     table: pd.DataFrame,
     weights: tuple[float, ...],
     top: float,
@@ -785,9 +833,8 @@ def _draw_table(
         ]
         y += row_height
     # at once: adding a hundred annotations one by one validates them all each time
-    fig.update_layout(
-        shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *notes]
-    )
+    fig["layout"].setdefault("shapes", []).extend(shapes)
+    fig["layout"].setdefault("annotations", []).extend(notes)
     return y - top
 
 
@@ -809,13 +856,14 @@ def _onepager_legend(table: pd.DataFrame) -> list[tuple[str, str]]:
     return entries
 
 
-def _legend_row(fig: go.Figure, entries: list[tuple[str, str]], top: float) -> None:
+def _legend_row(fig: Figure, entries: list[tuple[str, str]], top: float) -> None:
     """The colour legend as one row of swatches, each followed by its icon and word."""
     width, height = _PAPER
     _page_text(fig, top, "top", "<b>Färger:</b>", {"size": 10})
     x = 50.0
     for fill, text in entries:
-        fig.add_shape(
+        _draw(
+            fig,
             type="rect",
             xref="paper",
             yref="paper",
@@ -826,7 +874,8 @@ def _legend_row(fig: go.Figure, entries: list[tuple[str, str]], top: float) -> N
             fillcolor=fill,
             line={"width": 1, "color": "#777777"},
         )
-        fig.add_annotation(
+        _annotate(
+            fig,
             x=(x + 16) / width,
             y=top,
             xref="paper",
@@ -841,7 +890,7 @@ def _legend_row(fig: go.Figure, entries: list[tuple[str, str]], top: float) -> N
 
 
 def _add_tiles(
-    fig: go.Figure,
+    fig: Figure,
     tiles: pd.DataFrame,
     *,
     per_row: int,
@@ -865,7 +914,8 @@ def _add_tiles(
         row, col = divmod(i, per_row)
         x0, y1 = 0.01 + col * step, top - row * (height + gap)
         dark = tile.colour in ("green", "red")
-        fig.add_shape(
+        _draw(
+            fig,
             type="rect",
             xref="paper",
             yref="paper",
@@ -877,7 +927,8 @@ def _add_tiles(
             line={"width": 0},
         )
         icon, word = QUARTILES.get(tile.colour, QUARTILES["grey"])
-        fig.add_annotation(
+        _annotate(
+            fig,
             x=x0 + inset[0],
             y=y1 - inset[1],
             xref="paper",
@@ -895,7 +946,7 @@ def _add_tiles(
 TILE_LEGEND = ("green", "yellow", "red", "grey")  # the colours a quality tile can have
 
 
-def tiles_figure(tiles: pd.DataFrame, *, title: str) -> go.Figure:
+def tiles_figure(tiles: pd.DataFrame, *, title: str) -> Figure:
     """An area's level-1 tiles as a chart of their own (export: publication_figure adds the
     subtitle and the source line). The legend gives each tile colour with its icon and word;
     it is drawn by empty traces, so it sits where every published chart has its legend."""
@@ -906,7 +957,8 @@ def tiles_figure(tiles: pd.DataFrame, *, title: str) -> go.Figure:
     height = min((1 - gap * (rows - 1)) / rows, 0.36)
     fig = _figure(
         [
-            go.Scatter(
+            _trace(
+                "scatter",
                 x=[None],
                 y=[None],
                 mode="markers",

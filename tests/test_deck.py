@@ -18,6 +18,7 @@ from unittest import mock
 from urllib.parse import quote, urlencode
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -89,9 +90,10 @@ def table_rows(slide) -> list[list[str]]:
 def test_tiles_show_each_quality_measure_with_colour_icon_word_and_place(service, municipality):
     spec = charts.tiles(service, "hemtjanst", municipality=municipality, year=2022)
     rows = quality_rows(service, "hemtjanst", municipality)
-    notes = [a.text for a in spec.figure.layout.annotations]
+    drawn = go.Figure(spec.figure)  # plotly's object: validates the plain-data figure
+    notes = [a.text for a in drawn.layout.annotations]
     assert len(notes) == len(rows)  # one tile per quality measure, in config order
-    fills = [s.fillcolor for s in spec.figure.layout.shapes]
+    fills = [s.fillcolor for s in drawn.layout.shapes]
     for note, r in zip(notes, rows.itertuples(), strict=True):
         icon, word = QUARTILES[r.colour]
         assert note.startswith(f"<b>{r.label}</b><br>{icon} {word}<br>"), note
@@ -104,7 +106,7 @@ def test_tiles_show_each_quality_measure_with_colour_icon_word_and_place(service
     pairs = set(zip(rows["colour"], fills, strict=True))
     assert len(pairs) == len(set(rows["colour"])) == len(set(fills))
     # the legend: each colour a tile can have, with its icon and word
-    legend = [t.name for t in spec.figure.data]
+    legend = [t.name for t in drawn.data]
     assert legend == [f"{QUARTILES[c][0]} {QUARTILES[c][1]}" for c in QUARTILES][:4]
     assert spec.slug == f"{charts.slugify(service.names[municipality])}_2022_hemtjanst_rutor"
 
@@ -114,7 +116,7 @@ def test_bjurholm_tiles_say_why_a_measure_has_no_colour(service):
     rows = quality_rows(service, "hemtjanst", BJURHOLM)
     first = rows.iloc[0]
     assert raw_value(service.store, first["headline_kpi"], BJURHOLM) is None  # the raw truth
-    text = spec.figure.layout.annotations[0].text.replace("<br>", " ")
+    text = go.Figure(spec.figure).layout.annotations[0].text.replace("<br>", " ")
     assert "○ Saknas" in text and "Bjurholm har inget värde för 2022" in text
     assert spec.data["Färg"].tolist() == [QUARTILES[c][1] for c in rows["colour"]]
 

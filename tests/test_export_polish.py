@@ -11,6 +11,7 @@ import re
 
 import openpyxl
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 from pypdf import PdfReader
@@ -226,7 +227,7 @@ def test_bjurholms_trend_says_why_2021_and_2022_are_empty(service):
     # Bjurholm's raw values of U21468 end in 2020; the chart runs to 2022
     assert max(raw_years(service.store, "U21468", BJURHOLM)) == 2020
     chart = charts.trend(service, "U21468", area="hemtjanst", municipality=BJURHOLM, year=2022)
-    notes = [a for a in chart.figure.layout.annotations if a.xref == "x"]
+    notes = [a for a in go.Figure(chart.figure).layout.annotations if a.xref == "x"]
     assert sorted(int(a.x) for a in notes) == [2021, 2022]
     for year in (2021, 2022):
         assert service.missing_reason("U21468", BJURHOLM, year) in chart.alt_text

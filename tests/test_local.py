@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 from store_rows import value_rows
@@ -344,7 +345,7 @@ def test_hostile_own_measure_names_stay_text_synthetic(tmp_path, service):
     svc = service.with_local(load_local(local, service.config, service.store))
     for kind in ("lokal-utveckling", "lokal-enheter"):
         spec = charts.build(svc, kind, {"matt": "egen-nojd", "kommun": VASTERVIK, "ar": "2022"})
-        title = spec.figure.layout.title.text
+        title = go.Figure(spec.figure).layout.title.text
         assert "<img" not in title and "&lt;img" in title
 
 
