@@ -199,7 +199,8 @@ def measure(
     except KeyError:
         raise UnknownError(f"Måttet {measure_id!r} finns inte i {config_area.label}.") from None
     rows = svc.area_kpis(area, municipality, year)
-    rows = rows[rows["measure"] == measure_id]
+    shown = ["label", "value", "riket", "colour", "rank_text", "unit"]  # all this reads
+    rows = rows.loc[rows["measure"] == measure_id, shown]
     unit = rows["unit"].iloc[0]
     rows = rows[rows["unit"] == unit]  # one axis: the KPIs that share the headline's unit
     title = f"{config_measure.label}: {name} jämfört med riket"

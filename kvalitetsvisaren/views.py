@@ -31,7 +31,7 @@ from .components import (
 from .config import Area
 from .download import FORMATS, export_url
 from .flags import EXPLANATIONS, LABELS
-from .labels import QUARTILES, number
+from .labels import QUARTILES, is_missing, number
 from .rows import records
 from .service import TREND_YEARS, IndicatorService, UnknownError
 from .trends import attribute
@@ -385,11 +385,16 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     kpis = svc.area_kpis(area_id, p.municipality, p.year)
     own = svc.own_measures(area_id, p.municipality, p.year)
     local = kpi_table.has_local(kpis, printed=False)
+    # The area's rows read once, then grouped: a frame slice and a read per measure cost
+    # more than the rest of the page.
+    by_measure: dict[str, list] = {}
+    for row in records(kpis):
+        by_measure.setdefault(row.measure, []).append(row)
     sections = []
     for measure in records(summary.measures):
-        rows = kpis[kpis["measure"] == measure.measure]
+        rows = by_measure.get(measure.measure, [])
         graph = []
-        if rows["value"].notna().any():
+        if any(not is_missing(r.value) for r in rows):
             spec = charts.measure(
                 svc, area_id, measure.measure, municipality=p.municipality, year=p.year
             )
@@ -446,9 +451,9 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     ]
 
 
-def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.Table:
-    """The measure's KPIs (kpi_table.COLUMNS); with `local`, the municipality's targets and
-    analysis too."""
+def _kpi_table(rows: list, area: Area, p: Params, local: bool) -> html.Table:
+    """The measure's KPIs (rows.records of area_kpis: kpi_table.COLUMNS); with `local`, the
+    municipality's targets and analysis too."""
     shown = kpi_table.columns(local=local, printed=False)
     head = [c.heading for c in shown]
     body = [
@@ -461,7 +466,7 @@ def _kpi_table(rows: pd.DataFrame, area: Area, p: Params, local: bool) -> html.T
                 "data-trend": attribute(r.trend),
             },
         )
-        for r in records(rows)
+        for r in rows
     ]
     for row in body:  # each cell's heading, shown beside it where the rows are cards
         for cell, heading in zip(row.children[1:], head[1:], strict=True):
