@@ -7,6 +7,7 @@ functions from their one content callback. Colours come from the service's ranki
 from __future__ import annotations
 
 import unicodedata
+import weakref
 from typing import Any
 
 import pandas as pd
@@ -146,11 +147,17 @@ def folded(text: str) -> str:
 
 def municipality_options(svc: IndicatorService) -> list[dict]:
     """The municipalities for a picker. Dash searches the label and `search`: with the name
-    without accents there too, "Goteborg" finds Göteborg and "Vasteras" Västerås."""
-    return [
-        {"label": r.title, "value": r.id, "search": folded(r.title)}
-        for r in records(svc.municipality_options())
-    ]
+    without accents there too, "Goteborg" finds Göteborg and "Vasteras" Västerås. Made once
+    per service (every page's header has them); a reloaded service makes its own."""
+    if svc not in _OPTIONS:
+        _OPTIONS[svc] = tuple(
+            {"label": r.title, "value": r.id, "search": folded(r.title)}
+            for r in records(svc.municipality_options())
+        )
+    return list(_OPTIONS[svc])
+
+
+_OPTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # service -> its options
 
 
 def year_options(years: list[int] | None, current: int) -> list[dict]:
