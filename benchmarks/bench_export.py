@@ -14,11 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from kvalitetsvisaren import charts, export
-from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import load_store
+from kvalitetsvisaren.export import render as export
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
-from kvalitetsvisaren.service import IndicatorService
-from kvalitetsvisaren.store import load_store
+from kvalitetsvisaren.present import charts
+from kvalitetsvisaren.service.facade import IndicatorService
 
 
 def main() -> None:

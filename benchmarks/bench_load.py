@@ -173,8 +173,8 @@ def report(title: str, tally: Tally, seconds: float) -> dict[str, float]:
 
 
 def all_municipalities() -> list[str]:
+    from kvalitetsvisaren.data.store import load_store
     from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT
-    from kvalitetsvisaren.store import load_store
 
     m = load_store(BUNDLED_SNAPSHOT).municipalities
     return sorted(m.loc[m["type"] == "K", "id"])

@@ -71,14 +71,14 @@ BROWSER_VIEWS = [  # (level, area) rendered in the browser for each of the large
 STARTUP = """
 import json, statistics, time
 t0 = time.perf_counter()
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.factory import create_app
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.web.factory import create_app
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
-from kvalitetsvisaren.store import load_store
+from kvalitetsvisaren.data.store import load_store
 t1 = time.perf_counter()
 create_app(load_store(BUNDLED_SNAPSHOT), load_config(DEFAULT_CONFIG))
 t2 = time.perf_counter()
-from kvalitetsvisaren.pages.overview import update_overview
+from kvalitetsvisaren.web.pages.overview import update_overview
 times = []
 for i in range({repeats}):
     params = {{"kommun": {municipalities!r}[i % {n}], "ar": "{year}", "grupp": "liknande"}}

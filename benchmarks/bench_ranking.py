@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kvalitetsvisaren.analysis.ranking import national_quartiles
 from kvalitetsvisaren.paths import ROOT
-from kvalitetsvisaren.ranking import national_quartiles
 
 ON = "open-numbers_ddf--kolada--dump/datapoints_total"
 MUNIC = "rKolada_LCHansson/v3_2026-03-23/munic.csv"

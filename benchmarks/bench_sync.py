@@ -33,12 +33,12 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import load_store
 from kvalitetsvisaren.kolada import KoladaClient
 from kvalitetsvisaren.kolada.frames import VALUE_COLUMNS, typed_frame
 from kvalitetsvisaren.kolada.queries import MAX_IDS_PER_SEGMENT, request_floor
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
-from kvalitetsvisaren.store import load_store
 
 YEARS = list(range(2013, 2023))
 

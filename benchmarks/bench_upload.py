@@ -4,9 +4,9 @@
 
 Builds files at the upload limits (own_measures.MAX_BYTES, MAX_LINES, MAX_FIELDS, MAX_CELLS,
 MAX_XLSX_ELEMENTS) against the real snapshot's config, units and municipalities, and checks
-each with `read_own_measures` of main (`git show main:kvalitetsvisaren/own_measures.py`, loaded
-into a temporary module) and of this tree, side by side on the same machine in one run. Each
-check runs in a forked child and is timed there with time.process_time (its own CPU only); a
+each with `read_own_measures` of main (`git show main:kvalitetsvisaren/local/own_measures.py`,
+loaded into a temporary module) and of this tree, side by side on the same machine in one run.
+Each check runs in a forked child and is timed there with time.process_time (its own CPU only); a
 check of main that runs longer than --old-timeout seconds is stopped and shown as "> N".
 Goal: every case < 2 s of CPU for this tree.
 """
@@ -28,9 +28,10 @@ from types import ModuleType
 
 import openpyxl
 
-from kvalitetsvisaren import own_measures
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.own_measures import (
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import load_store
+from kvalitetsvisaren.local import own_measures
+from kvalitetsvisaren.local.own_measures import (
     MAX_BYTES,
     MAX_CELLS,
     MAX_FIELDS,
@@ -39,7 +40,6 @@ from kvalitetsvisaren.own_measures import (
     OWN_COLUMNS,
 )
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
-from kvalitetsvisaren.store import load_store
 
 HEADER = ";".join(OWN_COLUMNS)
 
@@ -52,17 +52,17 @@ class Case:
 
 
 def load_main_version() -> ModuleType:
-    """main's own_measures.py as the module kvalitetsvisaren._own_measures_main (its relative
+    """main's own_measures.py as the module kvalitetsvisaren.local._own_measures_main (its relative
     imports resolve inside the package)."""
     source = subprocess.run(
-        ["git", "show", "main:kvalitetsvisaren/own_measures.py"],
+        ["git", "show", "main:kvalitetsvisaren/local/own_measures.py"],
         cwd=ROOT,
         check=True,
         capture_output=True,
     ).stdout
     path = Path(tempfile.mkdtemp()) / "own_measures_main.py"
     path.write_bytes(source)
-    spec = importlib.util.spec_from_file_location("kvalitetsvisaren._own_measures_main", path)
+    spec = importlib.util.spec_from_file_location("kvalitetsvisaren.local._own_measures_main", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .freshness import DEFAULT_MAX_AGE_DAYS
+from .data.freshness import DEFAULT_MAX_AGE_DAYS
 from .paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
 from .wsgi import DEFAULT_RELOAD_SECONDS, ENV_LOCAL, Settings, build_app
 
@@ -216,10 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for chatty in ("kaleido", "choreographer"):  # they log every browser start and stop
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    from .config import ConfigError
+    from .config.loader import ConfigError
+    from .data.store import StoreError
     from .kolada import KoladaError
-    from .service import UnknownError
-    from .store import StoreError
+    from .service.facade import UnknownError
 
     commands = {"serve": _serve, "sync": _sync, "export": _export, "info": _info}
     try:
@@ -237,8 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from . import memory
-    from .security import check_frame_ancestors
     from .startup import load_checked
+    from .web.security import check_frame_ancestors
 
     settings = Settings(
         data=_data_dir(args.data),
@@ -307,7 +307,7 @@ def _exec_gunicorn(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from .config import load_config
+    from .config.loader import load_config
     from .kolada import KoladaClient
     from .sync import parse_years, sync
 
@@ -349,9 +349,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import check_output_folder, export_all
-    from .local import load_local
-    from .service import IndicatorService
+    from .export.render import check_output_folder, export_all
+    from .local.layer import load_local
+    from .service.facade import IndicatorService
     from .startup import load_checked
 
     check_output_folder(Path(args.out))  # a refused folder is said before seconds of loading
@@ -371,7 +371,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from .store import load_store
+    from .data.store import load_store
 
     print(json.dumps(load_store(_data_dir(args.data)).summary(), ensure_ascii=False, indent=2))
     return 0

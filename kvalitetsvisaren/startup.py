@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import AppConfig, ConfigError, load_config
-from .store import Store, load_store
+from .config.loader import AppConfig, ConfigError, load_config
+from .data.store import Store, load_store
 
 
 def load_checked(data: Path, config_path: Path, local: Path | None) -> tuple[Store, AppConfig]:

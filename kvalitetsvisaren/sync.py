@@ -25,11 +25,11 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from .certainty_view import HALF_WIDTH_PREFIX, half_width_pairs
-from .config import AppConfig
-from .freshness import write_sync_status
+from .config.loader import AppConfig
+from .data.freshness import write_sync_status
+from .data.store import Store, load_store, make_store, write_store
 from .kolada import KoladaClient
-from .store import Store, load_store, make_store, write_store
+from .service.certainty_view import HALF_WIDTH_PREFIX, half_width_pairs
 
 log = logging.getLogger(__name__)
 

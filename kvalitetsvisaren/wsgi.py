@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .freshness import DEFAULT_MAX_AGE_DAYS
+from .data.freshness import DEFAULT_MAX_AGE_DAYS
 from .paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
 
 ENV_DATA = "KVALITETSVISAREN_DATA"
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from dash import Dash
     from flask import Flask
 
-    from .config import AppConfig
-    from .store import Store
+    from .config.loader import AppConfig
+    from .data.store import Store
 
 log = logging.getLogger("kvalitetsvisaren")
 
@@ -99,7 +99,7 @@ def build_app(
     """The app for these settings (the upload key from the environment): the one wiring of
     create_app, for `create` here and for `kvalitetsvisaren serve`. `open_upload`: saving an
     upload needs no key (on this computer only)."""
-    from .factory import create_app
+    from .web.factory import create_app
 
     return create_app(
         store,
@@ -117,8 +117,8 @@ def build_app(
 def create() -> Flask:
     """Load the store and the config and build the app; the Flask server is the WSGI app."""
     from . import memory
-    from .factory import warm_up
     from .startup import load_checked
+    from .web.factory import warm_up
 
     settings = Settings.from_env()
     store, config = load_checked(settings.data, settings.config, settings.local_folder)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import make_store, write_store
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG, ROOT
-from kvalitetsvisaren.store import make_store, write_store
 
 FIRST_YEAR = 2010
 ON = "open-numbers_ddf--kolada--dump"

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kvalitetsvisaren import uncertainty
+from kvalitetsvisaren.analysis import uncertainty
+from kvalitetsvisaren.analysis.ranking import national_quartiles
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, ROOT
-from kvalitetsvisaren.ranking import national_quartiles
 
 DUMP = ROOT.parent / "shared" / "kolada-real" / "open-numbers_ddf--kolada--dump"
 SURVEYS = {  # result KPI -> (its respondent count KPI, label)

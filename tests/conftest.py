@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import load_store
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
-from kvalitetsvisaren.store import load_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -52,7 +52,7 @@ def snapshot_store():
 @pytest.fixture(scope="session")
 def dated_service(snapshot_store):
     """A service on the snapshot with a fixed 'today' (freshness words do not drift)."""
-    from kvalitetsvisaren.service import IndicatorService
+    from kvalitetsvisaren.service.facade import IndicatorService
 
     built = IndicatorService(snapshot_store, load_config(DEFAULT_CONFIG), today=date(2026, 11, 23))
     freeze_what_lives()
@@ -63,7 +63,7 @@ def dated_service(snapshot_store):
 def dash_app(snapshot_store):
     """The dashboard on the bundled snapshot. Created once per session: Dash keeps page and
     callback registrations in module globals."""
-    from kvalitetsvisaren.factory import create_app
+    from kvalitetsvisaren.web.factory import create_app
 
     app = create_app(snapshot_store, load_config(DEFAULT_CONFIG))
     freeze_what_lives()
@@ -98,7 +98,7 @@ def errors(caplog):
 
 @pytest.fixture(scope="session")
 def service(dash_app):
-    from kvalitetsvisaren.runtime import get_service
+    from kvalitetsvisaren.web.runtime import get_service
 
     return get_service()
 
@@ -121,7 +121,7 @@ def chromium() -> str:
 def kpi_view(dash_app):
     """A whole KPI page's content as (summary and spread, group, trend and genders): its two
     content callbacks (the summary arrives first, the charts in their own answer)."""
-    from kvalitetsvisaren.pages import kpi
+    from kvalitetsvisaren.web.pages import kpi
 
     def view(params: dict, kpi_id: str) -> tuple:
         summary = kpi.update_kpi(params, kpi_id)

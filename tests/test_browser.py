@@ -21,8 +21,8 @@ import requests
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from kvalitetsvisaren import ids
-from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
+from kvalitetsvisaren.analysis.ranking import measure_quartiles, quartiles_with_scores
+from kvalitetsvisaren.web import ids
 
 ARGS = [
     "--no-sandbox",
@@ -374,7 +374,7 @@ def test_markup_in_the_url_is_shown_as_text(page, live_server, path, shown):
 def hostile_names_server(tmp_path_factory, snapshot_dir):
     """Synthetic: the real snapshot with markup in a unit's and the municipality's names, as
     if Kolada returned them, served by `kvalitetsvisaren serve` in its own process."""
-    from kvalitetsvisaren.store import load_store, make_store, write_store
+    from kvalitetsvisaren.data.store import load_store, make_store, write_store
 
     store = load_store(snapshot_dir)
     ous = store.ous.copy()
@@ -434,7 +434,7 @@ def test_unit_manager_uploads_a_survey_and_sees_it_by_the_kolada_figures_synthet
     saved and shows on the unit's page. The survey values are synthetic (local data)."""
     from test_local import GUNNEBO, OWN_FILE
 
-    from kvalitetsvisaren import runtime
+    from kvalitetsvisaren.web import runtime
 
     original = runtime.get_runtime()
     folder = tmp_path / "local"
@@ -491,13 +491,13 @@ def run_clientside(page: Page, source: str, *args) -> str:
 
 
 def navigation(service, route: str, segments: dict, query: dict) -> dict:
-    from kvalitetsvisaren.viewstate import read_view
+    from kvalitetsvisaren.web.viewstate import read_view
 
     return read_view(service, route, segments, query).navigation()
 
 
 def test_picking_another_municipality_or_year_rewrites_the_url(page, live_server, service):
-    from kvalitetsvisaren.shell import NAVIGATE_JS
+    from kvalitetsvisaren.web.shell import NAVIGATE_JS
 
     overview(page, live_server)
     here = navigation(service, "overview", {}, {"kommun": "0883", "ar": "2022"})
@@ -530,7 +530,7 @@ def test_picking_another_municipality_or_year_rewrites_the_url(page, live_server
 
 
 def test_choosing_a_comparison_group_puts_it_in_the_url(page, live_server, service):
-    from kvalitetsvisaren.pages.kpi import GROUP_JS
+    from kvalitetsvisaren.web.pages.kpi import GROUP_JS
 
     overview(page, live_server)
     here = navigation(service, "kpi", {"kpi": "U21468"}, {"kommun": "0883", "omrade": "hemtjanst"})

@@ -9,7 +9,7 @@ import pytest
 import test_browser
 from playwright.sync_api import expect
 
-from kvalitetsvisaren.static_page import overview_html
+from kvalitetsvisaren.export.static_page import overview_html
 
 browser_type_launch_args = test_browser.browser_type_launch_args
 pytestmark = pytest.mark.e2e  # a real browser (without the `page` fixture: its own context)

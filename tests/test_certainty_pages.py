@@ -18,10 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_pages import find, text
 
-from kvalitetsvisaren import certainty_view, trends
-from kvalitetsvisaren.service import IndicatorService
-from kvalitetsvisaren.store import Store
-from kvalitetsvisaren.urls import Params
+from kvalitetsvisaren.analysis import trends
+from kvalitetsvisaren.data.store import Store
+from kvalitetsvisaren.service import certainty_view
+from kvalitetsvisaren.service.facade import IndicatorService
+from kvalitetsvisaren.web.urls import Params
 
 GOTEBORG, BJURHOLM, VASTERVIK, STOCKHOLM = "1480", "2403", "0883", "0180"
 FOUR = (GOTEBORG, BJURHOLM, VASTERVIK, STOCKHOLM)
@@ -36,7 +37,7 @@ INTERVAL = re.compile(r"felmarginal \d")  # an interval in words ("felmarginal 7
 
 @pytest.fixture(scope="module")
 def pages(dash_app):
-    from kvalitetsvisaren.pages import area, kpi, overview
+    from kvalitetsvisaren.web.pages import area, kpi, overview
 
     return {"overview": overview, "area": area, "kpi": kpi}
 
@@ -414,7 +415,7 @@ def test_kolada_half_widths_take_precedence_synthetic(service):
 def test_unit_colours_are_unknown_and_say_why(municipality, service):
     # Kolada has no respondent counts per unit (no U23592-like KPI at OU level in the store):
     # no interval may be invented, so every unit colour is "unknown" and the page says so
-    from kvalitetsvisaren.pages import units as units_page
+    from kvalitetsvisaren.web.pages import units as units_page
 
     ou_kpis = set(service.store.ou_values["kpi"])
     assert not ou_kpis & {"U23592", "U23594"}

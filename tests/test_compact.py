@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kvalitetsvisaren.data.store import COMPACT, compact, load_store
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT
-from kvalitetsvisaren.service import IndicatorService, _plain
-from kvalitetsvisaren.store import COMPACT, compact, load_store
+from kvalitetsvisaren.service.facade import IndicatorService, _plain
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def test_a_views_summaries_are_computed_once_and_callers_get_their_own(service):
 
 @pytest.mark.slow
 def test_warm_up_shows_the_default_views_without_raising(dash_app, caplog):
-    from kvalitetsvisaren.factory import warm_up
+    from kvalitetsvisaren.web.factory import warm_up
 
     warm_up()
     assert "Warming up" not in caplog.text
@@ -169,7 +169,7 @@ def test_warm_up_shows_the_default_views_without_raising(dash_app, caplog):
 def test_preliminary_read_once_per_kpi_is_the_per_row_rule(service, today):
     from datetime import date
 
-    from kvalitetsvisaren import flags
+    from kvalitetsvisaren.analysis import flags
 
     rows = service.ranked[["kpi", "year", "status"]]
     other = IndicatorService.__new__(IndicatorService)

@@ -1,4 +1,4 @@
-"""config/indicators.yaml and its loader (kvalitetsvisaren/config.py). File-based: each variant is
+"""config/indicators.yaml and its loader (config/loader.py). File-based: each variant is
 written to tmp_path and read back with load_config."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pydantic
 import pytest
 import yaml
 
-from kvalitetsvisaren.config import AppConfig, ConfigError, load_config
+from kvalitetsvisaren.config.loader import AppConfig, ConfigError, load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -264,7 +264,7 @@ def test_cross_checks_also_run_without_load_config() -> None:
 
 @pytest.mark.slow
 def test_import_has_no_side_effects() -> None:
-    code = "import sys, kvalitetsvisaren.config; assert 'dash' not in sys.modules"
+    code = "import sys, kvalitetsvisaren.config.loader; assert 'dash' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

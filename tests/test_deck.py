@@ -26,13 +26,15 @@ from PIL import Image
 from pptx import Presentation
 from store_rows import value_rows
 
-from kvalitetsvisaren import charts, deck, export
 from kvalitetsvisaren.cli import main
+from kvalitetsvisaren.export import deck
+from kvalitetsvisaren.export import render as export
 from kvalitetsvisaren.labels import QUARTILES
-from kvalitetsvisaren.local import load_local
+from kvalitetsvisaren.local.layer import load_local
+from kvalitetsvisaren.present import charts
 from kvalitetsvisaren.testing.dash_session import walk
-from kvalitetsvisaren.urls import Params
-from kvalitetsvisaren.views import overview_content
+from kvalitetsvisaren.web.urls import Params
+from kvalitetsvisaren.web.views import overview_content
 
 STOCKHOLM, GOTEBORG, BJURHOLM, VASTERVIK = "0180", "1480", "2403", "0883"
 NBSP = "\u00a0"

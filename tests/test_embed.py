@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hostile_requests import answers, queries, segments, target
 
-from kvalitetsvisaren import security
-from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
+from kvalitetsvisaren.analysis.ranking import measure_quartiles, quartiles_with_scores
 from kvalitetsvisaren.testing.dash_session import texts, walk
+from kvalitetsvisaren.web import security
 
 EXPLANATION = "Sidan kunde inte visas"
 MORE = "Se mer i Kvalitetsvisaren"

@@ -14,8 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kvalitetsvisaren import charts, export
 from kvalitetsvisaren.cli import main
+from kvalitetsvisaren.export import render as export
+from kvalitetsvisaren.present import charts
 
 VASTERVIK = "0883"
 

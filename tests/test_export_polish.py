@@ -16,8 +16,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from kvalitetsvisaren import charts, export, figures, kpi_table
 from kvalitetsvisaren.cli import main
+from kvalitetsvisaren.export import render as export
+from kvalitetsvisaren.present import charts, figures
+from kvalitetsvisaren.service import kpi_table
 
 STOCKHOLM, GOTEBORG, BJURHOLM, VASTERVIK = "0180", "1480", "2403", "0883"
 ENGLISH = ("usage:", "options:", "show this help", "municipality code", "error:", "required")

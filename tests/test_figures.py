@@ -9,8 +9,8 @@ import re
 import plotly.graph_objects as go
 import pytest
 
-from kvalitetsvisaren import figures
 from kvalitetsvisaren.labels import QUARTILES
+from kvalitetsvisaren.present import figures
 
 VASTERVIK = "0883"
 
@@ -79,7 +79,7 @@ def test_trend_breaks_the_line_where_a_year_is_missing(service):
 
 
 def test_units_figure_draws_the_ends_a_gap_and_the_chosen_starred(service):
-    from kvalitetsvisaren import unit_list
+    from kvalitetsvisaren.analysis import unit_list
 
     table = service.unit_table("hemtjanst", VASTERVIK, 2024)
     rows = table[table["kpi"] == "N21496"]
@@ -133,7 +133,7 @@ def _our_json(fig) -> object:
     ],  # Stockholm, Bjurholm, Västervik
 )
 def test_every_chart_reaches_the_browser_as_plotly_would_send_it(service, municipality, area):
-    from kvalitetsvisaren import charts
+    from kvalitetsvisaren.present import charts
 
     kinds: dict[str, object] = {}
     for chart in charts.all_charts(service, municipality, 2022, [area]):
@@ -183,7 +183,8 @@ def test_the_compact_template_draws_every_chart_kind_as_plotlys_full_one(service
     leaves out only what bar and scatter charts never read."""
     import plotly.io as pio
 
-    from kvalitetsvisaren import charts, export
+    from kvalitetsvisaren.export import render as export
+    from kvalitetsvisaren.present import charts
 
     kinds: dict[str, object] = {}
     for municipality, area in [("0180", "hemtjanst"), ("2403", "sarskilt-boende")]:

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from test_local import OWN_FILE, TARGETS_FILE, numbers
 from test_pages import find, text
 
-from kvalitetsvisaren import runtime
-from kvalitetsvisaren.local import load_local
+from kvalitetsvisaren.analysis.ranking import measure_quartiles, quartiles_with_scores
+from kvalitetsvisaren.local.layer import load_local
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT
-from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
 from kvalitetsvisaren.testing.dash_session import texts, walk
-from kvalitetsvisaren.urls import Params
+from kvalitetsvisaren.web import runtime
+from kvalitetsvisaren.web.urls import Params
 
 GOTEBORG, BJURHOLM, VASTERVIK, STOCKHOLM = "1480", "2403", "0883", "0180"
 FOUR = (GOTEBORG, BJURHOLM, VASTERVIK, STOCKHOLM)
@@ -32,7 +32,7 @@ NBSP = "\u00a0"
 
 @pytest.fixture(scope="module")
 def pages(dash_app):
-    from kvalitetsvisaren.pages import area, kpi, overview, units
+    from kvalitetsvisaren.web.pages import area, kpi, overview, units
 
     return {"overview": overview, "area": area, "kpi": kpi, "units": units}
 
@@ -274,8 +274,8 @@ def test_kpi_page_takes_its_area_for_slugs_and_downloads(kpi_view, area):
 def n00090_app(dash_app, service):
     """Synthetic: sick leave N00090 (no values in the snapshot) given a value for every
     municipality in 2022, so its KPI page has charts to name and a group to draw."""
-    from kvalitetsvisaren.service import IndicatorService
-    from kvalitetsvisaren.store import make_store
+    from kvalitetsvisaren.data.store import make_store
+    from kvalitetsvisaren.service.facade import IndicatorService
 
     store = service.store
     kommuner = store.municipalities.loc[store.municipalities["type"] == "K", "id"]
@@ -317,8 +317,8 @@ def test_kpi_page_compares_with_the_areas_liknande_kommuner_synthetic(kpi_view, 
 @pytest.mark.slow
 def test_a_kpi_quality_in_one_area_and_context_in_another_synthetic(service):
     """The page's area decides: coloured where a quality measure lists it, not elsewhere."""
-    from kvalitetsvisaren.config import AppConfig
-    from kvalitetsvisaren.service import IndicatorService
+    from kvalitetsvisaren.config.loader import AppConfig
+    from kvalitetsvisaren.service.facade import IndicatorService
 
     data = service.config.model_dump()
     school = next(a for a in data["areas"] if a["id"] == "grundskola")

@@ -246,9 +246,9 @@ def test_a_page_answers_with_the_status_its_url_earns(dash_app, url, status):
 @pytest.mark.slow
 def test_synthetic_store_without_unit_values_still_serves_every_level(dash_app, service):
     """A sync may bring no unit data at all: the unit pages say so, nothing breaks."""
-    from kvalitetsvisaren import runtime
-    from kvalitetsvisaren.service import IndicatorService
-    from kvalitetsvisaren.store import make_store
+    from kvalitetsvisaren.data.store import make_store
+    from kvalitetsvisaren.service.facade import IndicatorService
+    from kvalitetsvisaren.web import runtime
 
     store = service.store
     bare = make_store({**store.tables(), "ou_values": store.ou_values.iloc[0:0]}, store.meta)

@@ -12,7 +12,7 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from kvalitetsvisaren.testing.dash_session import texts, walk
-from kvalitetsvisaren.urls import Params
+from kvalitetsvisaren.web.urls import Params
 
 VASTERVIK = "0883"
 # rKolada munic_g.json: G176747 "Liknande kommuner äldreomsorg, Västervik, 2024"
@@ -149,7 +149,7 @@ def test_context_kpi_and_missing_value_get_no_panel(svc):
 
 
 def test_kpi_page_lists_the_peers_with_links_to_their_own_view(dash_app, service):
-    from kvalitetsvisaren.pages import area, kpi
+    from kvalitetsvisaren.web.pages import area, kpi
 
     p = {**Params(VASTERVIK, 2022).as_query(), "omrade": "hemtjanst"}
     main = kpi.update_kpi(p, "U21468")

@@ -20,10 +20,12 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 from store_rows import value_rows
 
-from kvalitetsvisaren import charts, export, runtime
-from kvalitetsvisaren.local import load_local
+from kvalitetsvisaren.export import render as export
+from kvalitetsvisaren.local.layer import load_local
+from kvalitetsvisaren.present import charts
 from kvalitetsvisaren.testing.dash_session import texts, walk
-from kvalitetsvisaren.urls import Params
+from kvalitetsvisaren.web import runtime
+from kvalitetsvisaren.web.urls import Params
 
 VASTERVIK = "0883"
 GUNNEBO, JOHANNESDAL, KORALLEN = "V21E12398", "V21E12399", "V21E12400"  # real V21 units
@@ -141,7 +143,7 @@ def test_targets_join_the_real_values_and_say_met_or_not_synthetic(local_app, se
 
 @pytest.mark.slow
 def test_overview_and_area_show_own_measures_marked_local_never_coloured_synthetic(local_app):
-    from kvalitetsvisaren.pages import area, overview
+    from kvalitetsvisaren.web.pages import area, overview
 
     tree = as_json(overview.update_overview(p()))
     tiles = [c for c in walk(tree) if "data-own-measure" in c["props"]]
@@ -202,7 +204,7 @@ def test_own_measure_charts_download_as_data_and_text_synthetic(local_app, dash_
 
 
 def test_own_measure_page_compares_the_units_synthetic(local_app):
-    from kvalitetsvisaren.pages import own
+    from kvalitetsvisaren.web.pages import own
 
     layout = as_json(own.layout(matt="egen-nojd", kommun=VASTERVIK, ar="2022"))
     assert "Sidan kunde inte visas" not in texts(layout)
@@ -219,7 +221,7 @@ def test_own_measure_page_compares_the_units_synthetic(local_app):
 
 
 def test_unit_manager_sees_the_units_own_result_next_to_kolada_synthetic(local_app):
-    from kvalitetsvisaren.pages import units
+    from kvalitetsvisaren.web.pages import units
 
     page = as_json(units.update_units(p(enhet=GUNNEBO), "hemtjanst"))
     own = [c for c in walk(page) if c["props"].get("data-own-measure") == "egen-nojd"]
@@ -239,8 +241,8 @@ def test_upload_checks_then_saves_with_the_key_synthetic(local_app, folder, monk
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
 
-    from kvalitetsvisaren import ids
-    from kvalitetsvisaren.pages import upload as page
+    from kvalitetsvisaren.web import ids
+    from kvalitetsvisaren.web.pages import upload as page
 
     def call(contents, name, key, trigger):
         context_value.set(
@@ -286,7 +288,7 @@ def test_a_file_placed_in_the_folder_is_picked_up_and_a_bad_one_left_out_synthet
 
 
 def test_template_download_is_a_valid_file(dash_app, service):
-    from kvalitetsvisaren.own_measures import read_own_measures
+    from kvalitetsvisaren.local.own_measures import read_own_measures
 
     response = dash_app.server.test_client().get("/ladda-upp/mall.csv")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
@@ -379,7 +381,7 @@ def wilson_by_hand(p: float, n: float) -> tuple[float, float]:
 
 
 def test_own_measure_certainty_from_respondents_synthetic(tmp_path, dash_app, service):
-    from kvalitetsvisaren.pages import area, overview
+    from kvalitetsvisaren.web.pages import area, overview
 
     folder = tmp_path / "local"
     folder.mkdir()

@@ -1,7 +1,7 @@
 """Förskola (V11) and gymnasieskola (V17), added by config/indicators.yaml alone: the real
 config, the bundled snapshot, the service and the pages. Expected ranks and colours are
 recomputed here from the snapshot's raw tables with plain pandas and Fractions, never taken
-from the ranking module (the rule: docs of kvalitetsvisaren/ranking.py)."""
+from the ranking module (the rule: docs of kvalitetsvisaren/analysis/ranking.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.config.loader import load_config
 from kvalitetsvisaren.testing.dash_session import ClientSession, texts
 
 VASTERVIK = "0883"

@@ -24,8 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.own_measures import (
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import load_store
+from kvalitetsvisaren.local.own_measures import (
     MAX_BYTES,
     MAX_CELLS,
     MAX_FIELDS,
@@ -47,7 +48,6 @@ from kvalitetsvisaren.own_measures import (
     template_csv,
     too_large_message,
 )
-from kvalitetsvisaren.store import load_store
 
 HEADER = "matt_id;namn;omrade;kommun;enhet;ar;varde;hogre_ar_battre;svarande;matt_enhet"
 # Real units of the bundled snapshot.
@@ -117,7 +117,7 @@ def row(year: int = 2024, **cells: str) -> str:
 @pytest.mark.slow
 def test_the_module_is_pure():
     """No Dash and nothing read at import: the upload page and the CLI can both use it."""
-    code = "import sys, kvalitetsvisaren.own_measures; assert 'dash' not in sys.modules"
+    code = "import sys, kvalitetsvisaren.local.own_measures; assert 'dash' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -11,8 +11,8 @@ import pytest
 from dash._callback import NoUpdate
 from plotly.utils import PlotlyJSONEncoder
 
-from kvalitetsvisaren.ranking import national_quartiles
-from kvalitetsvisaren.urls import Params
+from kvalitetsvisaren.analysis.ranking import national_quartiles
+from kvalitetsvisaren.web.urls import Params
 
 VASTERVIK = "0883"
 
@@ -50,7 +50,7 @@ def is_no_update(value: Any) -> bool:
 
 @pytest.fixture(scope="module")
 def pages(dash_app):
-    from kvalitetsvisaren.pages import area, kpi, not_found_404, overview, units
+    from kvalitetsvisaren.web.pages import area, kpi, not_found_404, overview, units
 
     return {"overview": overview, "area": area, "kpi": kpi, "units": units, "404": not_found_404}
 
@@ -193,10 +193,10 @@ def test_every_callback_refers_to_ids_its_pages_have(dash_app):
     import dash
     from dash._utils import split_callback_id
 
-    from kvalitetsvisaren import shell, unit_views
-    from kvalitetsvisaren.pages import units
-    from kvalitetsvisaren.runtime import get_service
-    from kvalitetsvisaren.viewstate import UNITS, View, example_segments, read_view
+    from kvalitetsvisaren.web import shell, unit_views
+    from kvalitetsvisaren.web.pages import units
+    from kvalitetsvisaren.web.runtime import get_service
+    from kvalitetsvisaren.web.viewstate import UNITS, View, example_segments, read_view
 
     svc = get_service()
     view = read_view(svc, UNITS, example_segments(svc, UNITS), {})

@@ -20,15 +20,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from kvalitetsvisaren import runtime
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.freshness import freshness, write_sync_status
-from kvalitetsvisaren.response_cache import ResponseCache
-from kvalitetsvisaren.runtime import Runtime
-from kvalitetsvisaren.security import check_frame_ancestors
-from kvalitetsvisaren.service import IndicatorService
-from kvalitetsvisaren.store import load_store, make_store, write_store
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.freshness import freshness, write_sync_status
+from kvalitetsvisaren.data.store import load_store, make_store, write_store
+from kvalitetsvisaren.service.facade import IndicatorService
 from kvalitetsvisaren.testing.dash_session import DashSession, texts
+from kvalitetsvisaren.web import runtime
+from kvalitetsvisaren.web.response_cache import ResponseCache
+from kvalitetsvisaren.web.runtime import Runtime
+from kvalitetsvisaren.web.security import check_frame_ancestors
 
 OVERVIEW = "/oversikt?kommun=0883&ar=2022"
 PAGES = [
@@ -296,7 +296,7 @@ def test_response_cache_is_bounded_in_bytes_and_drops_the_oldest():
 def test_repeated_callbacks_are_answered_from_memory_until_the_state_changes(
     dash_app, service, swap_runtime, tmp_path
 ):
-    from kvalitetsvisaren.factory import CACHE
+    from kvalitetsvisaren.web.factory import CACHE
 
     client = dash_app.server.test_client()
     target = "/omrade/grundskola?kommun=1480&ar=2022"
@@ -311,7 +311,7 @@ def test_repeated_callbacks_are_answered_from_memory_until_the_state_changes(
 
 
 def test_an_answer_built_by_the_error_fallback_is_not_kept(dash_app, monkeypatch):
-    from kvalitetsvisaren import views
+    from kvalitetsvisaren.web import views
 
     client = dash_app.server.test_client()
     body = {

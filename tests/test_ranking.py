@@ -1,4 +1,4 @@
-"""National quartile colours (kvalitetsvisaren/ranking.py), checked against the rule text.
+"""National quartile colours (kvalitetsvisaren/analysis/ranking.py), checked against the rule text.
 
 Expected values come from hand calculation (the arithmetic is in the comments) or from the
 deliberately naive reference below, written from the rule text alone: plain Python loops over
@@ -26,13 +26,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.ranking import (
+from kvalitetsvisaren.analysis.ranking import (
     measure_quartiles,
     national_quartiles,
     quartiles_with_scores,
     unit_quartiles,
 )
+from kvalitetsvisaren.config.loader import load_config
 
 NAN = float("nan")
 PROPERTY = settings(

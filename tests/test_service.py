@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kvalitetsvisaren import flags
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.ranking import national_quartiles
-from kvalitetsvisaren.service import IndicatorService, UnknownError, verdict
-from kvalitetsvisaren.store import make_store
+from kvalitetsvisaren.analysis import flags
+from kvalitetsvisaren.analysis.ranking import national_quartiles
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import make_store
+from kvalitetsvisaren.service.facade import IndicatorService, UnknownError, verdict
 
 VASTERVIK = "0883"
 

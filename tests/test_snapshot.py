@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from kvalitetsvisaren.config import load_config
+from kvalitetsvisaren.config.loader import load_config
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import requests
 
-from kvalitetsvisaren.store import Store, write_store
+from kvalitetsvisaren.data.store import Store, write_store
 from kvalitetsvisaren.testing.faults import FaultPlan, FaultRule
 from kvalitetsvisaren.testing.quirks import Quirks
 from kvalitetsvisaren.testing.standin import StandinServer

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kvalitetsvisaren.config import ConfigError
+from kvalitetsvisaren.config.loader import ConfigError
+from kvalitetsvisaren.data.store import StoreError
 from kvalitetsvisaren.paths import ROOT
 from kvalitetsvisaren.startup import load_checked
-from kvalitetsvisaren.store import StoreError
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from html.parser import HTMLParser
 import pytest
 from test_style import contrast
 
+from kvalitetsvisaren.analysis.ranking import measure_quartiles, quartiles_with_scores
+from kvalitetsvisaren.export.static_page import overview_html
 from kvalitetsvisaren.labels import QUARTILES
-from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores
-from kvalitetsvisaren.static_page import overview_html
 
 MUNICIPALITIES = ["0180", "1480", "2403", "0883"]
 YEAR = 2022

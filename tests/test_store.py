@@ -8,8 +8,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from kvalitetsvisaren import atomic
-from kvalitetsvisaren.store import StoreError, load_store, make_store, write_store
+from kvalitetsvisaren.data import atomic
+from kvalitetsvisaren.data.store import StoreError, load_store, make_store, write_store
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ import requests
 from store_rows import value_rows
 
 from kvalitetsvisaren.cli import build_parser, main
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.freshness import read_sync_status
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.freshness import read_sync_status
+from kvalitetsvisaren.data.store import StoreError, load_store, make_store, write_store
 from kvalitetsvisaren.kolada import KoladaClient, KoladaError, KoladaHTTPError
-from kvalitetsvisaren.store import StoreError, load_store, make_store, write_store
 from kvalitetsvisaren.sync import merge_changes, parse_years, sync
 from kvalitetsvisaren.testing.quirks import Quirks
 
@@ -551,7 +551,7 @@ def raw_value(store, kpi: str, municipality: str, year: int = 2022) -> float:
 def test_sync_brings_kolada_half_widths_of_configured_kpis_synthetic(
     tmp_path, standin_factory, standin, config
 ):
-    from kvalitetsvisaren.service import IndicatorService
+    from kvalitetsvisaren.service.facade import IndicatorService
 
     served = store_with_half_widths(standin.store)
     server = standin_factory(served)
@@ -580,7 +580,7 @@ def test_sync_brings_kolada_half_widths_of_configured_kpis_synthetic(
 
 
 def test_sync_without_kolada_half_widths_keeps_the_wilson_interval(tmp_path, standin, config):
-    from kvalitetsvisaren.service import IndicatorService
+    from kvalitetsvisaren.service.facade import IndicatorService
 
     with kolada(standin) as client:
         synced = sync(client, config, tmp_path / "store", [2022], progress=False)

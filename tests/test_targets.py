@@ -1,4 +1,4 @@
-"""The municipality's targets and comments (kvalitetsvisaren/targets.py).
+"""The municipality's targets and comments (kvalitetsvisaren/local/targets.py).
 
 Targets are local data written by the municipality, so every target value and comment here is
 synthetic ("_synthetic" tests); the KPI, municipality and unit ids are real (config/indicators.yaml
@@ -17,10 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kvalitetsvisaren.config import load_config
-from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
-from kvalitetsvisaren.store import load_store
-from kvalitetsvisaren.targets import (
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.data.store import load_store
+from kvalitetsvisaren.local.targets import (
     STATUS_TEXT,
     TARGET_COLUMNS,
     TARGETS_FILE,
@@ -31,6 +30,7 @@ from kvalitetsvisaren.targets import (
     target_status,
     target_statuses,
 )
+from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
 
 OWN_MEASURE = "nojd-familjeenhet"  # an own (local) measure id
 
@@ -375,7 +375,7 @@ def test_several_problems_are_reported_together_in_line_order_synthetic(tmp_path
 
 @pytest.mark.slow
 def test_import_has_no_side_effects() -> None:
-    code = "import sys, kvalitetsvisaren.targets; assert 'dash' not in sys.modules"
+    code = "import sys, kvalitetsvisaren.local.targets; assert 'dash' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

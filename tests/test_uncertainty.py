@@ -1,4 +1,4 @@
-"""Uncertainty of results, places and colours (kvalitetsvisaren/uncertainty.py, issue 16).
+"""Uncertainty of results, places and colours (kvalitetsvisaren/analysis/uncertainty.py, issue 16).
 
 Expected values are worked by hand (the arithmetic is in the comments, z = 1.959964, z² =
 3.841459) or come from the ranking module, which is tested on its own; the simulations check
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kvalitetsvisaren import uncertainty as u
-from kvalitetsvisaren.ranking import measure_quartiles, quartiles_with_scores, rank_within
+from kvalitetsvisaren.analysis import uncertainty as u
+from kvalitetsvisaren.analysis.ranking import measure_quartiles, quartiles_with_scores, rank_within
 
 NAN = float("nan")
 Z = 1.959963984540054
@@ -528,7 +528,7 @@ TITLE = st.one_of(
 @PROPERTY
 @given(titles=st.dictionaries(st.sampled_from([f"N2{i:04d}" for i in range(8)]), TITLE))
 def test_half_width_pairs_follow_the_title_rule_and_never_guess(titles):
-    from kvalitetsvisaren.certainty_view import half_width_pairs
+    from kvalitetsvisaren.service.certainty_view import half_width_pairs
 
     got = half_width_pairs(titles)
     text = {k: t for k, t in titles.items() if isinstance(t, str)}
@@ -551,7 +551,7 @@ def test_half_width_pairs_follow_the_title_rule_and_never_guess(titles):
 def test_half_width_pairs_of_the_real_catalogue_titles():
     """Kolada's titles (v3 KPI list, 2026-03): N21459 gives U23463's half-widths; N21460
     ("trygghet (mycket trygga)") has no KPI of its title (U23464 is "mycket trygga")."""
-    from kvalitetsvisaren.certainty_view import half_width_pairs
+    from kvalitetsvisaren.service.certainty_view import half_width_pairs
 
     titles = {
         "U23463": "Brukarbedömning särskilt boende äldreomsorg - alltid bra bemötande, andel (%)",

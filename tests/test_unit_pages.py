@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plotly.utils import PlotlyJSONEncoder
 
-from kvalitetsvisaren import ids
+from kvalitetsvisaren.analysis.ranking import unit_quartiles
 from kvalitetsvisaren.labels import number
-from kvalitetsvisaren.ranking import unit_quartiles
 from kvalitetsvisaren.testing.dash_session import texts, walk
-from kvalitetsvisaren.viewstate import MAX_COMPARE, MAX_SEARCH
+from kvalitetsvisaren.web import ids
+from kvalitetsvisaren.web.viewstate import MAX_COMPARE, MAX_SEARCH
 
 UPPSALA, STOCKHOLM, VASTERVIK, BJURHOLM = "0380", "0180", "0883", "2403"
 YEAR = 2024  # the latest unit year in the snapshot
@@ -57,7 +57,7 @@ def swedish(title: str) -> str:
 
 @pytest.fixture(scope="module")
 def units_page(dash_app):
-    from kvalitetsvisaren.pages import units
+    from kvalitetsvisaren.web.pages import units
 
     return units
 
@@ -463,7 +463,7 @@ def test_the_units_chart_download_has_every_unit_and_keeps_the_comparison(dash_a
 def test_a_long_chart_table_is_small_and_holds_every_unit(dash_app, raw, service):
     """Stockholm's förskolor as "Visa som tabell" through the real endpoint: every unit with a
     value once, best first by the raw values, in one answer well under 300 KB."""
-    from kvalitetsvisaren.components import LONG_TABLE
+    from kvalitetsvisaren.web.components import LONG_TABLE
 
     client = dash_app.server.test_client()
     graph = "enheter-N11041"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kvalitetsvisaren.download import FORMATS
-from kvalitetsvisaren.viewstate import (
+from kvalitetsvisaren.web.download import FORMATS
+from kvalitetsvisaren.web.viewstate import (
     AREA,
     DOCUMENT_FORMATS,
     EXPORT_KINDS,
@@ -365,7 +365,7 @@ def test_compared_units_are_read_in_any_case_once_each_in_url_order(service):
 
 
 def resolve_url(view: View) -> str:
-    from kvalitetsvisaren.viewstate import urls_for
+    from kvalitetsvisaren.web.viewstate import urls_for
 
     return urls_for(view)
 

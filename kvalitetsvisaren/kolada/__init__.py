@@ -1,4 +1,5 @@
-"""Kolada v3: pure URL builders and planning, HTTP client, JSON -> DataFrame, typed errors."""
+"""Kolada v3: pure URL builders and planning, HTTP client, JSON -> DataFrame, typed errors.
+Imports nothing else of the package: requests, diskcache and pandas only."""
 
 from .client import KoladaClient
 from .errors import (

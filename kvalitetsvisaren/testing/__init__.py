@@ -1,4 +1,5 @@
 """Test support: a local Kolada v3 stand-in with fault injection, and pytest fixtures for it.
+Imports any part of the package; the app never imports it.
 
 * `standin`: `StandinServer` and the CLI ``python -m kvalitetsvisaren.testing.standin``;
 * `encoded`: the pre-encoded items it serves;

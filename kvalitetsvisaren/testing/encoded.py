@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..store import Store
+from ..data.store import Store
 
 GENDER_ORDER = {"T": 0, "K": 1, "M": 2}
 KPI_FIELDS = (

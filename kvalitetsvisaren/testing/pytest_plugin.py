@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from ..store import Store
+from ..data.store import Store
 from .standin import StandinServer
 from .synthetic import synthetic_store
 

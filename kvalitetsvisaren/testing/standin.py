@@ -58,7 +58,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.test import run_wsgi_app
 
-from ..store import Store, load_store
+from ..data.store import Store, load_store
 from .changes import ChangeLog
 from .encoded import DataIndex, catalogs, js_literal
 from .faults import FaultPlan, FaultRule, as_plan

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from ..store import Store, make_store
+from ..data.store import Store, make_store
 
 
 def synthetic_store(
