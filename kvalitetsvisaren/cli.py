@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .config.loader import ConfigError
     from .data.store import StoreError
     from .kolada import KoladaError
-    from .service.facade import UnknownError
+    from .service.records import UnknownError
 
     commands = {"serve": _serve, "sync": _sync, "export": _export, "info": _info}
     try:

@@ -11,7 +11,8 @@ import pytest
 
 from kvalitetsvisaren.data.store import COMPACT, compact, load_store
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT
-from kvalitetsvisaren.service.facade import IndicatorService, _plain
+from kvalitetsvisaren.service.facade import IndicatorService
+from kvalitetsvisaren.service.tables import _plain
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,9 @@ from kvalitetsvisaren.analysis import flags
 from kvalitetsvisaren.analysis.ranking import national_quartiles
 from kvalitetsvisaren.config.loader import load_config
 from kvalitetsvisaren.data.store import make_store
-from kvalitetsvisaren.service.facade import IndicatorService, UnknownError, verdict
+from kvalitetsvisaren.service.facade import IndicatorService
+from kvalitetsvisaren.service.records import UnknownError
+from kvalitetsvisaren.service.tables import verdict
 
 VASTERVIK = "0883"
 

@@ -22,7 +22,9 @@ from ..labels import number, source_text
 from ..present import charts
 from ..rows import records
 from ..service import kpi_table
-from ..service.facade import IndicatorService, rank_text, strongest_and_weakest
+from ..service.facade import IndicatorService
+from ..service.records import rank_text
+from ..service.tables import strongest_and_weakest
 from . import render as export
 
 MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"

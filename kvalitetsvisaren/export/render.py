@@ -30,8 +30,9 @@ from ..labels import TRENDS, esc, is_missing, source_text
 from ..present import charts, figures
 from ..present.charts import Chart
 from ..service import certainty_view
-from ..service.facade import IndicatorService, UnknownError, rank_text
+from ..service.facade import IndicatorService
 from ..service.kpi_table import certainty_cell, printed_table
+from ..service.records import UnknownError, rank_text
 
 WIDTH, HEIGHT = 1200, 675
 BOTTOM = 135  # px under the plot: the axis title, the legend and the source line

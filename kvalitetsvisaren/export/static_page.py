@@ -18,7 +18,8 @@ from ..labels import QUARTILES, number, source_text
 from ..paths import ASSETS
 from ..rows import records
 from ..service import certainty_view
-from ..service.facade import IndicatorService, rank_text
+from ..service.facade import IndicatorService
+from ..service.records import rank_text
 
 EXTRA_CSS = """
 .static-page main { padding-top: 1rem; }

@@ -36,7 +36,8 @@ from ..analysis import unit_list
 from ..labels import QUARTILES, number, year_list
 from ..rows import records
 from ..service import certainty_view
-from ..service.facade import IndicatorService, UnknownError, rank_text
+from ..service.facade import IndicatorService
+from ..service.records import UnknownError, rank_text
 from . import figures
 
 KINDS = (

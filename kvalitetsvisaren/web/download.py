@@ -11,7 +11,7 @@ from flask import Response, request
 
 from ..export import render as export
 from ..present import charts
-from ..service.facade import UnknownError
+from ..service.records import UnknownError
 from .runtime import get_service
 from .viewstate import Explanation, read_export
 

@@ -21,7 +21,8 @@ from ..labels import QUARTILES, is_missing, number
 from ..present import charts
 from ..rows import records
 from ..service import certainty_view, kpi_table
-from ..service.facade import TREND_YEARS, IndicatorService, UnknownError
+from ..service.facade import IndicatorService
+from ..service.records import TREND_YEARS, UnknownError
 from . import certainty_components as certainty
 from . import ids, local_views
 from .components import (
