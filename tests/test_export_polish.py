@@ -17,8 +17,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from kvalitetsvisaren.cli import main
+from kvalitetsvisaren.export import one_page
 from kvalitetsvisaren.export import render as export
-from kvalitetsvisaren.present import charts, figures
+from kvalitetsvisaren.present import charts
 from kvalitetsvisaren.service import kpi_table
 
 STOCKHOLM, GOTEBORG, BJURHOLM, VASTERVIK = "0180", "1480", "2403", "0883"
@@ -326,15 +327,15 @@ def ink_rows(png: bytes) -> list[bool]:
 def test_onepager_leaves_no_empty_band(chromium, monkeypatch, service, area, municipality):
     fig = onepager_figure(monkeypatch, service, area, municipality)
     monkeypatch.undo()
-    png = export._to_image(fig, "png", *figures.A4, 1)
+    png = export._to_image(fig, "png", *one_page.A4, 1)
     ink = ink_rows(png)
     first, last = ink.index(True), len(ink) - 1 - ink[::-1].index(True)
     band, longest = 0, 0
     for has_ink in ink[first:last]:
         band = 0 if has_ink else band + 1
         longest = max(longest, band)
-    assert longest < 0.12 * figures.A4[1], longest  # no empty band of an eighth of the page
-    assert last > figures.A4[1] * 0.9  # the footer at the bottom
+    assert longest < 0.12 * one_page.A4[1], longest  # no empty band of an eighth of the page
+    assert last > one_page.A4[1] * 0.9  # the footer at the bottom
 
 
 @pytest.mark.slow

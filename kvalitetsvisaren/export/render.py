@@ -33,6 +33,7 @@ from ..service import certainty_view
 from ..service.facade import IndicatorService
 from ..service.kpi_table import certainty_cell, printed_table
 from ..service.records import UnknownError, rank_text
+from . import one_page
 
 WIDTH, HEIGHT = 1200, 675
 BOTTOM = 135  # px under the plot: the axis title, the legend and the source line
@@ -279,7 +280,7 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
     if kpis["certainty"].isin(["sure", "unsure"]).any():
         notes.append(certainty_view.footnote())
     page_title = f"{summary.label} i {name} {year}"
-    fig = figures.onepager_figure(
+    fig = one_page.onepager_figure(
         page_title,
         summary.verdict,
         quality,
@@ -289,7 +290,7 @@ def onepager(svc: IndicatorService, area: str, municipality: str, year: int) -> 
         printed=svc.today.isoformat(),
     )
     page = figures.plotly_figure(fig)
-    pdf = titled_pdf(_to_image(page, "pdf", *figures.A4, 1), page_title, "En sida för nämnden")
+    pdf = titled_pdf(_to_image(page, "pdf", *one_page.A4, 1), page_title, "En sida för nämnden")
     return f"{charts.slugify(name)}_{year}_{area}_en-sida.pdf", pdf
 
 
