@@ -2,7 +2,7 @@
 
     python benchmarks/bench_upload.py [--old-timeout 120] [--only NAME]
 
-Builds files at the upload limits (own_measures.MAX_BYTES, MAX_LINES, MAX_FIELDS, MAX_CELLS,
+Builds files at the upload limits (own_rules: MAX_BYTES, MAX_LINES, MAX_FIELDS, MAX_CELLS,
 MAX_XLSX_ELEMENTS) against the real snapshot's config, units and municipalities, and checks
 each with `read_own_measures` of main (`git show main:kvalitetsvisaren/local/own_measures.py`,
 loaded into a temporary module) and of this tree, side by side on the same machine in one run.
@@ -30,8 +30,8 @@ import openpyxl
 
 from kvalitetsvisaren.config.loader import load_config
 from kvalitetsvisaren.data.store import load_store
-from kvalitetsvisaren.local import own_measures
-from kvalitetsvisaren.local.own_measures import (
+from kvalitetsvisaren.local import own_files, own_measures, own_rules
+from kvalitetsvisaren.local.own_rules import (
     MAX_BYTES,
     MAX_CELLS,
     MAX_FIELDS,
@@ -177,9 +177,9 @@ def xlsx_at_cap(municipalities: list[str]) -> bytes:
     while True:
         content = xlsx_book(rows, municipalities)
         try:
-            own_measures._check_xlsx_parts(content, "stor.xlsx")
+            own_files._check_xlsx_parts(content, "stor.xlsx")
             return content
-        except own_measures.OwnMeasuresError:
+        except own_rules.OwnMeasuresError:
             rows -= 100
 
 

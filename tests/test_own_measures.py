@@ -27,6 +27,13 @@ from hypothesis import strategies as st
 from kvalitetsvisaren.config.loader import load_config
 from kvalitetsvisaren.data.store import load_store
 from kvalitetsvisaren.local.own_measures import (
+    load_folder,
+    read_own_measures,
+    safe_filename,
+    save_upload,
+    template_csv,
+)
+from kvalitetsvisaren.local.own_rules import (
     MAX_BYTES,
     MAX_CELLS,
     MAX_FIELDS,
@@ -41,11 +48,6 @@ from kvalitetsvisaren.local.own_measures import (
     RESULT_COLUMNS,
     YEARS,
     OwnMeasuresError,
-    load_folder,
-    read_own_measures,
-    safe_filename,
-    save_upload,
-    template_csv,
     too_large_message,
 )
 

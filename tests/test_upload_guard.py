@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kvalitetsvisaren.local.own_measures import MAX_REQUEST_BYTES
+from kvalitetsvisaren.local.own_rules import MAX_REQUEST_BYTES
 from kvalitetsvisaren.web import ids, runtime
 from kvalitetsvisaren.web.factory import CACHE
 from kvalitetsvisaren.web.upload_auth import SaveRequest, not_from_this_computer, refusal
@@ -159,7 +159,7 @@ def test_a_request_over_the_limit_is_refused_before_it_is_read(dash_app, keyless
 
 def test_the_upload_page_tells_in_the_browser_why_a_big_file_is_refused(dash_app):
     """The size check runs in the browser (a clientside callback) before anything is sent."""
-    from kvalitetsvisaren.local.own_measures import MAX_BYTES
+    from kvalitetsvisaren.local.own_rules import MAX_BYTES
 
     page = dash_app.server.test_client().get("/_dash-dependencies").get_json()
     upload = [d for d in page if ids.UPLOAD_FILE in d["output"]]

@@ -15,7 +15,8 @@ from ..config.loader import AppConfig
 from ..data.freshness import DEFAULT_MAX_AGE_DAYS
 from ..data.store import Store
 from ..local.layer import load_local
-from ..local.own_measures import MAX_REQUEST_BYTES, template_csv
+from ..local.own_measures import template_csv
+from ..local.own_rules import MAX_REQUEST_BYTES
 from ..paths import ASSETS
 from ..service.facade import IndicatorService
 from . import download, http_checks, ids, pagekit, response_cache, security, shell

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..local.own_measures import OwnMeasuresError, read_own_measures, save_upload
+from ..local.own_measures import read_own_measures, save_upload
+from ..local.own_rules import OwnMeasuresError
 
 if TYPE_CHECKING:
     import pandas as pd

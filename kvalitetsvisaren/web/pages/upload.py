@@ -10,7 +10,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
-from ...local.own_measures import MAX_BYTES, OWN_COLUMNS, OwnMeasuresError
+from ...local.own_rules import MAX_BYTES, OWN_COLUMNS, OwnMeasuresError
 from .. import ids, pagekit, upload_auth
 from ..runtime import Runtime, get_runtime, get_service
 from ..urls import Params, own_url
