@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kvalitetsvisaren.labels import year_list
 from kvalitetsvisaren.web.download import FORMATS
 from kvalitetsvisaren.web.viewstate import (
     AREA,
@@ -32,7 +33,6 @@ from kvalitetsvisaren.web.viewstate import (
     match_path,
     read_export,
     read_view,
-    year_list,
 )
 
 VASTERVIK, STOCKHOLM, BJURHOLM = "0883", "0180", "2403"
