@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for chatty in ("kaleido", "choreographer"):  # they log every browser start and stop
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    from .config.loader import ConfigError
+    from .config.models import ConfigError
     from .data.store import StoreError
     from .kolada import KoladaError
     from .service.records import UnknownError

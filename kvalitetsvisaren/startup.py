@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config.loader import AppConfig, ConfigError, load_config
+from .config.loader import load_config
+from .config.models import AppConfig, ConfigError
 from .data.store import Store, load_store
 
 

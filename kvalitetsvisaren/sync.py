@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from .config.loader import AppConfig
+from .config.models import AppConfig
 from .data.freshness import write_sync_status
 from .data.store import Store, load_store, make_store, write_store
 from .kolada import KoladaClient

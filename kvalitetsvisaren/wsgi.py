@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from dash import Dash
     from flask import Flask
 
-    from .config.loader import AppConfig
+    from .config.models import AppConfig
     from .data.store import Store
 
 log = logging.getLogger("kvalitetsvisaren")

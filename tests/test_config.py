@@ -15,7 +15,8 @@ import pydantic
 import pytest
 import yaml
 
-from kvalitetsvisaren.config.loader import AppConfig, ConfigError, load_config
+from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.config.models import AppConfig, ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

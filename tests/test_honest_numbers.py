@@ -317,7 +317,7 @@ def test_kpi_page_compares_with_the_areas_liknande_kommuner_synthetic(kpi_view, 
 @pytest.mark.slow
 def test_a_kpi_quality_in_one_area_and_context_in_another_synthetic(service):
     """The page's area decides: coloured where a quality measure lists it, not elsewhere."""
-    from kvalitetsvisaren.config.loader import AppConfig
+    from kvalitetsvisaren.config.models import AppConfig
     from kvalitetsvisaren.service.facade import IndicatorService
 
     data = service.config.model_dump()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kvalitetsvisaren.config.loader import ConfigError
+from kvalitetsvisaren.config.models import ConfigError
 from kvalitetsvisaren.data.store import StoreError
 from kvalitetsvisaren.paths import ROOT
 from kvalitetsvisaren.startup import load_checked

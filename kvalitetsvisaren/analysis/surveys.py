@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from ..config.loader import LowResponse
+from ..config.models import LowResponse
 
 _SURVEY_SPLIT = re.compile(r"\s+-\s+|,")
 _SOURCE = re.compile(r"Källa:\s*(?P<source>[^\n]+?)\.?\s*$")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config.loader import AppConfig
+from ..config.models import AppConfig
 from ..data.store import Store
 from ..kolada.frames import typed_frame
 from .own_measures import RESULT_COLUMNS, load_folder

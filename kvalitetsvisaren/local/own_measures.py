@@ -80,7 +80,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config.loader import AppConfig
+from ..config.models import AppConfig
 from ..kolada.frames import typed_frame
 from .own_cells import (
     _FIELDS,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..config.loader import KPI_ID_PATTERN, AppConfig, Area
+from ..config.models import KPI_ID_PATTERN, AppConfig, Area
 
 OWN_COLUMNS: tuple[str, ...] = (
     "matt_id",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..config.loader import Area
+from ..config.models import Area
 from .records import (
     UnknownError,
 )

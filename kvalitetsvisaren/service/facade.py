@@ -25,7 +25,7 @@ from ..analysis.comparison import (
 )
 from ..analysis.coverage import Coverage
 from ..analysis.ranking import measure_quartiles, quartiles_with_scores, unit_quartiles
-from ..config.loader import AppConfig
+from ..config.models import AppConfig
 from ..data.store import Store, compact
 from ..local import targets
 from ..local.layer import LocalData, empty_local

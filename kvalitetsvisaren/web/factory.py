@@ -11,7 +11,7 @@ from flask import Response, jsonify, redirect, request
 from werkzeug.test import Client
 
 from .. import memory
-from ..config.loader import AppConfig
+from ..config.models import AppConfig
 from ..data.freshness import DEFAULT_MAX_AGE_DAYS
 from ..data.store import Store
 from ..local.layer import load_local

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from .. import memory
-from ..config.loader import AppConfig
+from ..config.models import AppConfig
 from ..data.freshness import DEFAULT_MAX_AGE_DAYS, Freshness, freshness
 from ..data.store import META_FILE, StoreError, load_store
 from ..local.layer import fingerprint, load_local

@@ -20,7 +20,7 @@ from dash import dcc, html
 
 from ..analysis import unit_list
 from ..analysis.unit_list import BY_NAME, UnitPage
-from ..config.loader import Area
+from ..config.models import Area
 from ..labels import number
 from ..present import charts
 from ..rows import row_dicts

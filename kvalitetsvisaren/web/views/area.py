@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from ...analysis import learning
 from ...analysis.trends import attribute
-from ...config.loader import Area
+from ...config.models import Area
 from ...labels import is_missing, number
 from ...present import charts
 from ...rows import records

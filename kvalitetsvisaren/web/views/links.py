@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from ...config.loader import Area
+from ...config.models import Area
 from ..download import export_url
 from ..urls import Params
 

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from ...analysis.trends import attribute
-from ...config.loader import Area
+from ...config.models import Area
 from ...labels import QUARTILES, number
 from ...rows import records
 from ...service import certainty_view
