@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kvalitetsvisaren.config.loader import load_config
 from kvalitetsvisaren.data.store import load_store
+from kvalitetsvisaren.export import batch as export_batch
 from kvalitetsvisaren.export import render as export
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
 from kvalitetsvisaren.present import charts
@@ -45,7 +46,7 @@ def main() -> None:
     formats = args.formats.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        result = export.export_all(
+        result = export_batch.export_all(
             svc, args.kommun, year, None, formats, Path(tmp) / "out", progress=False
         )
         batch = time.perf_counter() - start

@@ -349,7 +349,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export.render import check_output_folder, export_all
+    from .export.batch import check_output_folder, export_all
     from .local.layer import load_local
     from .service.facade import IndicatorService
     from .startup import load_checked
