@@ -25,11 +25,11 @@ from kvalitetsvisaren.local.targets import (
     TARGETS_FILE,
     TargetsError,
     for_municipality,
-    load_targets,
     lookup,
     target_status,
     target_statuses,
 )
+from kvalitetsvisaren.local.targets_file import load_targets
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
 
 OWN_MEASURE = "nojd-familjeenhet"  # an own (local) measure id

@@ -18,8 +18,10 @@ import pandas as pd
 from ..config.models import AppConfig
 from ..data.store import Store
 from ..kolada.frames import typed_frame
-from .own_measures import RESULT_COLUMNS, load_folder
-from .targets import TARGETS_FILE, TargetsError, empty_targets, load_targets
+from .own_measures import load_folder
+from .own_rules import RESULT_COLUMNS
+from .targets import TARGETS_FILE, TargetsError
+from .targets_file import empty_targets, load_targets
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -27,7 +29,7 @@ Fingerprint = tuple[tuple[str, int, int], ...]
 @dataclass(frozen=True)
 class LocalData:
     measures: pd.DataFrame  # own_measures.read_own_measures columns
-    targets: pd.DataFrame  # targets.load_targets columns
+    targets: pd.DataFrame  # targets_file.load_targets columns
     rejected: dict[str, str] = field(default_factory=dict)  # file name -> why (Swedish)
     folder: Path | None = None
     fingerprint: Fingerprint = ()
