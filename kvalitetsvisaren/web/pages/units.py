@@ -29,9 +29,9 @@ from dash import (
 
 from ...analysis.unit_list import BY_NAME
 from ...service.facade import IndicatorService
-from .. import ids, pagekit, unit_views
+from .. import ids, pagekit, unit_compare, unit_lists, unit_views
 from ..runtime import get_service
-from ..unit_views import UnitsView
+from ..unit_model import UnitsView
 from ..viewstate import MAX_COMPARE, PATHS, UNITS, Explanation, View, read_view, urls_for
 
 
@@ -144,7 +144,7 @@ def update_list(
         return [], view.message, "", True, True, 1, dash.no_update
     shown = UnitsView(get_service(), view)
     order, number = _list_position(dash.ctx.triggered_id, order, page, shown.kpis)
-    part = unit_views.list_part(shown, order, number)
+    part = unit_lists.list_part(shown, order, number)
     return (
         part.table,
         part.status,
@@ -200,10 +200,10 @@ def update_comparison(chosen: Any, search: Any, picks: Any, params: Any, area: A
     chosen = list(view.compare)
     checked = [[ou] if ou in chosen else [] for ou in rows]
     return (
-        unit_views.comparison(shown),
-        note + unit_views.comparison_status(chosen, len(shown.names)),
+        unit_compare.comparison(shown),
+        note + unit_compare.comparison_status(chosen, len(shown.names)),
         not chosen,
-        [unit_views.kpi_chart(shown, k) if k in shown.kpis else dash.no_update for k in charts_ids],
+        [unit_lists.kpi_chart(shown, k) if k in shown.kpis else dash.no_update for k in charts_ids],
         checked if checked != picks else [dash.no_update] * len(rows),
         chosen,
         urls_for(view),
