@@ -76,6 +76,11 @@ def test_every_module_has_a_layer():
     assert sorted({_top(p) for p in _sources()} - set(LAYER_OF)) == []
 
 
+def test_every_layer_names_a_module_that_exists():
+    """A package renamed or removed must leave the table too (a stale entry allows nothing)."""
+    assert sorted(set(LAYER_OF) - {_top(p) for p in _sources()}) == []
+
+
 @pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_go_to_the_same_or_an_earlier_layer(path):
     mine = LAYER_OF[_top(path)]
