@@ -42,6 +42,41 @@ class Chart:
     vintage: str | None = None  # when the data it shows was fetched (its part of the store)
 
 
+@dataclass(frozen=True)
+class Place:
+    """What a national chart (levels 1-2:2) is of: a checked municipality's name, the year and
+    the area. They name its file (`<name>_<year>_<area>_<stem>`) and its subtitle, and the
+    national values' vintage dates it; `params` after the area ask for it again."""
+
+    svc: IndicatorService
+    name: str
+    year: int
+    area: str
+
+    def chart(
+        self,
+        kind: str,
+        stem: str,
+        title: str,
+        figure: figures.Figure,
+        data: pd.DataFrame,
+        alt: str,
+        *params: tuple[str, str],
+    ) -> Chart:
+        return Chart(
+            kind,
+            f"{slugify(self.name)}_{self.year}_{self.area}_{stem}",
+            title,
+            f"{self.name} {self.year}",
+            figure,
+            data,
+            alt,
+            self.year,
+            params=(("area", self.area), *params),
+            vintage=_national(self.svc),
+        )
+
+
 def slugify(text: str) -> str:
     """ "Västervik" -> "vastervik": ASCII, lower case, words joined by "-"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -13,8 +13,8 @@ from ...service.records import UnknownError, rank_text
 from .. import figures
 from .chart import (
     Chart,
+    Place,
     _names,
-    _national,
     _unit_col,
     _word,
     group_members,
@@ -47,7 +47,7 @@ def tile_rows(measures: pd.DataFrame) -> pd.DataFrame:
 def tiles(svc: IndicatorService, area: str, *, municipality: str, year: int) -> Chart:
     """Level 1's tiles of one area as an image: the quality measures' colours, icons, words
     and places (the context measures are not coloured, so not tiles here)."""
-    name, slug, config_area = _names(svc, municipality, area)
+    name, _, config_area = _names(svc, municipality, area)
     summary = svc.area_summary(area, municipality, year)
     rows = tile_rows(summary.measures)
     title = f"{config_area.label}: {name} jämfört med landets kommuner"
@@ -65,18 +65,8 @@ def tiles(svc: IndicatorService, area: str, *, municipality: str, year: int) -> 
         + "; ".join(parts)
         + f". {summary.verdict}"
     )
-    return Chart(
-        "rutor",
-        f"{slug}_{year}_{area}_rutor",
-        title,
-        f"{name} {year}",
-        fig,
-        data,
-        alt,
-        year,
-        params=(("area", area),),
-        vintage=_national(svc),
-    )
+    here = Place(svc, name, year, area)
+    return here.chart("rutor", "rutor", title, fig, data, alt)
 
 
 # --- level 2 ----------------------------------------------------------------------------
@@ -85,7 +75,7 @@ def tiles(svc: IndicatorService, area: str, *, municipality: str, year: int) -> 
 def measure(
     svc: IndicatorService, area: str, measure_id: str, *, municipality: str, year: int
 ) -> Chart:
-    name, slug, config_area = _names(svc, municipality, area)
+    name, _, config_area = _names(svc, municipality, area)
     try:
         config_measure = config_area.measure(measure_id)
     except KeyError:
@@ -110,25 +100,15 @@ def measure(
         f"{r.label} {number(r.value, unit)} (riket {number(r.riket, unit)})" for r in records(rows)
     ]
     alt = f"{config_measure.label} i {name} {year}: " + "; ".join(parts) + "."
-    return Chart(
-        "matt",
-        f"{slug}_{year}_{area}_{measure_id}",
-        title,
-        f"{name} {year}",
-        fig,
-        data,
-        alt,
-        year,
-        params=(("area", area), ("measure", measure_id)),
-        vintage=_national(svc),
-    )
+    here = Place(svc, name, year, area)
+    return here.chart("matt", measure_id, title, fig, data, alt, ("measure", measure_id))
 
 
 # --- level 2:2 --------------------------------------------------------------------------
 
 
 def spread(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year: int) -> Chart:
-    name, slug, _ = _names(svc, municipality, area)
+    name, _, _ = _names(svc, municipality, area)
     s = svc.kpi_summary(kpi, municipality, year, area=area)
     dist = svc.distribution(kpi, year, area=area)
     intervals = certainty_view.kpi_year_intervals(svc, kpi, year, s.context)
@@ -171,18 +151,8 @@ def spread(svc: IndicatorService, kpi: str, *, area: str, municipality: str, yea
         f"({_word(s.colour).lower()}); riket {number(s.riket, s.unit)}, ovägt medel "
         f"{number(s.mean, s.unit)}." + error_bar
     )
-    return Chart(
-        "spridning",
-        f"{slug}_{year}_{area}_{kpi.lower()}_spridning",
-        title,
-        f"{name} {year}",
-        fig,
-        data,
-        alt,
-        year,
-        params=(("area", area), ("kpi", kpi)),
-        vintage=_national(svc),
-    )
+    here = Place(svc, name, year, area)
+    return here.chart("spridning", f"{kpi.lower()}_spridning", title, fig, data, alt, ("kpi", kpi))
 
 
 def group(
@@ -194,7 +164,7 @@ def group(
     year: int,
     grupp: str = "liknande",
 ) -> Chart | None:
-    name, slug, _ = _names(svc, municipality, area)
+    name, _, _ = _names(svc, municipality, area)
     s = svc.kpi_summary(kpi, municipality, year, area=area)
     found = svc.comparison(kpi, municipality, year, group_members(grupp), area=area)
     if found is None:
@@ -229,22 +199,21 @@ def group(
         f"{number(found.mean, s.unit)}."
     )
     kind = grupp if grupp in ("liknande", "lan") else "egen"
-    return Chart(
+    here = Place(svc, name, year, area)
+    return here.chart(
         "grupp",
-        f"{slug}_{year}_{area}_{kpi.lower()}_grupp-{kind}",
+        f"{kpi.lower()}_grupp-{kind}",
         title,
-        f"{name} {year}",
         fig,
         data,
         alt,
-        year,
-        params=(("area", area), ("kpi", kpi), ("grupp", grupp)),
-        vintage=_national(svc),
+        ("kpi", kpi),
+        ("grupp", grupp),
     )
 
 
 def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year: int) -> Chart:
-    name, slug, _ = _names(svc, municipality, area)
+    name, _, _ = _names(svc, municipality, area)
     s = svc.kpi_summary(kpi, municipality, year, area=area)
     t = svc.trend(kpi, municipality, year, area=area)
     intervals = certainty_view.trend_intervals(svc, kpi, municipality, t["year"].tolist())
@@ -282,17 +251,9 @@ def trend(svc: IndicatorService, kpi: str, *, area: str, municipality: str, year
         alt += "".join(f" {why}" for why in gaps.values())
         if t["lo"].notna().any():
             alt += " Felstaplarna visar 95 % felmarginal (från antalet svarande)."
-    return Chart(
-        "utveckling",
-        f"{slug}_{year}_{area}_{kpi.lower()}_utveckling",
-        title,
-        f"{name} {year}",
-        fig,
-        data,
-        alt,
-        year,
-        params=(("area", area), ("kpi", kpi)),
-        vintage=_national(svc),
+    here = Place(svc, name, year, area)
+    return here.chart(
+        "utveckling", f"{kpi.lower()}_utveckling", title, fig, data, alt, ("kpi", kpi)
     )
 
 
@@ -316,7 +277,7 @@ def _marker_text(known: pd.DataFrame) -> str:
 def gender(
     svc: IndicatorService, kpi: str, *, area: str, municipality: str, year: int
 ) -> Chart | None:
-    name, slug, _ = _names(svc, municipality, area)
+    name, _, _ = _names(svc, municipality, area)
     split = svc.gender_split(kpi, municipality, year)
     if not set(split["gender"]) >= {"K", "M"} or split["value"].isna().all():
         return None
@@ -336,15 +297,5 @@ def gender(
         f"Stapeldiagram: {s.label} {year} för kvinnor och män. I {name} kvinnor "
         f"{number(mine.get('K'), s.unit)} och män {number(mine.get('M'), s.unit)}."
     )
-    return Chart(
-        "kon",
-        f"{slug}_{year}_{area}_{kpi.lower()}_kon",
-        title,
-        f"{name} {year}",
-        fig,
-        data,
-        alt,
-        year,
-        params=(("area", area), ("kpi", kpi)),
-        vintage=_national(svc),
-    )
+    here = Place(svc, name, year, area)
+    return here.chart("kon", f"{kpi.lower()}_kon", title, fig, data, alt, ("kpi", kpi))
