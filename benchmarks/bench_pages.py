@@ -71,14 +71,22 @@ BROWSER_VIEWS = [  # (level, area) rendered in the browser for each of the large
 STARTUP = """
 import json, statistics, time
 t0 = time.perf_counter()
-from kvalitetsvisaren.config.loader import load_config
-from kvalitetsvisaren.web.factory import create_app
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT, DEFAULT_CONFIG
-from kvalitetsvisaren.data.store import load_store
+try:  # the tree's layout: subpackages (issue 15), or a baseline's flat modules
+    from kvalitetsvisaren.config.loader import load_config
+    from kvalitetsvisaren.data.store import load_store
+    from kvalitetsvisaren.web.factory import create_app
+    PAGES = "kvalitetsvisaren.web.pages.overview"
+except ImportError:
+    from kvalitetsvisaren.config import load_config
+    from kvalitetsvisaren.factory import create_app
+    from kvalitetsvisaren.store import load_store
+    PAGES = "kvalitetsvisaren.pages.overview"
 t1 = time.perf_counter()
 create_app(load_store(BUNDLED_SNAPSHOT), load_config(DEFAULT_CONFIG))
 t2 = time.perf_counter()
-from kvalitetsvisaren.web.pages.overview import update_overview
+import importlib
+update_overview = importlib.import_module(PAGES).update_overview  # registered by create_app
 times = []
 for i in range({repeats}):
     params = {{"kommun": {municipalities!r}[i % {n}], "ar": "{year}", "grupp": "liknande"}}
