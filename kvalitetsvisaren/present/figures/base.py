@@ -55,12 +55,8 @@ Figure = dict  # a plotly figure as plain data: {"data": [trace, ...], "layout":
 
 
 def _trace(kind: str, **props: Any) -> dict:
-    """A trace as plain data. Columns become arrays, as plotly's validators make them."""
-    return {"type": kind} | {k: _array(v) for k, v in props.items()}
-
-
-def _array(value: Any) -> Any:
-    return value.to_numpy() if isinstance(value, pd.Series | pd.Index) else value
+    """A trace as plain data; columns may stay Series (for_browser and plotly both take them)."""
+    return {"type": kind, **props}
 
 
 def _figure(
