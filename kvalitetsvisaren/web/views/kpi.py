@@ -18,12 +18,10 @@ from .. import certainty_components as certainty
 from .. import ids
 from ..components import (
     DROPDOWN_LABELS,
-    LONG_TABLE,
     analysis,
     badge,
     chart,
-    long_table,
-    table,
+    data_table,
     target_mark,
     trend_mark,
 )
@@ -100,9 +98,7 @@ def chart_table(svc: IndicatorService, spec: Any) -> Any:
     found = charts.build(svc, wanted.kind, wanted.chart_params())
     if found is None:
         return html.P("Diagrammet har inget att visa.", className="notice")
-    if len(found.data) > LONG_TABLE:
-        return long_table(found.data, found.title)
-    return table(found.data, found.title)
+    return data_table(found.data, found.title)
 
 
 def _page_area(svc: IndicatorService, p: Params) -> str:
