@@ -583,6 +583,7 @@ def assert_requests_follow_the_quirks(server, store, per_page, quirks):
         assert r.status in ((200, 404) if quirks.past_end == "404" else (200, 422)), r
 
 
+@pytest.mark.slow  # 192 combinations, some 35 s in all
 @pytest.mark.parametrize("ending", ENDINGS, ids=form_id)
 @pytest.mark.parametrize("form", NEXT_FORMS, ids=form_id)
 def test_synthetic_paging_under_every_next_url_form_and_ending_is_exact(quirky, form, ending):
@@ -601,6 +602,7 @@ def test_synthetic_paging_under_every_next_url_form_and_ending_is_exact(quirky, 
         pd.testing.assert_frame_equal(municipalities, expected)
 
 
+@pytest.mark.slow  # 32 combinations, some 13 s in all
 @pytest.mark.parametrize(
     "switches",
     [
