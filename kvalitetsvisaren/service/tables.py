@@ -242,9 +242,11 @@ class _Slices:
         return cls(table.drop(columns="municipality_id"), spans)
 
     def of_place(self, municipality: str) -> pd.DataFrame:
-        """The municipality's rows (maybe none), numbered from 0."""
-        mine = self.table.iloc[self.spans.get(municipality, slice(0, 0))]
-        return mine.reset_index(drop=True)
+        """The municipality's rows (maybe none), numbered from 0. Taken, not sliced: a slice
+        (and its copy: Arrow text columns share their buffers) keeps the whole table alive
+        in the cache that holds it; 20 cached area pages held 9 MB of area-year tables."""
+        span = self.spans.get(municipality, slice(0, 0))
+        return self.table.take(np.arange(span.start, span.stop)).reset_index(drop=True)
 
 
 def _text(meta: pd.Series | None, column: str, default: str) -> str:
