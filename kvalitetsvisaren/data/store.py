@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationErro
 
 from .atomic import write_directory
 from ..kolada.frames import GROUP_COLUMNS, KPI_COLUMNS, MUNICIPALITY_COLUMNS, OU_COLUMNS, OU_VALUE_COLUMNS, VALUE_COLUMNS, typed_frame
-from ..memory import tune_malloc, use_system_allocator
+from ..memory import limit_arenas, use_system_allocator
 
 FORMAT_VERSION = 1
 META_FILE = "meta.json"
@@ -161,7 +161,7 @@ def load_store(path: str | os.PathLike[str]) -> Store:
     A link to a version is resolved once, so every table comes from the same version even if
     a sync publishes the next one meanwhile."""
     use_system_allocator()  # so that what building the service frees goes back (memory.py)
-    tune_malloc()
+    limit_arenas()
     root = Path(path).resolve()
     meta_path = root / META_FILE
     if not root.is_dir():

@@ -115,6 +115,7 @@ def create_app(
     server.before_request(_home_to_overview)
     response_cache.install(server, CACHE, _answer_depends_on, CACHEABLE_OUTPUTS)
     server.after_request(http_checks.page_status)
+    server.teardown_request(_trim_after_callback)
     server.add_url_rule("/export/<kind>", "export", download.serve)
     server.register_error_handler(404, http_checks.not_found_page(app.index))
     server.add_url_rule("/healthz", "healthz", _healthz)
@@ -133,6 +134,13 @@ def create_app(
     csp.append(security.policy(app.csp_hashes(), security.not_embedded(frame_ancestors)))
     csp.append(security.policy(app.csp_hashes(), frame_ancestors))
     return app
+
+
+def _trim_after_callback(_error: BaseException | None) -> None:
+    """After a callback's answer, what it freed goes back to the system (memory.trim, ~0.4
+    ms): the heap otherwise kept what the last few hundred views built."""
+    if request.path.endswith(response_cache.DASH_UPDATE):
+        memory.trim()
 
 
 def warm_up() -> None:
