@@ -251,8 +251,11 @@ def test_synthetic_store_without_unit_values_still_serves_every_level(dash_app, 
     from kvalitetsvisaren.web import runtime
 
     store = service.store
-    bare = make_store({**store.tables(), "ou_values": store.ou_values.iloc[0:0]}, store.meta)
+    # A sync publishes a new version: the answers kept for the full store must not be served.
+    meta = {**store.meta, "version": "synthetic-without-unit-values"}
+    bare = make_store({**store.tables(), "ou_values": store.ou_values.iloc[0:0]}, meta)
     original = runtime.get_runtime()
+    assert ClientSession(dash_app.server.test_client()).view("/enheter/hemtjanst?kommun=0883").ok
     svc = IndicatorService(bare, service.config)
     runtime.install(runtime.Runtime(svc, service.config))
     try:
