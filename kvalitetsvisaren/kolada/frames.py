@@ -48,6 +48,12 @@ OU_VALUE_COLUMNS: dict[str, str] = {
 }
 
 
+_DTYPES = {
+    name: pd.api.types.pandas_dtype(name)
+    for name in ("str", "bool", "object", "int64", "float64", "Int64")
+}
+
+
 def typed_frame(
     rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: dict[str, str]
 ) -> pd.DataFrame:
@@ -57,7 +63,9 @@ def typed_frame(
     out = {}
     for name, dtype in columns.items():
         col = frame[name]
-        if dtype == "bool":
+        if col.dtype == _DTYPES[dtype]:
+            pass  # already in the contract (a value page from Arrow): no copy
+        elif dtype == "bool":
             col = col.fillna(False).astype(bool)
         elif dtype == "object":
             col = col.astype(object)

@@ -94,23 +94,44 @@ def values_page(
     `drop_groups`: drop municipality groups (`G…` rows), which a query without a municipality
     segment may carry (v2 did). A page the fast reader cannot take is read by `lenient`, which
     accepts lossless variants of the types and names what it cannot read."""
-    fast = _fast_frame(body, where)
-    if fast is None:
-        envelope = json_page(body, url)  # names the problem if it is in the envelope
-        frame = lenient.value_frame(envelope.content, url, where)
-        n_items, next_url = envelope.n_items, envelope.next_url
-    else:
-        frame, n_items, next_url = fast
+    columns = {**_COLUMNS[where], "deleted": "bool"} if changes else _COLUMNS[where]
+    fast = _fast_table(body, where)
+    if fast is not None:
+        table, n_items, next_url = fast
+        table = _kept(table, f"{where}_id", changes, drop_groups)
+        return Page(typed_frame(_contract_frame(table), columns), n_items, next_url)
+    envelope = json_page(body, url)  # names the problem if it is in the envelope
+    frame = lenient.value_frame(envelope.content, url, where)
     if drop_groups:
         frame = frame[~frame[f"{where}_id"].str.startswith("G")]
     if not changes:
         frame = frame[~frame["deleted"]].drop(columns="deleted")
-    columns = {**_COLUMNS[where], "deleted": "bool"} if changes else _COLUMNS[where]
-    return Page(typed_frame(frame, columns), n_items, next_url)
+    return Page(typed_frame(frame, columns), envelope.n_items, envelope.next_url)
 
 
-def _fast_frame(body: bytes, where: str) -> tuple[pd.DataFrame, int, str | None] | None:
-    """Arrow's reader with the documented types: the frame, item count and next_url of a
+def _kept(table: pa.Table, place: str, changes: bool, drop_groups: bool) -> pa.Table:
+    """The rows a page contributes (see values_page), filtered in Arrow: a third cheaper than
+    filtering the pandas frame."""
+    keep = pc.invert(pc.starts_with(table.column(place), "G")) if drop_groups else None
+    if not changes:
+        present = pc.invert(table.column("deleted"))
+        keep = present if keep is None else pc.and_(keep, present)
+        table = table.drop_columns("deleted")
+    return table if keep is None else table.filter(keep)
+
+
+def _contract_frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow -> pandas in the contract's dtypes already, so `typed_frame` has nothing to
+    convert: `count` (nullable) as Int64, not float."""
+    frame = table.drop_columns("count").to_pandas()
+    position = table.column_names.index("count")
+    counts = table.column("count").to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    frame.insert(position, "count", counts)
+    return frame
+
+
+def _fast_table(body: bytes, where: str) -> tuple[pa.Table, int, str | None] | None:
+    """Arrow's reader with the documented types: the rows, item count and next_url of a
     well-formed page, or None for anything else (then `lenient` reads it or names the fault)."""
     try:
         table = pj.read_json(
@@ -143,4 +164,4 @@ def _fast_frame(body: bytes, where: str) -> tuple[pd.DataFrame, int, str | None]
         **{name: entries.field(name) for name in ("gender", "value", "status", "count")},
         "deleted": pc.fill_null(entries.field("isdeleted"), False),
     }
-    return pa.table(columns).to_pandas(), len(items), table.column("next_url")[0].as_py()
+    return pa.table(columns), len(items), table.column("next_url")[0].as_py()
