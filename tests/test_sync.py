@@ -285,10 +285,24 @@ def publish_synthetic_changes(standin, on):
     return {"changed": len(revised) + len(added), "deleted": len(deleted), "ou_changed": 2}
 
 
-def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, standin, config):
-    years = range(2020, 2025)
-    with kolada(standin) as client:
-        first = sync(client, config, tmp_path / "store", years, progress=False)
+@pytest.fixture(scope="module")
+def synced_2021_2024(standin_server, config_path, tmp_path_factory):
+    """A clean sync of 2021-2024, the previous sync of the incremental ones (each copies it)."""
+    standin_server.reset()
+    path = tmp_path_factory.mktemp("synced") / "store"
+    with kolada(standin_server) as client:
+        sync(client, load_config(config_path), path, INCREMENTAL_YEARS, progress=False)
+    return path
+
+
+INCREMENTAL_YEARS = range(2021, 2025)  # the synthetic changes are in 2021, 2022 and 2024
+
+
+def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(
+    tmp_path, standin, config, synced_2021_2024
+):
+    years = INCREMENTAL_YEARS
+    first = load_store(shutil.copytree(synced_2021_2024, tmp_path / "store"))
     expected = publish_synthetic_changes(standin, on=date.today())
     standin.clear_requests()
     with kolada(standin) as client:
@@ -306,14 +320,13 @@ def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(tmp_path, s
 
 
 def test_synthetic_changes_on_the_previous_sync_day_are_found_and_merge_idempotently(
-    tmp_path, standin, config
+    tmp_path, standin, config, synced_2021_2024
 ):
     """Kolada reading from_date as "changed after that day" (a stand-in quirk): a change made
     on the day of the previous sync, after it, is still found; and syncing the same changes
     again and again gives the same store as a full sync."""
-    years = range(2021, 2025)
-    with kolada(standin) as client:
-        first = sync(client, config, tmp_path / "store", years, progress=False)
+    years = INCREMENTAL_YEARS
+    first = load_store(shutil.copytree(synced_2021_2024, tmp_path / "store"))
     standin.quirks = Quirks(from_date_after=True)
     same_day = date.fromisoformat(first.meta["fetched_at"][:10])
     expected = publish_synthetic_changes(standin, on=same_day)
