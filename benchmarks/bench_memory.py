@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench_pages import startup_timing, target, views
-from trees import DEFAULT_BASELINE, checkout, private_mb, rss_mb, serve, worker_rss_mb
+from trees import (
+    DEFAULT_BASELINE,
+    checkout,
+    idle_settle,
+    private_mb,
+    rss_mb,
+    serve,
+    worker_rss_mb,
+)
 
 from kvalitetsvisaren.paths import ROOT
 from kvalitetsvisaren.testing.dash_session import DashSession
@@ -49,9 +57,11 @@ def measure(tree: Path, repeats: int) -> Result:
     result.overview = timing["overview"][1:]  # the first call builds caches
     with serve(tree) as (origin, proc):
         visit_every_level(origin, readers=1)
+        idle_settle()
         result.dev_rss = rss_mb(proc.pid)
     with serve(tree, "--prod", "--workers", "2") as (origin, proc):
         visit_every_level(origin, readers=READERS)
+        idle_settle()
         result.master_rss = rss_mb(proc.pid, children=False)
         result.workers_rss = sorted(worker_rss_mb(proc.pid), reverse=True)
         result.workers_private = sorted(private_mb(proc.pid), reverse=True)

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trees import DEFAULT_BASELINE, checkout, rss_mb, serve, tree_env
+from trees import DEFAULT_BASELINE, checkout, idle_settle, rss_mb, serve, tree_env
 
 from kvalitetsvisaren.paths import ROOT
 from kvalitetsvisaren.testing.dash_session import DashSession
@@ -182,6 +182,7 @@ def measure(
                 answers = [h for h in page.hits if h.kind in ("pages", "callback")]
                 results[name].largest[view] = max((h.size for h in answers), default=0)
                 results[name].server[view] = sum(h.seconds for h in answers)
+        idle_settle()
         for name, (_, proc) in servers.items():
             results[name].rss = rss_mb(proc.pid)
         origins = {name: origin for name, (origin, _) in servers.items()}

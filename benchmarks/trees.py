@@ -85,6 +85,12 @@ def serve(tree: Path, *args: str, wait: float = 120.0) -> Iterator[tuple[str, su
             proc.kill()
 
 
+def idle_settle(seconds: float = 1.0) -> None:
+    """Before reading a server's memory after the last view: our servers give the heap back
+    once idle for 0.2 s (memory.IdleTrimmer); what a reader's server holds is read after."""
+    time.sleep(seconds)
+
+
 def rss_mb(pid: int, *, children: bool = True) -> float:
     """Resident memory of a process and (unless children=False) all its descendants, in MB
     (from /proc)."""

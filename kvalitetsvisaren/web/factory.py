@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from dash import Dash, State
-from flask import Response, jsonify, redirect, request
+from flask import Response, g, jsonify, redirect, request
 from werkzeug.test import Client
 
 from .. import memory
@@ -26,6 +26,7 @@ from .urls import Params, overview_url
 PAGES = Path(__file__).parent / "pages"
 log = logging.getLogger("kvalitetsvisaren")
 CACHE = response_cache.ResponseCache()  # per process (each gunicorn worker has its own)
+TRIMMER = memory.IdleTrimmer()  # per process too (it starts its thread on the first callback)
 # Callbacks that only show a view (pure functions of their request and the data served): the
 # response cache keeps their answers and no others (an upload's check or save, navigation).
 CACHEABLE_OUTPUTS = frozenset(
@@ -115,7 +116,8 @@ def create_app(
     server.before_request(_home_to_overview)
     response_cache.install(server, CACHE, _answer_depends_on, CACHEABLE_OUTPUTS)
     server.after_request(http_checks.page_status)
-    server.teardown_request(_trim_after_callback)
+    server.before_request(_callback_started)
+    server.teardown_request(_callback_ended)
     server.add_url_rule("/export/<kind>", "export", download.serve)
     server.register_error_handler(404, http_checks.not_found_page(app.index))
     server.add_url_rule("/healthz", "healthz", _healthz)
@@ -136,11 +138,17 @@ def create_app(
     return app
 
 
-def _trim_after_callback(_error: BaseException | None) -> None:
-    """After a callback's answer, what it freed goes back to the system (memory.trim, ~0.4
-    ms): the heap otherwise kept what the last few hundred views built."""
+def _callback_started() -> None:
     if request.path.endswith(response_cache.DASH_UPDATE):
-        memory.trim()
+        g.trim_when_idle = True
+        TRIMMER.enter()
+
+
+def _callback_ended(_error: BaseException | None) -> None:
+    """Once no callback is in flight, what they freed goes back to the system (memory.py:
+    IdleTrimmer): the heap otherwise kept what the last few hundred views built."""
+    if g.pop("trim_when_idle", False):
+        TRIMMER.leave()
 
 
 def warm_up() -> None:

@@ -56,6 +56,11 @@ class ResponseCache:
                 _, dropped = self._entries.popitem(last=False)
                 self.bytes -= len(dropped)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
     def stats(self) -> dict[str, int]:
         return {
             "entries": len(self._entries),
