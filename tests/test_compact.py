@@ -12,6 +12,7 @@ import pytest
 from kvalitetsvisaren.data.store import COMPACT, compact, load_store
 from kvalitetsvisaren.paths import BUNDLED_SNAPSHOT
 from kvalitetsvisaren.service.facade import IndicatorService
+from kvalitetsvisaren.service.records import TREND_YEARS
 from kvalitetsvisaren.service.tables import _plain
 
 
@@ -133,6 +134,29 @@ def test_compact_service_is_the_same_on_a_plain_or_compact_store(service):
     a = service.area_kpis("grundskola", "0180", 2022)
     b = again.area_kpis("grundskola", "0180", 2022)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_kpi_pages_trend_and_group_are_computed_once_and_callers_get_their_own(service, kpi_view):
+    """The KPI page asks whether the municipality has a trend line, then draws it, and writes
+    its group's sentence, then draws the group: each is computed once for the view."""
+    service._trend.cache_clear()  # what other tests of this worker may have asked for
+    service._comparison.cache_clear()
+    summary, _, more = kpi_view({"kommun": "2403", "ar": "2022", "omrade": "hemtjanst"}, "U21468")
+    assert "Utveckling" in str(more) and "Bjurholm" in str(summary)  # the page, not an error
+    assert service._trend.cache_info()[:2] == (1, 1)  # (hits, misses)
+    assert service._comparison.cache_info()[:2] == (1, 1)
+
+    line = service.trend("U21468", "2403", 2022, area="hemtjanst")
+    line["value"] = -1.0
+    fresh = service._build_trend("U21468", "2403", 2022, TREND_YEARS, "hemtjanst")
+    pd.testing.assert_frame_equal(service.trend("U21468", "2403", 2022, area="hemtjanst"), fresh)
+    mine = ["2403", "0180", "0883"]
+    found = service.comparison("U21468", "2403", 2022, mine, area="hemtjanst")
+    found.members["value"] = -1.0
+    again = service.comparison("U21468", "2403", 2022, mine, area="hemtjanst")
+    built = service._build_comparison("U21468", "2403", 2022, tuple(mine), "hemtjanst")
+    pd.testing.assert_frame_equal(again.members, built.members)
+    assert (again.label, again.n, again.mean) == (built.label, built.n, built.mean)
 
 
 def test_a_views_summaries_are_computed_once_and_callers_get_their_own(service):

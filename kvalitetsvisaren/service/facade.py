@@ -134,6 +134,8 @@ class IndicatorService(Catalog, AreaViews, KpiViews, UnitViews, OwnMeasureViews,
         self._area_kpis = functools.lru_cache(maxsize=512)(self._build_area_kpis)
         self._area_summary = functools.lru_cache(maxsize=512)(self._build_area_summary)
         self._kpi_summary = functools.lru_cache(maxsize=512)(self._build_kpi_summary)
+        self._trend = functools.lru_cache(maxsize=512)(self._build_trend)  # has targets
+        self._comparison = functools.lru_cache(maxsize=512)(self._build_comparison)
         self._own_measures = functools.lru_cache(maxsize=512)(self._build_own_measures)
         self._targets_of = functools.lru_cache(maxsize=512)(
             functools.partial(targets.for_municipality, self.local.targets)

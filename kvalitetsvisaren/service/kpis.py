@@ -115,7 +115,15 @@ class KpiViews:
         """The municipality among a group: "liknande" (Kolada's Liknande kommuner of the
         page's area, 7 peers + itself), "lan" (the county's kommuner) or a list of municipality
         ids. None if the municipality has no such group. No colours or places where the area
-        uses the KPI as context."""
+        uses the KPI as context. Computed once per view (the KPI page's group text and its
+        chart both ask)."""
+        key = group if isinstance(group, str) else tuple(group)
+        found = self._comparison(kpi, municipality, year, key, area)
+        return None if found is None else replace(found, members=found.members.copy())
+
+    def _build_comparison(
+        self, kpi: str, municipality: str, year: int, group: str | tuple[str, ...], area: str
+    ) -> GroupComparison | None:
         self.check_kpi(kpi)
         name = self.check_municipality(municipality)
         if group == "liknande":
@@ -187,7 +195,13 @@ class KpiViews:
     ) -> pd.DataFrame:
         """The last `span` years up to `year`: year, value, colour, rank, n, riket, change and
         the municipality's own target (NaN where it set none). Neutral and unranked where
-        the area uses the KPI as context."""
+        the area uses the KPI as context. Computed once per view (the KPI page asks whether
+        there is a line at all, then draws it)."""
+        return self._trend(kpi, municipality, year, span, area).copy()  # callers may change it
+
+    def _build_trend(
+        self, kpi: str, municipality: str, year: int, span: int, area: str
+    ) -> pd.DataFrame:
         self.check_kpi(kpi)
         self.check_municipality(municipality)
         mine = self.ranked.take(self._by_place.find(municipality, year - span + 1, year))
