@@ -285,17 +285,22 @@ def publish_synthetic_changes(standin, on):
     return {"changed": len(revised) + len(added), "deleted": len(deleted), "ou_changed": 2}
 
 
-@pytest.fixture(scope="module")
-def synced_2021_2024(standin_server, config_path, tmp_path_factory):
-    """A clean sync of 2021-2024, the previous sync of the incremental ones (each copies it)."""
+def clean_sync(standin_server, config_path, tmp_path_factory, years) -> Path:
+    """A store synced from the stand-in without faults, for a module's tests to copy."""
     standin_server.reset()
     path = tmp_path_factory.mktemp("synced") / "store"
     with kolada(standin_server) as client:
-        sync(client, load_config(config_path), path, INCREMENTAL_YEARS, progress=False)
+        sync(client, load_config(config_path), path, years, progress=False)
     return path
 
 
 INCREMENTAL_YEARS = range(2021, 2025)  # the synthetic changes are in 2021, 2022 and 2024
+
+
+@pytest.fixture(scope="module")
+def synced_2021_2024(standin_server, config_path, tmp_path_factory):
+    """The previous sync of the incremental tests."""
+    return clean_sync(standin_server, config_path, tmp_path_factory, INCREMENTAL_YEARS)
 
 
 def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(
@@ -406,12 +411,8 @@ FAULTS = [
 
 @pytest.fixture(scope="module")
 def synced_2022(standin_server, config_path, tmp_path_factory):
-    """A clean sync of 2022, the store every fault run starts from (each test copies it)."""
-    standin_server.reset()
-    path = tmp_path_factory.mktemp("synced") / "s"
-    with kolada(standin_server, timeout=1, backoff_factor=0) as client:
-        sync(client, load_config(config_path), path, [2022], progress=False)
-    return path
+    """The store every fault run starts from."""
+    return clean_sync(standin_server, config_path, tmp_path_factory, [2022])
 
 
 @pytest.mark.parametrize(
