@@ -7,12 +7,14 @@ stand-in's synthetic store for edge cases the real data does not have.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
 import re
 import threading
 import time
+from types import SimpleNamespace
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pandas as pd
@@ -563,6 +565,18 @@ def quirky(quirky_server):
     quirky_server.reset()
 
 
+@pytest.fixture(scope="module")
+def quirky_truth(quirky_server):
+    """The quirky store's answers to Q_KPIS x Q_YEARS and its item count per query path, each
+    computed once: the store's tables never change (published changes are a separate log)."""
+    store = quirky_server.store
+    return SimpleNamespace(
+        values=truth(store.values, KEYS, Q_KPIS, years=Q_YEARS),
+        ou_values=truth(store.ou_values, OU_KEYS, Q_KPIS, years=Q_YEARS),
+        items=functools.cache(functools.partial(store_items, store)),
+    )
+
+
 def expected_pages(n_items: int, per_page: int, quirks: Quirks) -> list[int]:
     """The pages a client that asks only for announced pages requests for one query."""
     n = max(1, math.ceil(n_items / per_page))
@@ -576,9 +590,10 @@ def expected_pages(n_items: int, per_page: int, quirks: Quirks) -> list[int]:
     return list(range(1, n + 1))
 
 
-def assert_requests_follow_the_quirks(server, store, per_page, quirks):
+def assert_requests_follow_the_quirks(server, items, per_page, quirks):
+    """`items(path)`: the number of items the store has for a query path."""
     for path, pages in pages_asked(server).items():
-        assert pages == expected_pages(store_items(store, path), per_page, quirks), path
+        assert pages == expected_pages(items(path), per_page, quirks), path
     for r in data_requests(server):
         assert r.status in ((200, 404) if quirks.past_end == "404" else (200, 422)), r
 
@@ -586,15 +601,17 @@ def assert_requests_follow_the_quirks(server, store, per_page, quirks):
 @pytest.mark.slow  # 192 combinations, some 35 s in all
 @pytest.mark.parametrize("ending", ENDINGS, ids=form_id)
 @pytest.mark.parametrize("form", NEXT_FORMS, ids=form_id)
-def test_synthetic_paging_under_every_next_url_form_and_ending_is_exact(quirky, form, ending):
+def test_synthetic_paging_under_every_next_url_form_and_ending_is_exact(
+    quirky, quirky_truth, form, ending
+):
     quirky.quirks = quirks = Quirks(**form, **ending)
     store = quirky.store
     for per_page in (150, 200):
         quirky.clear_requests()
         with KoladaClient(quirky.base_url, per_page=per_page, rate_limit=0) as c:
             got = c.get_values(Q_KPIS, None, Q_YEARS)
-        pd.testing.assert_frame_equal(got, truth(store.values, KEYS, Q_KPIS, years=Q_YEARS))
-        assert_requests_follow_the_quirks(quirky, store, per_page, quirks)
+        pd.testing.assert_frame_equal(got, quirky_truth.values)
+        assert_requests_follow_the_quirks(quirky, quirky_truth.items, per_page, quirks)
     for per_page in (4, 5):  # metadata pages the same way: 10 places in 3 or 2 pages
         with KoladaClient(quirky.base_url, per_page=per_page, rate_limit=0) as c:
             municipalities = c.get_municipalities()
@@ -611,20 +628,20 @@ def test_synthetic_paging_under_every_next_url_form_and_ending_is_exact(quirky, 
     ],
     ids=lambda s: "+".join(k for k, v in s.items() if v) or "documented",
 )
-def test_synthetic_value_types_under_every_combination_are_exact(quirky, switches):
+def test_synthetic_value_types_under_every_combination_are_exact(quirky, quirky_truth, switches):
     quirky.quirks = Quirks(**switches, last_next="", next_style="relative")
     store = quirky.store
     with KoladaClient(quirky.base_url, per_page=200, rate_limit=0) as c:
         everywhere = c.get_values(Q_KPIS, None, Q_YEARS)
         some = c.get_values(Q_KPIS[:2], ["1000", "G1"], [2020])
         units = c.get_ou_values(Q_KPIS, None, Q_YEARS)
-    pd.testing.assert_frame_equal(everywhere, truth(store.values, KEYS, Q_KPIS, years=Q_YEARS))
+    pd.testing.assert_frame_equal(everywhere, quirky_truth.values)
     assert not everywhere["municipality_id"].str.startswith("G").any()
     # asked for by id, a group is a group: the stand-in has no values for it then
     pd.testing.assert_frame_equal(
         some, truth(store.values, KEYS, Q_KPIS[:2], "municipality_id", ["1000"], [2020])
     )
-    pd.testing.assert_frame_equal(units, truth(store.ou_values, OU_KEYS, Q_KPIS, years=Q_YEARS))
+    pd.testing.assert_frame_equal(units, quirky_truth.ou_values)
     if switches["group_rows"]:  # the groups were really served, and dropped
         raw = requests.get(quirky.url("data/kpi/N90000/year/2020"), timeout=5).json()
         assert any(i["municipality"].startswith("G") for i in raw["values"])
@@ -660,17 +677,16 @@ def test_synthetic_changes_with_deletions_under_type_quirks(quirky, switches):
     cost_limit=st.sampled_from([None, 14, 30, 100]),
 )
 def test_synthetic_any_combination_of_quirks_gives_exactly_the_store(
-    quirky, form, ending, types, per_page, cost_limit
+    quirky, quirky_truth, form, ending, types, per_page, cost_limit
 ):
     """Everything at once, drawn at random: still exactly the store's values."""
     quirky.reset()
     quirky.quirks = Quirks(**form, **ending, **types, oudata_cost_limit=cost_limit)
-    store = quirky.store
     with KoladaClient(quirky.base_url, per_page=per_page, rate_limit=0, backoff_factor=0) as c:
         values = c.get_values(Q_KPIS, None, Q_YEARS)
         units = c.get_ou_values(Q_KPIS, None, Q_YEARS)
-    pd.testing.assert_frame_equal(values, truth(store.values, KEYS, Q_KPIS, years=Q_YEARS))
-    pd.testing.assert_frame_equal(units, truth(store.ou_values, OU_KEYS, Q_KPIS, years=Q_YEARS))
+    pd.testing.assert_frame_equal(values, quirky_truth.values)
+    pd.testing.assert_frame_equal(units, quirky_truth.ou_values)
 
 
 # --- heavy queries: 504 and timeouts split the query, down to one KPI x one year ------------

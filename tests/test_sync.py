@@ -21,6 +21,7 @@ from store_rows import value_rows
 
 from kvalitetsvisaren.cli import build_parser, main
 from kvalitetsvisaren.config.loader import load_config
+from kvalitetsvisaren.config.models import AppConfig
 from kvalitetsvisaren.data.freshness import read_sync_status
 from kvalitetsvisaren.data.store import StoreError, load_store, make_store, write_store
 from kvalitetsvisaren.kolada import KoladaClient, KoladaError, KoladaHTTPError
@@ -285,12 +286,12 @@ def publish_synthetic_changes(standin, on):
     return {"changed": len(revised) + len(added), "deleted": len(deleted), "ou_changed": 2}
 
 
-def clean_sync(standin_server, config_path, tmp_path_factory, years) -> Path:
+def clean_sync(standin_server, config, tmp_path_factory, years) -> Path:
     """A store synced from the stand-in without faults, for a module's tests to copy."""
     standin_server.reset()
     path = tmp_path_factory.mktemp("synced") / "store"
     with kolada(standin_server) as client:
-        sync(client, load_config(config_path), path, years, progress=False)
+        sync(client, config, path, years, progress=False)
     return path
 
 
@@ -300,7 +301,8 @@ INCREMENTAL_YEARS = range(2021, 2025)  # the synthetic changes are in 2021, 2022
 @pytest.fixture(scope="module")
 def synced_2021_2024(standin_server, config_path, tmp_path_factory):
     """The previous sync of the incremental tests."""
-    return clean_sync(standin_server, config_path, tmp_path_factory, INCREMENTAL_YEARS)
+    config = load_config(config_path)
+    return clean_sync(standin_server, config, tmp_path_factory, INCREMENTAL_YEARS)
 
 
 def test_incremental_sync_equals_a_full_sync_after_synthetic_changes(
@@ -410,16 +412,33 @@ FAULTS = [
 
 
 @pytest.fixture(scope="module")
-def synced_2022(standin_server, config_path, tmp_path_factory):
+def one_area_config(config_path):
+    """The configuration cut to hemtjänst, for the fault runs: a fault meets its value pages
+    and unit pages as it would the whole configuration's, at a fraction of the requests. The
+    whole configuration is synced exactly by the tests above."""
+    whole = load_config(config_path)
+    area = whole.area("hemtjanst")
+    used = set(re.findall(r"[NU]\d{5}", area.model_dump_json()))  # measures' and low_response's
+    return AppConfig.model_validate(
+        {
+            **whole.model_dump(),
+            "kpis": [k.model_dump() for k in whole.kpis if k.id in used],
+            "areas": [area.model_dump()],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def synced_2022(standin_server, one_area_config, tmp_path_factory):
     """The store every fault run starts from."""
-    return clean_sync(standin_server, config_path, tmp_path_factory, [2022])
+    return clean_sync(standin_server, one_area_config, tmp_path_factory, [2022])
 
 
 @pytest.mark.parametrize(
     "fault", FAULTS, ids=lambda f: f"{f['kind']}-{f.get('status', f.get('variant', ''))}"
 )
 def test_sync_under_a_fault_is_exact_or_changes_nothing(
-    tmp_path, standin, config, fault, synced_2022
+    tmp_path, standin, one_area_config, fault, synced_2022
 ):
     """Once (retried: exact data) and always (typed error, old store and cache clean); then
     the same cache gives exact data when Kolada is well again."""
@@ -443,18 +462,18 @@ def test_sync_under_a_fault_is_exact_or_changes_nothing(
         )
 
     with client() as c, pytest.raises(KoladaError) as failure:
-        sync(c, config, tmp_path / "s", years, progress=False)
+        sync(c, one_area_config, tmp_path / "s", years, progress=False)
     assert files(tmp_path / "s") == before and not read_sync_status(tmp_path / "s")["ok"]
     assert standin.base_url in str(failure.value)
     standin.faults = []
     with client() as c:
-        again = sync(c, config, tmp_path / "s", years, progress=False)
+        again = sync(c, one_area_config, tmp_path / "s", years, progress=False)
     assert_same_tables(base, again)
     if fault["kind"] in ("status", "timeout", "drop"):  # transient: retried to exact data
         standin.faults = [{**fault, "match": "/v3/(ou)?data/", "times": 1}]
         with client() as c:
             c._cache.clear()
-            once = sync(c, config, tmp_path / "s", years, progress=False)
+            once = sync(c, one_area_config, tmp_path / "s", years, progress=False)
         pd.testing.assert_frame_equal(sorted_tables(once)["values"], sorted_tables(base)["values"])
 
 

@@ -123,10 +123,12 @@ class Quirks:
         return body
 
 
+# Each pattern starts with its literal delimiter rather than a lookbehind: a literal prefix
+# lets the regex engine skip ahead, which makes a whole sync's retyping several times faster.
 _RETYPES = [
-    ("string_periods", re.compile(rb'(?<=,)"period":(\d+)'), rb'"period":"\1"'),
-    ("float_counts", re.compile(rb'(?<=,)"count":(\d+)'), rb'"count":\1.0'),
-    ("int_isdeleted", re.compile(rb'(?<=,)"isdeleted":false'), b'"isdeleted":0'),
-    ("int_isdeleted", re.compile(rb'(?<=,)"isdeleted":true'), b'"isdeleted":1'),
-    ("null_gender", re.compile(rb'(?<=\{)"gender":"T"'), b'"gender":null'),
+    ("string_periods", re.compile(rb',"period":(\d+)'), rb',"period":"\1"'),
+    ("float_counts", re.compile(rb',"count":(\d+)'), rb',"count":\1.0'),
+    ("int_isdeleted", re.compile(rb',"isdeleted":false'), b',"isdeleted":0'),
+    ("int_isdeleted", re.compile(rb',"isdeleted":true'), b',"isdeleted":1'),
+    ("null_gender", re.compile(rb'\{"gender":"T"'), b'{"gender":null'),
 ]
