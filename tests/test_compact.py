@@ -159,6 +159,61 @@ def test_a_kpi_pages_trend_and_group_are_computed_once_and_callers_get_their_own
     assert (again.label, again.n, again.mean) == (built.label, built.n, built.mean)
 
 
+def test_every_municipalitys_kpi_page_shares_one_spread_and_callers_get_their_own(
+    service, kpi_view
+):
+    """The spread of all municipalities and their year rows (for the certainty intervals) are
+    the same on every municipality's page of a KPI and year: built once, for the largest and
+    the smallest municipality alike."""
+    service._distribution.cache_clear()  # what other tests of this worker may have asked for
+    service._kpi_year_rows.cache_clear()
+    for municipality, name in (("0180", "Stockholm"), ("2403", "Bjurholm")):
+        query = {"kommun": municipality, "ar": "2022", "omrade": "hemtjanst"}
+        first, _, _ = kpi_view(query, "U21468")  # the summary and the spread
+        assert name in str(first) and "Alla kommuner" in str(first)  # the page, not an error
+    assert service._distribution.cache_info().misses == 1
+    assert service._kpi_year_rows.cache_info().misses == 1
+    assert service._distribution.cache_info().hits >= 1
+    assert service._kpi_year_rows.cache_info().hits >= 1
+
+    spread = service.distribution("U21468", 2022, area="hemtjanst")
+    spread["value"] = -1.0
+    fresh = service._build_distribution("U21468", 2022, "hemtjanst")
+    pd.testing.assert_frame_equal(service.distribution("U21468", 2022, area="hemtjanst"), fresh)
+    rows = service.kpi_year_rows("U21468", 2022)
+    rows["value"] = -1.0
+    pd.testing.assert_frame_equal(
+        service.kpi_year_rows("U21468", 2022), service._find_kpi_year_rows("U21468", 2022)
+    )
+
+
+def test_synthetic_a_plain_frame_is_its_own_and_says_what_the_compact_one_holds():
+    """_plain: categories as str (missing stays missing), small ints as int64, float32 as
+    float64, in the frame's index; a write into it never reaches the compact table."""
+    compact_rows = pd.DataFrame(
+        {
+            "kpi": pd.Categorical(["U1", None, "U2"]),
+            "n": np.array([3, 290, -1], dtype=np.int16),
+            "rank": np.array([1.0, np.nan, 290.0], dtype=np.float32),
+            "value": [0.5, np.nan, 99.25],
+            "flags": pd.Series([(), ("x",), ()], dtype=object).to_numpy(),
+            "title": pd.array(["Å", None, "<b>"], dtype="str"),
+        },
+        index=[7, 8, 9],
+    )
+    kept = compact_rows.copy(deep=True)
+    plain = _plain(compact_rows)
+    assert plain.index.tolist() == [7, 8, 9]
+    assert plain["kpi"].dtype == "str" and plain["kpi"].isna().tolist() == [False, True, False]
+    assert plain["kpi"].dropna().tolist() == ["U1", "U2"]
+    assert plain["n"].dtype == "int64" and plain["n"].tolist() == [3, 290, -1]
+    assert plain["rank"].dtype == "float64" and plain["rank"].iloc[[0, 2]].tolist() == [1, 290]
+    assert plain["value"].iloc[[0, 2]].tolist() == [0.5, 99.25]
+    for name in plain.columns:
+        plain.loc[7, name] = plain.loc[9, name]
+    pd.testing.assert_frame_equal(compact_rows, kept)
+
+
 def test_a_views_summaries_are_computed_once_and_callers_get_their_own(service):
     """The KPI page's callbacks each ask for the KPI's summary; the overview and the exports
     for an area's: one computation per view key while the service is served."""

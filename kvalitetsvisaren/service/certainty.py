@@ -29,6 +29,9 @@ class CertaintyRows:
 
     def kpi_year_rows(self, kpi: str, year: int) -> pd.DataFrame:
         """Every municipality's row of the KPI for the year, indexed by municipality_id."""
+        return self._kpi_year_rows(kpi, year).copy()  # callers may change it
+
+    def _find_kpi_year_rows(self, kpi: str, year: int) -> pd.DataFrame:
         part = _plain(self.ranked.take(self._by_kpi.find(kpi, year)).drop(columns="flags"))
         return part.set_index("municipality_id")
 

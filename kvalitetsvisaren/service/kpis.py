@@ -95,6 +95,9 @@ class KpiViews:
         """Every type-K municipality with a value: municipality_id, title, value, colour, rank
         (neutral and unranked where the area uses the KPI as context)."""
         self.check_kpi(kpi)
+        return self._distribution(kpi, year, area).copy()  # callers may change it
+
+    def _build_distribution(self, kpi: str, year: int, area: str) -> pd.DataFrame:
         part = self.ranked.take(self._by_kpi.find(kpi, year))
         part = part.loc[part["value"].notna(), ["municipality_id", "value", "colour", "rank"]]
         out = _plain(part)

@@ -110,25 +110,27 @@ def _has_flag(column: pd.Series) -> pd.Series:
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows of a compact table as the views know them (a new frame): categories as str, small
-    ints as int64, float32 as float64; every value exactly as it was computed."""
+    ints as int64, float32 as float64; every value exactly as it was computed. Built from
+    arrays (each a new one), which for the small frames of a view is twice as fast as
+    converting Series and aligning them."""
     columns = {}
     for name, column in frame.items():
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            column = _as_str(column)
-        elif column.dtype in (np.int8, np.int16, np.int32):
-            column = column.astype("int64")
-        elif column.dtype == np.float32:
-            column = column.astype("float64")
-        columns[name] = column
-    return pd.DataFrame(columns, index=frame.index)
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            columns[name] = _str_values(column)
+        elif dtype in (np.int8, np.int16, np.int32):
+            columns[name] = column.to_numpy(np.int64)
+        elif dtype == np.float32:
+            columns[name] = column.to_numpy(np.float64)
+        else:
+            columns[name] = column.array.copy()  # the frame's own: never the cached table's
+    return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
-def _as_str(column: pd.Series) -> pd.Series:
-    """A categorical column as str (NaN where missing): a take of its categories, which is
-    many times faster than astype(str)."""
-    categories = column.cat.categories.array
-    text = categories.take(column.cat.codes.to_numpy(), allow_fill=True)
-    return pd.Series(text, index=column.index, name=column.name).astype("str")
+def _str_values(column: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """A categorical column's values as str (NaN where missing): a take of its categories,
+    which is many times faster than astype(str)."""
+    return column.cat.categories.array.take(column.cat.codes.to_numpy(), allow_fill=True)
 
 
 # Columns kept in a smaller dtype when every value fits exactly (whole numbers, years).
