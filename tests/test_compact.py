@@ -180,11 +180,15 @@ def test_every_municipalitys_kpi_page_shares_one_spread_and_callers_get_their_ow
     spread["value"] = -1.0
     fresh = service._build_distribution("U21468", 2022, "hemtjanst")
     pd.testing.assert_frame_equal(service.distribution("U21468", 2022, area="hemtjanst"), fresh)
-    rows = service.kpi_year_rows("U21468", 2022)
-    rows["value"] = -1.0
+    shown, at = ("lo", "hi", "interval_source", "certainty"), ("U21468", 2022)
+    rows = service.kpi_year_rows("U21468", 2022, shown)
+    rows["lo"] = -1.0
     pd.testing.assert_frame_equal(
-        service.kpi_year_rows("U21468", 2022), service._find_kpi_year_rows("U21468", 2022)
+        service.kpi_year_rows("U21468", 2022, shown),
+        service._find_kpi_year_rows("U21468", 2022, shown),
     )
+    every = service.kpi_year_rows("U21468", 2022)  # all columns: the same rows
+    pd.testing.assert_frame_equal(every[list(shown)], service._find_kpi_year_rows(*at, shown))
 
 
 def test_synthetic_a_plain_frame_is_its_own_and_says_what_the_compact_one_holds():

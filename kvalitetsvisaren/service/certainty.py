@@ -27,13 +27,21 @@ class CertaintyRows:
         """The municipality's rows of every KPI for the year (KPI_ROW_COLUMNS), a copy."""
         return self._kpi_rows_at(municipality, year).copy()
 
-    def kpi_year_rows(self, kpi: str, year: int) -> pd.DataFrame:
-        """Every municipality's row of the KPI for the year, indexed by municipality_id."""
-        return self._kpi_year_rows(kpi, year).copy()  # callers may change it
+    def kpi_year_rows(
+        self, kpi: str, year: int, columns: tuple[str, ...] | None = None
+    ) -> pd.DataFrame:
+        """Every municipality's row of the KPI for the year (all columns but flags, or only
+        `columns`), indexed by municipality_id."""
+        return self._kpi_year_rows(kpi, year, columns).copy()  # callers may change it
 
-    def _find_kpi_year_rows(self, kpi: str, year: int) -> pd.DataFrame:
-        part = _plain(self.ranked.take(self._by_kpi.find(kpi, year)).drop(columns="flags"))
-        return part.set_index("municipality_id")
+    def _find_kpi_year_rows(
+        self, kpi: str, year: int, columns: tuple[str, ...] | None
+    ) -> pd.DataFrame:
+        part = self.ranked.take(self._by_kpi.find(kpi, year))
+        part = (
+            part.drop(columns="flags") if columns is None else part[["municipality_id", *columns]]
+        )
+        return _plain(part).set_index("municipality_id")
 
     def kpi_history(self, kpi: str, municipality: str, first: int, last: int) -> pd.DataFrame:
         """The municipality's rows of the KPI from `first` to `last`, indexed by year."""

@@ -343,7 +343,7 @@ LOW, HIGH, SURENESS = "Felmarginal, lägst", "Felmarginal, högst", "Färgens s�
 def kpi_year_intervals(svc: Any, kpi: str, year: int, context: bool) -> pd.DataFrame:
     """Every municipality's shown interval and certainty of a KPI-year (indexed by
     municipality_id): lo, hi (NaN where none may be shown), certainty."""
-    part = svc.kpi_year_rows(kpi, year)
+    part = svc.kpi_year_rows(kpi, year, ("lo", "hi", "interval_source", "certainty"))
     shown = part["interval_source"].isin([KOLADA, WILSON])
     out = pd.DataFrame(
         {

@@ -96,7 +96,8 @@ class IndicatorService(Catalog, AreaViews, KpiViews, UnitViews, OwnMeasureViews,
         self._by_kpi = _Positions.of(self.ranked, "kpi")
         self._kpi_rows_at = functools.lru_cache(maxsize=64)(self._find_kpi_rows)
         # Every municipality's rows of one KPI and year: the same for each municipality's KPI
-        # page (its spread chart and its certainty intervals), so built once per KPI and year.
+        # page (its spread chart and its certainty intervals), so built once per KPI and year
+        # (some 20 KB each).
         self._distribution = functools.lru_cache(maxsize=256)(self._build_distribution)
         self._kpi_year_rows = functools.lru_cache(maxsize=256)(self._find_kpi_year_rows)
         # Every municipality's level 2 rows of an area and year: the overview of a year's

@@ -45,7 +45,12 @@ class UnitViews:
         kpis = pd.DataFrame({"kpi": pd.Series(self.unit_kpis(area), dtype=str)})
         grid = mine.merge(kpis, how="cross")
         u = self.units
-        now = _plain(u[u["year"] == year][["kpi", "ou_id", "value", "colour", "rank", "n"]])
+        # Only the municipality's units of the year are made plain (not the whole country's,
+        # 98,000 rows in 2024): matched on the unit id's category codes.
+        ou = u["ou_id"].cat
+        wanted = ou.categories.get_indexer(mine["ou_id"])
+        at = (u["year"].to_numpy() == year) & np.isin(ou.codes.to_numpy(), wanted[wanted >= 0])
+        now = _plain(u.loc[at, ["kpi", "ou_id", "value", "colour", "rank", "n"]])
         out = grid.merge(now, on=["kpi", "ou_id"], how="left")
         out["colour"] = out["colour"].fillna("grey")
         out["n"] = out["n"].fillna(0).astype(int)
