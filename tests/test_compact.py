@@ -241,6 +241,22 @@ def test_a_views_summaries_are_computed_once_and_callers_get_their_own(service):
     )
 
 
+def test_area_summaries_of_a_year_equal_each_municipalitys_own(service, config):
+    """Level 1 comes from one table per area and year of every municipality's summary (built
+    in one pass); each must equal the summary built from that municipality's own level 2
+    rows (the path a municipality with local targets takes): the largest, the smallest,
+    Västervik and every tenth municipality, every area, two years."""
+    ids = sorted(service.kommun_ids)
+    places = {"0180", "1480", "0380", "1280", "2403", "0883", *ids[::10]}
+    for year in (2022, 2019):
+        for area in config.areas:
+            for place in sorted(places):
+                shared = service.area_summary(area.id, place, year)
+                own = service._own_area_summary(area.id, place, year)
+                pd.testing.assert_frame_equal(shared.measures, own.measures)
+                assert shared.verdict == own.verdict, (year, area.id, place)
+
+
 @pytest.mark.slow
 def test_warm_up_shows_the_default_views_without_raising(dash_app, caplog):
     from kvalitetsvisaren.web.factory import warm_up

@@ -100,10 +100,11 @@ class IndicatorService(Catalog, AreaViews, KpiViews, UnitViews, OwnMeasureViews,
         # (some 20 KB each).
         self._distribution = functools.lru_cache(maxsize=256)(self._build_distribution)
         self._kpi_year_rows = functools.lru_cache(maxsize=256)(self._find_kpi_year_rows)
-        # Every municipality's level 2 rows of an area and year: the overview of a year's
-        # first reader builds them, every other municipality's is a slice.
+        # Every municipality's level 2 rows and level 1 summaries of an area and year: the
+        # overview of a year's first reader builds them, every other municipality's is a slice.
         self._area_year = functools.lru_cache(maxsize=16)(self._build_area_year)
         self._measures_of_year = functools.lru_cache(maxsize=4)(self._build_measures_of_year)
+        self._area_summaries = functools.lru_cache(maxsize=16)(self._build_area_summaries)
         units = unit_quartiles(store.ou_values, store.ous, self.directions)
         self.units = _compact(units.drop(columns=["better", "worse", "score"]))
         self.coverage = Coverage(self.ranked, self.units, store.ous, store.kpis)

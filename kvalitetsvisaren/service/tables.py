@@ -17,8 +17,20 @@ from .records import (
 
 def verdict(measures: pd.DataFrame) -> str:
     """One Swedish sentence: how many quality measures are among the best and worst 25 %."""
-    columns = [measures[c].tolist() for c in ("kind", "colour", "label", "rank", "n")]
-    quality = [m for m in zip(*columns, strict=True) if m[0] == "quality"]
+    columns = [measures[c].tolist() for c in VERDICT_INPUTS]
+    return _verdict(list(zip(*columns, strict=True)))
+
+
+def verdict_of(measures: list[dict[str, Any]]) -> str:
+    """`verdict` of the measures as rows (dicts with VERDICT_INPUTS)."""
+    return _verdict([tuple(m[c] for c in VERDICT_INPUTS) for m in measures])
+
+
+VERDICT_INPUTS = ("kind", "colour", "label", "rank", "n")
+
+
+def _verdict(measures: list[tuple]) -> str:
+    quality = [m for m in measures if m[0] == "quality"]
     colours = [m[1] for m in quality]
     total, green, red, missing = (
         len(quality),
@@ -242,6 +254,13 @@ class _Slices:
         stops = [*starts[1:], len(ids)][: len(starts)]
         spans = {p: slice(a, b) for p, a, b in zip(places, starts, stops, strict=True)}
         return cls(table.drop(columns="municipality_id"), spans)
+
+    def places(self) -> np.ndarray:
+        """Each row's municipality_id (the column the table is kept without)."""
+        out = np.empty(len(self.table), dtype=object)
+        for place, span in self.spans.items():
+            out[span] = place
+        return out
 
     def of_place(self, municipality: str) -> pd.DataFrame:
         """The municipality's rows (maybe none), numbered from 0. Taken, not sliced: a slice
