@@ -45,13 +45,19 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     by_measure: dict[str, list] = {}
     for row in records(kpis):
         by_measure.setdefault(row.measure, []).append(row)
+    frames = dict(tuple(kpis.groupby("measure", sort=False)))  # each measure's chart rows
     sections = []
     for measure in records(summary.measures):
         rows = by_measure.get(measure.measure, [])
         graph = []
         if any(not is_missing(r.value) for r in rows):
             spec = charts.measure(
-                svc, area_id, measure.measure, municipality=p.municipality, year=p.year
+                svc,
+                area_id,
+                measure.measure,
+                municipality=p.municipality,
+                year=p.year,
+                kpis=frames[measure.measure],
             )
             graph = [
                 html.Details(
