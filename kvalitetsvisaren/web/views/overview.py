@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from ...analysis.trends import attribute
 from ...config.models import Area
-from ...labels import QUARTILES, number
+from ...labels import NBSP, QUARTILES, number
 from ...rows import records
 from ...service import certainty_view
 from ...service.facade import IndicatorService
@@ -99,14 +99,11 @@ def units_link(svc: IndicatorService, area: Area, p: Params) -> html.P:
 
 
 def _tile(row: Any, area: Area, p: Params) -> html.Div:
-    counts = [
-        html.Span(
-            f"{QUARTILES[c][0]} {getattr(row, f'kpis_{c}')}",
-            className=f"count count-{c}",
-            title=f"{getattr(row, f'kpis_{c}')} nyckeltal: {QUARTILES[c][1]}",
-        )
-        for c in ("green", "yellow", "red", "grey")
-    ]
+    # One text, not a span per colour: the browser's Dash renderer costs grow with the square
+    # of the components a callback brings, and these were a quarter of the overview's.
+    counts = {c: getattr(row, f"kpis_{c}") for c in ("green", "yellow", "red", "grey")}
+    shown = "   ".join(f"{QUARTILES[c][0]}{NBSP}{n}" for c, n in counts.items())
+    spelled = ", ".join(f"{n} {QUARTILES[c][1].lower()}" for c, n in counts.items())
     # issue 16: the place with the range the margins of error allow ("sannolikt mellan …")
     place = (
         certainty_view.place_text(row.rank, row.n, row.place_best, row.place_worst)
@@ -127,9 +124,9 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
             html.P(row.trend_text, className="tile-trend", **{"data-trend": attribute(row.trend)}),
             _survey_note(row.respondents_text, row.flags, "tile-respondents"),
             html.P(
-                [html.Span("Nyckeltal:", className="counts-label"), *counts],
+                f"Nyckeltal: {shown}",
                 className="tile-counts",
-                title="Måttets nyckeltal per färg",
+                title=f"Måttets nyckeltal per färg: {spelled}",
             ),
             html.P(local_views.targets_summary(row), className="tile-targets"),
         ],
