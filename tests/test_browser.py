@@ -586,6 +586,18 @@ def test_a_charts_table_is_built_when_opened_and_holds_the_raw_values(page, live
     assert rows.first.locator("td").first.text_content() in names  # best first, by raw values
 
 
+def test_a_measure_chart_is_drawn_when_its_diagram_is_opened(page, live_server):
+    page.goto(f"{live_server}/omrade/hemtjanst?kommun=0180&ar=2022")
+    section = page.locator('section[data-measure="bemotande"]')
+    expect(section.locator("summary", has_text="Diagram")).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() == 0  # no chart shipped with the page
+    section.locator("summary", has_text="Diagram").click()
+    chart = section.locator('[data-chart="stockholm_2022_hemtjanst_bemotande"]')
+    expect(chart.locator(".js-plotly-plot")).to_be_visible()
+    expect(chart.locator("figcaption")).to_contain_text("Stockholm 2022")
+    assert page.locator(".js-plotly-plot").count() == 1  # the other measures stay closed
+
+
 # --- issue 16: how sure a colour is, in a real browser ------------------------------------
 
 

@@ -177,6 +177,23 @@ def data_table(frame: pd.DataFrame, caption: str) -> html.Div:
     )
 
 
+def lazy_chart(graph_id: str, kind: str, query: dict[str, str], summary: str) -> html.Details:
+    """A chart behind `summary`, built when first opened (views.lazy_chart): the area page's
+    eight measure charts, all closed, cost more to build and send than the rest of the page.
+    `kind` and `query` name it as its download does."""
+    return html.Details(
+        [
+            html.Summary(summary, id={"type": ids.LAZY_CHART_OPEN, "chart": graph_id}),
+            html.Div(html.P("Diagrammet hämtas …"), id={"type": ids.LAZY_CHART, "chart": graph_id}),
+            dcc.Store(
+                id={"type": ids.LAZY_CHART_SPEC, "chart": graph_id},
+                data={"kind": kind, "query": query},
+            ),
+        ],
+        className="measure-chart",
+    )
+
+
 def chart(graph_id: str, spec: Chart, kommun: str) -> html.Figure:
     """A chart with its alt text as caption, its data as a table (the text alternative), and
     "Ladda ner": publication images and the data, rendered on the server."""

@@ -42,6 +42,7 @@ CACHEABLE_OUTPUTS = frozenset(
         ids.UNITS_CONTENT,
         ids.OWN_CONTENT,
         ids.CHART_TABLE,  # pattern id: the table of a chart, built when opened
+        ids.LAZY_CHART,  # pattern id: a chart built when its details are opened
         ids.EMBED_OVERVIEW_CONTENT,
         ids.EMBED_AREA_CONTENT,
     }

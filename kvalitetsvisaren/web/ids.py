@@ -51,6 +51,9 @@ UPLOAD_FILE = "ladda-upp-vald-fil"
 CHART_TABLE_OPEN = "diagram-tabell-visa"  # pattern ids: {"type": ..., "chart": graph id}
 CHART_TABLE = "diagram-tabell"
 CHART_TABLE_SPEC = "diagram-tabell-spec"
+LAZY_CHART_OPEN = "diagram-visa"  # pattern ids: {"type": ..., "chart": graph id}
+LAZY_CHART = "diagram"
+LAZY_CHART_SPEC = "diagram-spec"
 KPI_SPREAD = "nyckeltal-spridning-content"
 # embeddable views (/inbaddning/...): their own ids, beside the full views' ones
 EMBED_OVERVIEW_PARAMS = "inbaddning-oversikt-params"

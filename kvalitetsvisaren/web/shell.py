@@ -48,6 +48,20 @@ clientside_callback(
 
 
 @callback(
+    Output({"type": ids.LAZY_CHART, "chart": MATCH}, "children"),
+    Input({"type": ids.LAZY_CHART_OPEN, "chart": MATCH}, "n_clicks"),
+    State({"type": ids.LAZY_CHART_SPEC, "chart": MATCH}, "data"),
+    State({"type": ids.LAZY_CHART_SPEC, "chart": MATCH}, "id"),
+    prevent_initial_call=True,
+)
+def show_lazy_chart(clicks: Any, spec: Any, spec_id: Any) -> Any:
+    """Built at the first opening of its details; it stays when they close."""
+    if clicks != 1 or not isinstance(spec_id, dict) or not isinstance(spec_id.get("chart"), str):
+        return dash.no_update
+    return views.lazy_chart(get_service(), spec_id["chart"], spec)
+
+
+@callback(
     Output({"type": ids.CHART_TABLE, "chart": MATCH}, "children"),
     Input({"type": ids.CHART_TABLE_OPEN, "chart": MATCH}, "n_clicks"),
     State({"type": ids.CHART_TABLE_SPEC, "chart": MATCH}, "data"),

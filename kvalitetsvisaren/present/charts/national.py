@@ -71,29 +71,18 @@ def tiles(svc: IndicatorService, area: str, *, municipality: str, year: int) -> 
 
 # --- level 2 ----------------------------------------------------------------------------
 
-MEASURE_CHART_COLUMNS = ["label", "value", "riket", "colour", "rank_text", "unit"]  # all it reads
-
 
 def measure(
-    svc: IndicatorService,
-    area: str,
-    measure_id: str,
-    *,
-    municipality: str,
-    year: int,
-    kpis: pd.DataFrame | None = None,
+    svc: IndicatorService, area: str, measure_id: str, *, municipality: str, year: int
 ) -> Chart:
-    """`kpis`: the measure's rows of svc.area_kpis, when the caller has them (the area page
-    draws every measure of the area, and reads the area's rows once)."""
     name, _, config_area = _names(svc, municipality, area)
     try:
         config_measure = config_area.measure(measure_id)
     except KeyError:
         raise UnknownError(f"Måttet {measure_id!r} finns inte i {config_area.label}.") from None
-    if kpis is None:
-        kpis = svc.area_kpis(area, municipality, year)
-        kpis = kpis[kpis["measure"] == measure_id]
-    rows = kpis[MEASURE_CHART_COLUMNS]
+    rows = svc.area_kpis(area, municipality, year)
+    shown = ["label", "value", "riket", "colour", "rank_text", "unit"]  # all this reads
+    rows = rows.loc[rows["measure"] == measure_id, shown]
     unit = rows["unit"].iloc[0]
     rows = rows[rows["unit"] == unit]  # one axis: the KPIs that share the headline's unit
     title = f"{config_measure.label}: {name} jämfört med riket"

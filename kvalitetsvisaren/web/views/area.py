@@ -11,7 +11,6 @@ from ...analysis import learning
 from ...analysis.trends import attribute
 from ...config.models import Area
 from ...labels import is_missing, number
-from ...present import charts
 from ...rows import records
 from ...service import certainty_view, kpi_table
 from ...service.facade import IndicatorService
@@ -19,9 +18,9 @@ from .. import certainty_components as certainty
 from .. import local_views
 from ..components import (
     badge,
-    chart,
     flag_marks,
     flags_in,
+    lazy_chart,
     legend,
     target_mark,
     trend_mark,
@@ -45,29 +44,14 @@ def area_content(svc: IndicatorService, area_id: str, p: Params) -> list:
     by_measure: dict[str, list] = {}
     for row in records(kpis):
         by_measure.setdefault(row.measure, []).append(row)
-    frames = dict(tuple(kpis.groupby("measure", sort=False)))  # each measure's chart rows
     sections = []
     for measure in records(summary.measures):
         rows = by_measure.get(measure.measure, [])
         graph = []
         if any(not is_missing(r.value) for r in rows):
-            spec = charts.measure(
-                svc,
-                area_id,
-                measure.measure,
-                municipality=p.municipality,
-                year=p.year,
-                kpis=frames[measure.measure],
-            )
-            graph = [
-                html.Details(
-                    [
-                        html.Summary("Diagram"),
-                        chart(f"matt-{measure.measure}", spec, p.municipality),
-                    ],
-                    className="measure-chart",
-                )
-            ]
+            query = {"kommun": p.municipality, "ar": str(p.year), "area": area_id}
+            graph_id = f"matt-{measure.measure}"
+            graph = [lazy_chart(graph_id, "matt", {**query, "measure": measure.measure}, "Diagram")]
         sections.append(
             html.Section(
                 [

@@ -101,6 +101,20 @@ def chart_table(svc: IndicatorService, spec: Any) -> Any:
     return data_table(found.data, found.title)
 
 
+def lazy_chart(svc: IndicatorService, graph_id: str, spec: Any) -> Any:
+    """A chart built when its details are first opened (components.lazy_chart), read through
+    the same boundary as its download."""
+    kind = spec.get("kind") if isinstance(spec, dict) else None
+    query = spec.get("query") if isinstance(spec, dict) else None
+    wanted = read_export(svc, kind, query if isinstance(query, dict) else {}, FORMATS)
+    if isinstance(wanted, Explanation):
+        return html.P(wanted.message, className="notice")
+    found = charts.build(svc, wanted.kind, wanted.chart_params())
+    if found is None:
+        return html.P("Diagrammet har inget att visa.", className="notice")
+    return chart(graph_id, found, wanted.view.params.municipality)
+
+
 def _page_area(svc: IndicatorService, p: Params) -> str:
     """The area of a KPI page: part of its URL (the layout fills it in when it is missing)."""
     if not p.omrade:

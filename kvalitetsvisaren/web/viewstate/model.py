@@ -132,7 +132,7 @@ class ExportView:
     kind: str
     format: str
     view: View
-    measure: str | None = None  # the area's quality measure of a "matt" chart
+    measure: str | None = None  # the area's measure of a "matt" chart
 
     def chart_params(self) -> dict[str, str]:
         """The parameters charts.build takes, all checked."""

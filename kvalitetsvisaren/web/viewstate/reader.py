@@ -255,9 +255,9 @@ class _Reader(_UnitParams, _Links):
     def measure_of_area(self, view: View) -> str:
         value = self.single("measure") or ""
         area = self.svc.area(view.area or "")
-        if value not in {m.id for m in area.measures if m.kind == "quality"}:
+        if value not in {m.id for m in area.measures}:  # context measures have charts too
             raise _Bad(
-                f"Måttet {_shown(value)} finns inte bland kvalitetsmåtten i {area.label}.",
+                f"Måttet {_shown(value)} finns inte i {area.label}.",
                 404,
                 [(_label(self.svc, view), urls_for(view))],
             )
