@@ -131,7 +131,7 @@ def test_tile_colour_counts_are_a_recount_of_the_kpis_colours(raw, service, conf
                 f"{icon}\u00a0{got.count(c)}"
                 for c, icon in (("green", "▲"), ("yellow", "■"), ("red", "▼"), ("grey", "○"))
             ]
-            want = "Nyckeltal: " + "   ".join(counts)
+            want = "Nyckeltal: " + "\u00a0\u00a0 ".join(counts)  # a gap that may break
             assert part(shown[measure.id], "tile-counts") == want, (area.id, measure.id)
             title = shown[measure.id]["children"]
             assert f"{got.count('red')} sämst 25 %" in str(title), (area.id, measure.id)

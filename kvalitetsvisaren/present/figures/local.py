@@ -79,7 +79,12 @@ def own_units_figure(
         }
         marks.append((municipality, {"color": RIKET, "dash": "dot"}, note))
     return _figure(
-        [bars], title, 120 + 30 * max(len(d), 1), marks, xaxis={"title": {"text": unit}, **GRID}
+        [bars],
+        title,
+        120 + 30 * max(len(d), 1),
+        marks,
+        xaxis={"title": {"text": unit}, **GRID},
+        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # room for the longest bar's label
     )
 
 

@@ -385,4 +385,5 @@ def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> F
         barmode="group",
         bargap=0.25,
         xaxis={"title": {"text": unit}, **GRID},
+        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # room for the longest bar's label
     )

@@ -102,7 +102,7 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
     # One text, not a span per colour: the browser's Dash renderer costs grow with the square
     # of the components a callback brings, and these were a quarter of the overview's.
     counts = {c: getattr(row, f"kpis_{c}") for c in ("green", "yellow", "red", "grey")}
-    shown = "   ".join(f"{QUARTILES[c][0]}{NBSP}{n}" for c, n in counts.items())
+    shown = f"{NBSP}{NBSP} ".join(f"{QUARTILES[c][0]}{NBSP}{n}" for c, n in counts.items())
     spelled = ", ".join(f"{n} {QUARTILES[c][1].lower()}" for c, n in counts.items())
     # issue 16: the place with the range the margins of error allow ("sannolikt mellan …")
     place = (
