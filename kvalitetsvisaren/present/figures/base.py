@@ -59,6 +59,10 @@ def _trace(kind: str, **props: Any) -> dict:
     return {"type": kind, **props}
 
 
+# horizontal bars with their values outside: room at the right for the longest bar's label
+LABEL_ROOM = {"l": 10, "r": 90, "t": 50, "b": 40}
+
+
 def _figure(
     traces: list, title: str, height: int, lines: list | None = None, **layout: object
 ) -> Figure:

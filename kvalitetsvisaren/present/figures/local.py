@@ -9,6 +9,7 @@ from ...rows import records
 from .base import (
     FOCUS,
     GRID,
+    LABEL_ROOM,
     LOCAL,
     RIKET,
     Figure,
@@ -84,7 +85,7 @@ def own_units_figure(
         120 + 30 * max(len(d), 1),
         marks,
         xaxis={"title": {"text": unit}, **GRID},
-        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # room for the longest bar's label
+        margin=LABEL_ROOM,
     )
 
 
@@ -140,7 +141,7 @@ def units_figure(
         120 + 30 * max(len(labels), 1),
         marks,
         xaxis={"title": {"text": unit}, **GRID},
-        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # room for the longest bar's label
+        margin=LABEL_ROOM,
         yaxis={
             "tickmode": "array",
             "tickvals": list(range(len(labels))),

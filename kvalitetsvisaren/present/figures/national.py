@@ -11,6 +11,7 @@ from .base import (
     COLOURS,
     FOCUS,
     GRID,
+    LABEL_ROOM,
     RIKET,
     SYMBOLS,
     TARGET,
@@ -168,7 +169,7 @@ def group_figure(
         120 + 34 * len(d),
         [] if is_missing(mean) else marks,
         xaxis={"title": {"text": unit}, **GRID},
-        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # the column of values
+        margin=LABEL_ROOM,  # the column of values
         showlegend=True,
     )
     fig["layout"].setdefault("annotations", []).extend(values)
@@ -385,5 +386,5 @@ def measure_figure(rows: pd.DataFrame, *, name: str, title: str, unit: str) -> F
         barmode="group",
         bargap=0.25,
         xaxis={"title": {"text": unit}, **GRID},
-        margin={"l": 10, "r": 90, "t": 50, "b": 40},  # room for the longest bar's label
+        margin=LABEL_ROOM,
     )

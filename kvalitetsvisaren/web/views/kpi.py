@@ -88,22 +88,20 @@ def kpi_charts(svc: IndicatorService, kpi: str, p: Params) -> tuple[list, list, 
 
 def chart_table(svc: IndicatorService, spec: Any) -> Any:
     """A chart's data as a table, built when the reader opens "Visa som tabell": the chart is
-    named by its export parameters (components.chart) and read through the same boundary as
-    a download."""
-    kind = spec.get("kind") if isinstance(spec, dict) else None
-    query = spec.get("query") if isinstance(spec, dict) else None
-    wanted = read_export(svc, kind, query if isinstance(query, dict) else {}, FORMATS)
-    if isinstance(wanted, Explanation):
-        return html.P(wanted.message, className="notice")
-    found = charts.build(svc, wanted.kind, wanted.chart_params())
-    if found is None:
-        return html.P("Diagrammet har inget att visa.", className="notice")
-    return data_table(found.data, found.title)
+    named by its export parameters (components.chart)."""
+    found = _chart_of_spec(svc, spec)
+    return found if isinstance(found, html.P) else data_table(found[0].data, found[0].title)
 
 
 def lazy_chart(svc: IndicatorService, graph_id: str, spec: Any) -> Any:
-    """A chart built when its details are first opened (components.lazy_chart), read through
-    the same boundary as its download."""
+    """A chart built when its details are first opened (components.lazy_chart)."""
+    found = _chart_of_spec(svc, spec)
+    return found if isinstance(found, html.P) else chart(graph_id, *found)
+
+
+def _chart_of_spec(svc: IndicatorService, spec: Any) -> tuple[Any, str] | html.P:
+    """The chart a spec {"kind", "query"} from the browser names, read through the same
+    boundary as its download, and its municipality; or why not, as a Swedish notice."""
     kind = spec.get("kind") if isinstance(spec, dict) else None
     query = spec.get("query") if isinstance(spec, dict) else None
     wanted = read_export(svc, kind, query if isinstance(query, dict) else {}, FORMATS)
@@ -112,7 +110,7 @@ def lazy_chart(svc: IndicatorService, graph_id: str, spec: Any) -> Any:
     found = charts.build(svc, wanted.kind, wanted.chart_params())
     if found is None:
         return html.P("Diagrammet har inget att visa.", className="notice")
-    return chart(graph_id, found, wanted.view.params.municipality)
+    return found, wanted.view.params.municipality
 
 
 def _page_area(svc: IndicatorService, p: Params) -> str:
