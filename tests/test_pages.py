@@ -12,6 +12,7 @@ from dash._callback import NoUpdate
 from plotly.utils import PlotlyJSONEncoder
 
 from kvalitetsvisaren.analysis.ranking import national_quartiles
+from kvalitetsvisaren.testing.dash_session import walk
 from kvalitetsvisaren.web.urls import Params
 
 VASTERVIK = "0883"
@@ -215,3 +216,21 @@ def test_every_callback_refers_to_ids_its_pages_have(dash_app):
         }
     assert len(referred) > 40
     assert referred - present == set()
+
+
+@pytest.mark.parametrize("municipality", ["0180", "2403", "0883"])
+def test_views_ship_no_empty_text_components(pages, municipality):
+    """Every component costs the browser's Dash renderer more the more there are (each new
+    one makes every other re-select: docs/architecture.md), so a view sends no paragraph or
+    span without content: the overview, three areas and a KPI page."""
+    p = {"kommun": municipality, "ar": "2022"}
+    views = [pages["overview"].update_overview(p)]
+    views += [pages["area"].update_area(p, a) for a in ("hemtjanst", "grundskola", "forskola")]
+    views += [pages["kpi"].update_kpi({**p, "omrade": "hemtjanst"}, "U21468")]
+    for view in views:
+        empty = [
+            (node["type"], node["props"].get("className"))
+            for node in walk(as_json(view))
+            if node["type"] in ("P", "Span") and node["props"].get("children") in (None, "", [])
+        ]
+        assert empty == []

@@ -106,9 +106,12 @@ def trend_mark(trend: str, change: float | None, unit: str) -> html.Span:
     return html.Span(text, className=f"trend trend-{trends.attribute(trend)}")
 
 
-def flag_marks(ids: Sequence[str]) -> html.Span:
+def flag_marks(ids: Sequence[str]) -> html.Span | None:
     """Icons with a text alternative; the explanation in the title (hover) and for screen
-    readers in the label."""
+    readers in the label. None without flags: an empty component still costs the browser
+    (see docs/architecture.md)."""
+    if not ids:
+        return None
     return html.Span(
         [
             html.Abbr(

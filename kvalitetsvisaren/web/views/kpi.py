@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from ...analysis import trends
 from ...analysis.flags import EXPLANATIONS, LABELS
-from ...labels import number
+from ...labels import is_missing, number
 from ...present import charts
 from ...service import certainty_view
 from ...service.facade import IndicatorService
@@ -159,6 +159,7 @@ def _summary_card(s: Any, name: str, u: dict | None = None) -> html.Div:
             ]
         ),
     ]
+    target = target_mark(s.target_status, s.target, s.unit)
     return html.Div(
         [
             html.P(
@@ -166,7 +167,7 @@ def _summary_card(s: Any, name: str, u: dict | None = None) -> html.Div:
                 className="summary-head",
             ),
             html.Dl([item for k, v in facts for item in (html.Dt(k), html.Dd(v))]),
-            html.P(target_mark(s.target_status, s.target, s.unit), className="summary-target"),
+            html.P(target, className="summary-target") if not is_missing(s.target) else None,
             analysis(s.comment),
             html.Ul(notes, className="flag-notes") if notes else None,
             html.P(_direction(s), className="direction"),

@@ -110,6 +110,7 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
         if pd.notna(row.rank)
         else row.missing or "ingen placering"
     )
+    targets = local_views.targets_summary(row)
     return html.Div(
         [
             html.H3(
@@ -121,14 +122,16 @@ def _tile(row: Any, area: Area, p: Params) -> html.Div:
             badge(row.colour, certainty=row.certainty),
             certainty.certainty_note(row, row.colour, "tile-certainty"),
             html.P(place, className="tile-rank"),
-            html.P(row.trend_text, className="tile-trend", **{"data-trend": attribute(row.trend)}),
+            html.P(row.trend_text, className="tile-trend", **{"data-trend": attribute(row.trend)})
+            if row.trend_text
+            else None,
             _survey_note(row.respondents_text, row.flags, "tile-respondents"),
             html.P(
                 f"Nyckeltal: {shown}",
                 className="tile-counts",
                 title=f"Måttets nyckeltal per färg: {spelled}",
             ),
-            html.P(local_views.targets_summary(row), className="tile-targets"),
+            html.P(targets, className="tile-targets") if targets else None,
         ],
         className=f"tile tile-{row.colour}",
         **{
