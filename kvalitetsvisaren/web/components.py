@@ -181,7 +181,7 @@ def data_table(frame: pd.DataFrame, caption: str) -> html.Div:
 
 
 def lazy_chart(graph_id: str, kind: str, query: dict[str, str], summary: str) -> html.Details:
-    """A chart behind `summary`, built when first opened (views.lazy_chart): the area page's
+    """A chart behind `summary`, built when first opened (views.opened_chart): the area page's
     eight measure charts, all closed, cost more to build and send than the rest of the page.
     `kind` and `query` name it as its download does."""
     return html.Details(

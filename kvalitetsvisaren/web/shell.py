@@ -58,7 +58,7 @@ def show_lazy_chart(clicks: Any, spec: Any, spec_id: Any) -> Any:
     """Built at the first opening of its details; it stays when they close."""
     if clicks != 1 or not isinstance(spec_id, dict) or not isinstance(spec_id.get("chart"), str):
         return dash.no_update
-    return views.lazy_chart(get_service(), spec_id["chart"], spec)
+    return views.opened_chart(get_service(), spec_id["chart"], spec)
 
 
 @callback(

@@ -17,7 +17,7 @@ from .kpi import group_content as group_content
 from .kpi import group_controls as group_controls
 from .kpi import kpi_charts as kpi_charts
 from .kpi import kpi_summary_content as kpi_summary_content
-from .kpi import lazy_chart as lazy_chart
+from .kpi import opened_chart as opened_chart
 from .links import area_downloads as area_downloads
 from .links import onepager_link as onepager_link
 from .links import overview_deck_link as overview_deck_link

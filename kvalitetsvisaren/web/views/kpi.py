@@ -93,7 +93,7 @@ def chart_table(svc: IndicatorService, spec: Any) -> Any:
     return found if isinstance(found, html.P) else data_table(found[0].data, found[0].title)
 
 
-def lazy_chart(svc: IndicatorService, graph_id: str, spec: Any) -> Any:
+def opened_chart(svc: IndicatorService, graph_id: str, spec: Any) -> Any:
     """A chart built when its details are first opened (components.lazy_chart)."""
     found = _chart_of_spec(svc, spec)
     return found if isinstance(found, html.P) else chart(graph_id, *found)
