@@ -593,6 +593,8 @@ def test_a_charts_table_is_built_when_opened_and_holds_the_raw_values(page, live
 
 
 def test_a_measure_chart_is_drawn_when_its_diagram_is_opened(page, live_server):
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
     page.goto(f"{live_server}/omrade/hemtjanst?kommun=0180&ar=2022")
     section = page.locator('section[data-measure="bemotande"]')
     expect(section.locator("summary", has_text="Diagram")).to_be_visible()
@@ -602,6 +604,14 @@ def test_a_measure_chart_is_drawn_when_its_diagram_is_opened(page, live_server):
     expect(chart.locator(".js-plotly-plot")).to_be_visible()
     expect(chart.locator("figcaption")).to_contain_text("Stockholm 2022")
     assert page.locator(".js-plotly-plot").count() == 1  # the other measures stay closed
+    # drawn by plotly.js's basic bundle (web/plotly_bundle.py), loaded once, with its bars
+    assert page.evaluate("Object.keys(Plotly.PlotSchema.get().traces).sort()") == [
+        "bar",
+        "pie",
+        "scatter",
+    ]
+    assert sum("plotly.min.js" in url for url in scripts) == 1
+    assert chart.locator(".barlayer .point").count() > 0
 
 
 # --- issue 16: how sure a colour is, in a real browser ------------------------------------

@@ -19,7 +19,7 @@ from ..local.own_measures import template_csv
 from ..local.own_rules import MAX_REQUEST_BYTES
 from ..paths import ASSETS
 from ..service.facade import IndicatorService
-from . import download, http_checks, ids, pagekit, response_cache, security, shell
+from . import download, http_checks, ids, pagekit, plotly_bundle, response_cache, security, shell
 from .runtime import Runtime, get_runtime, get_service, install
 from .urls import Params, overview_url
 
@@ -112,6 +112,7 @@ def create_app(
     app.layout = shell.layout
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # refused (413) before it is read
+    server.before_request(plotly_bundle.serve_basic(app.config.requests_pathname_prefix))
     server.before_request(http_checks.guard_callbacks(lambda: app.callback_map))
     server.before_request(_pick_up_new_data)
     server.before_request(_home_to_overview)
