@@ -17,7 +17,8 @@ each measurement taken of one and then the other:
    navigation to the first frame painted with the first meaningful content (level 1 tiles,
    level 2 KPI rows, level 2:2 and 2:3 the view's heading), timed in the page, for a subset of
    those views (goal <= 3 s); a view that shows nothing within --render-timeout is reported
-   as "> N s".
+   as "> N s". For the views with charts (2:2, 2:3), also the seconds until every chart of
+   the view is drawn (plotly.js fetched, evaluated and plotted).
 With --levels only those levels are measured (2:3 alone: every area of the four, rendered).
 """
 
@@ -138,6 +139,7 @@ class Result:
     server: dict[tuple, float] = field(default_factory=dict)  # view -> seconds of all callbacks
     rss: float = 0.0
     render: dict[tuple, float | None] = field(default_factory=dict)  # None: nothing in time
+    charts: dict[tuple, float | None] = field(default_factory=dict)  # every chart drawn
 
 
 def startup_timing(tree: Path, repeats: int) -> dict:
@@ -187,8 +189,9 @@ def measure(
         for name, (_, proc) in servers.items():
             results[name].rss = rss_mb(proc.pid)
         origins = {name: origin for name, (origin, _) in servers.items()}
-        for name, rendered in in_browser(origins, render_timeout, levels).items():
+        for name, (rendered, charted) in in_browser(origins, render_timeout, levels).items():
             results[name].render = rendered
+            results[name].charts = charted
     return results
 
 
@@ -209,17 +212,27 @@ def _painted_script(selector: str) -> str:
           requestAnimationFrame(function () {{ window.__painted = performance.now(); }});
         }}
       }}).observe(document, {{childList: true, subtree: true}});
+      window.__charted = null;
+      new MutationObserver(function (records, observer) {{
+        var graphs = document.querySelectorAll("#main .dash-graph");
+        if (graphs.length && Array.prototype.every.call(graphs, function (g) {{
+              return g.querySelector(".main-svg"); }})) {{
+          observer.disconnect();
+          requestAnimationFrame(function () {{ window.__charted = performance.now(); }});
+        }}
+      }}).observe(document, {{childList: true, subtree: true}});
     """
 
 
-def _painted(page, timeout: float) -> float:
-    """window.__painted in seconds, read from outside (the app's CSP refuses the string
-    evaluation of Playwright's wait_for_function); the time it holds is the page's own."""
+def _painted(page, timeout: float, mark: str = "__painted") -> float:
+    """window.__painted (or __charted: every chart of the view drawn) in seconds, read from
+    outside (the app's CSP refuses the string evaluation of Playwright's wait_for_function);
+    the time it holds is the page's own."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        painted = page.evaluate("window.__painted")
+        painted = page.evaluate(f"window.{mark}")
         if painted is not None:
             return painted / 1000
         page.wait_for_timeout(20)
@@ -228,11 +241,14 @@ def _painted(page, timeout: float) -> float:
 
 def in_browser(
     origins: dict[str, str], timeout: float, levels: tuple[str, ...] = LEVELS
-) -> dict[str, dict[tuple, float | None]]:
+) -> dict[str, tuple[dict, dict]]:
+    """Per tree: the first meaningful paint of each view, and for the views with charts
+    (2:2, 2:3) the time every chart was drawn (plotly.js loaded, evaluated and plotted)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     out: dict[str, dict[tuple, float | None]] = {name: {} for name in origins}
+    charted: dict[str, dict[tuple, float | None]] = {name: {} for name in origins}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
         views_ = [(lv, m, a) for m in LARGEST for lv, a in browser_views(levels)]
@@ -248,9 +264,15 @@ def in_browser(
                     out[name][(level, municipality, area)] = _painted(page, timeout)
                 except PlaywrightTimeout:
                     out[name][(level, municipality, area)] = None
+                if level in ("2:2", "2:3") and out[name][(level, municipality, area)]:
+                    try:
+                        drawn = _painted(page, timeout, "__charted")
+                    except PlaywrightTimeout:
+                        drawn = None
+                    charted[name][(level, municipality, area)] = drawn
                 context.close()
         browser.close()
-    return out
+    return {name: (out[name], charted[name]) for name in origins}
 
 
 def seconds(value: float | None, timeout: float) -> str:
@@ -284,6 +306,12 @@ def report(base: Result, now: Result, timeout: float, baseline: str) -> None:
         level, municipality, area = view
         name = f"  {LARGEST[municipality]} {level} {area or ''}"
         row(name, seconds(base.render.get(view), timeout), seconds(now.render[view], timeout))
+    print()
+    print(f"{'every chart of the view drawn in Chromium':<52}")
+    for view in now.charts:
+        level, municipality, area = view
+        name = f"  {LARGEST[municipality]} {level} {area or ''}"
+        row(name, seconds(base.charts.get(view), timeout), seconds(now.charts[view], timeout))
     print()
     for name, result in (("baseline", base), ("now", now)):
         big = sum(size > 300 * 1024 for size in result.largest.values())
