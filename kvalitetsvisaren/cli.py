@@ -238,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from . import memory
     from .startup import load_checked
+    from .web.factory import warm_up
     from .web.security import check_frame_ancestors
 
     settings = Settings(
@@ -270,6 +271,7 @@ def _serve(args: argparse.Namespace) -> int:
         settings, store, config, open_upload=args.host in ("127.0.0.1", "localhost", "::1")
     )
     del store  # the service keeps a compact copy of it
+    warm_up()  # as in production (wsgi.create): the first reader does not pay the lazy imports
     memory.give_back()
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
