@@ -104,10 +104,10 @@ def within_years(store, years):
     return make_store({**store.tables(), **kept}, store.meta)
 
 
-# The last national year and two unit years, one of them the unit year with the most rows:
-# every quirk meets both kinds of value pages and the largest unit query, at a third of the
-# rows of all years (string periods send each page through the lenient reader, in Python).
-# All years are synced exactly, without quirks, above.
+# 2022, the last year with national values (it has unit values too), and 2024, the unit year
+# of the largest query: every quirk meets both kinds of value pages and that query, at about a
+# quarter of all years' rows (string periods send each page through the lenient reader, in
+# Python). All years are synced exactly, without quirks, above.
 STRICTEST_YEARS = [2022, 2024]
 
 
