@@ -18,14 +18,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+import numpy as np
 import pandas as pd
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kvalitetsvisaren.data.store import Store, write_store
+from kvalitetsvisaren.testing.encoded import DataIndex
 from kvalitetsvisaren.testing.faults import FaultPlan, FaultRule
 from kvalitetsvisaren.testing.quirks import Quirks
-from kvalitetsvisaren.testing.standin import StandinServer
+from kvalitetsvisaren.testing.standin import StandinApp, StandinServer
 from kvalitetsvisaren.testing.synthetic import synthetic_store
 
 TIMEOUT = 30
@@ -1118,3 +1122,50 @@ def test_quirks_admin_and_reset_synthetic(synth: StandinServer) -> None:
     assert requests.post(admin, json={"past_end": "410"}, timeout=TIMEOUT).status_code == 400
     synth.reset()
     assert synth.quirks == Quirks()
+
+
+# --- published changes re-encode only the (kpi, location) pairs they touch -----------------
+
+KEYS = ["kpi", "municipality_id", "year", "gender"]
+
+
+def index_state(index: DataIndex) -> tuple:
+    return index.by_pair, index.locations, index.items, index.kpis
+
+
+@pytest.fixture(scope="module")
+def synth_app(synth_store: Store) -> StandinApp:
+    return StandinApp(synth_store)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    revised=st.lists(st.integers(0, 620), max_size=12),
+    deleted=st.lists(st.integers(0, 620), max_size=40),
+    new_kpi=st.booleans(),
+    drop_kpi=st.booleans(),
+)
+def test_synthetic_changes_encode_as_a_full_build_of_the_changed_values(
+    synth_app, synth_store, revised, deleted, new_kpi, drop_kpi
+):
+    """After any changes (revisions, whole pairs deleted, a KPI or place the store lacks), the
+    stand-in serves exactly what an index built from scratch on the changed values serves; and
+    reset() serves the store again."""
+    app = synth_app
+    app.reset()
+    v = synth_store.values
+    upserts = v.iloc[sorted(set(revised))].assign(value=-1.0)
+    if new_kpi:  # a KPI and a municipality the store has no values for
+        upserts = pd.concat([upserts, v.iloc[:3].assign(kpi="N99999", municipality_id="2999")])
+    gone = set(deleted) | (set(np.flatnonzero(v["kpi"] == "N90002")) if drop_kpi else set())
+    deletes = v.iloc[sorted(gone - set(revised))][KEYS]
+    app.apply_changes("data", upserts, deletes, on="2026-11-01")
+    current = app.changes["data"].current
+    assert len(current) == len(v) - len(deletes) + 3 * new_kpi
+    kept = not drop_kpi or (v["kpi"].iloc[revised] == "N90002").any()  # a revision keeps it
+    assert ("N90002" in set(current["kpi"])) == kept
+    full = DataIndex(current, "municipality_id", "municipality")
+    assert index_state(app.values) == index_state(full)
+    assert app.values.select(None, None, None) == full.select(None, None, None)
+    app.reset()
+    assert index_state(app.values) == index_state(DataIndex(v, "municipality_id", "municipality"))

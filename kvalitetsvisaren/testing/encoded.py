@@ -123,6 +123,29 @@ class DataIndex:
         for kpi in locations:
             locations[kpi].sort()
 
+    def with_pairs_from(self, current: pd.DataFrame, loc_col: str, pairs: Iterable) -> DataIndex:
+        """This index with the (kpi, location) `pairs` encoded again from `current`, every other
+        pair kept: equal to an index of all of `current` when only those pairs changed, at the
+        cost of the changed rows (a full build of a real store takes seconds)."""
+        touched = set(pairs)
+        mine = pd.MultiIndex.from_frame(current[["kpi", loc_col]]).isin(list(touched))
+        fresh = DataIndex(current[mine], loc_col, self.loc_key, self._cache_size)
+        index = DataIndex(current.iloc[0:0], loc_col, self.loc_key, self._cache_size)
+        index.by_pair = {p: s for p, s in self.by_pair.items() if p not in touched}
+        index.by_pair.update(fresh.by_pair)
+        index.locations = dict(self.locations)
+        for kpi in {kpi for kpi, _ in touched}:
+            kept = [loc for loc in self.locations.get(kpi, ()) if (kpi, loc) not in touched]
+            locations = sorted([*kept, *fresh.locations.get(kpi, ())])
+            if locations:
+                index.locations[kpi] = locations
+            else:
+                index.locations.pop(kpi, None)
+        gone = sum(len(self.by_pair.get(pair, ())) for pair in touched)
+        index.items = self.items - gone + fresh.items
+        index.kpis = sorted(index.locations)
+        return index
+
     def select(
         self,
         kpis: Iterable[str] | None,

@@ -277,6 +277,7 @@ class StandinApp:
         self.store = store
         self.values = DataIndex(store.values, "municipality_id", "municipality")
         self.ou_values = DataIndex(store.ou_values, "ou_id", "ou")
+        self._pristine = {"data": self.values, "oudata": self.ou_values}  # put back by reset()
         base = _base_date(store)
         self.changes = {
             "data": ChangeLog(store.values, "municipality_id", base),
@@ -319,7 +320,7 @@ class StandinApp:
         for level, log in self.changes.items():
             if log.changed:
                 log.reset()
-                self._reindex(level)
+                self._set_index(level, self._pristine[level])
 
     # -- published changes (Kolada revising or deleting values) ---------------------------
     def apply_changes(
@@ -334,8 +335,16 @@ class StandinApp:
         log = self.changes[level]
         empty = log.original.iloc[0:0]
         day = date.fromisoformat(on) if isinstance(on, str) else (on or date.today())
-        log.apply(empty if upserts is None else upserts, empty if deletes is None else deletes, day)
-        self._reindex(level)
+        upserts = empty if upserts is None else upserts
+        deletes = empty if deletes is None else deletes
+        log.apply(upserts, deletes, day)
+        pairs = [
+            pair
+            for frame in (upserts, deletes)
+            for pair in zip(frame["kpi"], frame[log.loc_col], strict=True)
+        ]
+        index = self.values if level == "data" else self.ou_values
+        self._set_index(level, index.with_pairs_from(log.current, log.loc_col, pairs))
 
     def _feed(self, level: str, from_date: date, loc_key: str) -> DataIndex:
         """The changes since `from_date`, encoded once for all pages of a query."""
@@ -353,14 +362,13 @@ class StandinApp:
             self._groups = DataIndex(_group_values(self.store), "municipality_id", "municipality")
         return self._groups
 
-    def _reindex(self, level: str) -> None:
+    def _set_index(self, level: str, index: DataIndex) -> None:
         with self._feeds_lock:
             self._feeds.clear()
-        current = self.changes[level].current
         if level == "data":
-            self.values = DataIndex(current, "municipality_id", "municipality")
+            self.values = index
         else:
-            self.ou_values = DataIndex(current, "ou_id", "ou")
+            self.ou_values = index
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
