@@ -44,8 +44,13 @@ def limit_arenas() -> None:
 
 
 def give_back() -> None:
-    """Collect garbage and return the freed heap to the system (glibc's malloc_trim)."""
-    gc.collect()
+    """Collect the young garbage and return the freed heap to the system (glibc's
+    malloc_trim). Not a full collection: the tables' arrays are freed by reference counting
+    the moment they go, and a full collection found no cyclic garbage after a build or after
+    16 first views of four years, but walked every live object each time: 80-90 ms per call
+    in a served process (2.2 s over those 16 views), 0.3 s in a test process, for the same
+    RSS (303-315 MB either way, two runs each)."""
+    gc.collect(1)
     pa.default_memory_pool().release_unused()
     trim()
 
