@@ -287,3 +287,30 @@ def test_a_next_url_that_is_not_text_raises_naming_the_url(next_url):
         with pytest.raises(KoladaResponseError, match="Unexpected next_url") as err:
             read(body([ITEM], next_url))
         assert URL in str(err.value)
+
+
+def test_a_frame_already_in_the_contract_comes_back_equal_and_separate():
+    """typed_frame passes a frame already in the contract through without rebuilding it, but
+    as a frame of its own: a change to either does not reach the other."""
+    given = pd.DataFrame(
+        {
+            "kpi": pd.Series(["N1", "N2"], dtype="str"),
+            "municipality_id": pd.Series(["0180", "2403"], dtype="str"),
+            "year": pd.Series([2022, 2023], dtype="int64"),
+            "gender": pd.Series(["T", "K"], dtype="str"),
+            "value": pd.Series([1.5, float("nan")], dtype="float64"),
+            "status": pd.Series([None, "M"], dtype="str"),
+            "count": pd.Series([3, None], dtype="Int64"),
+        }
+    )
+    before = given.copy()
+    out = typed_frame(given, VALUE_COLUMNS)
+    assert out is not given
+    pd.testing.assert_frame_equal(out, before)
+    out.loc[0, "value"] = -1.0
+    given.loc[1, "kpi"] = "X"
+    assert given.loc[0, "value"] == 1.5 and out.loc[1, "kpi"] == "N2"
+    # out of order, or another index: rebuilt into the contract
+    shuffled = typed_frame(before[list(reversed(VALUE_COLUMNS))], VALUE_COLUMNS)
+    pd.testing.assert_frame_equal(shuffled, before)
+    pd.testing.assert_frame_equal(typed_frame(before.set_axis([5, 6]), VALUE_COLUMNS), before)
