@@ -351,7 +351,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export.batch import check_output_folder, export_all
+    from .export.batch import check_output_folder, check_request, export_all
     from .local.layer import load_local
     from .service.facade import IndicatorService
     from .startup import load_checked
@@ -360,13 +360,14 @@ def _export(args: argparse.Namespace) -> int:
     data = _data_dir(args.data)
     local_dir = _local_dir(args.local, data)
     store, config = load_checked(data, args.config, local_dir)
+    areas = [a for group in args.area or [] for a in group.split(",") if a]
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    check_request(config, store.municipalities, args.kommun, areas, formats)  # before the build
     local = load_local(local_dir, config, store)
     for name, why in local.rejected.items():
         print(f"kvalitetsvisaren: {name} används inte: {why}", file=sys.stderr)
     svc = IndicatorService(store, config, local=local)
     year = args.ar or svc.years()[0]
-    areas = [a for group in args.area or [] for a in group.split(",") if a]
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
     result = export_all(svc, args.kommun, year, areas, formats, args.out, progress=not args.quiet)
     print(f"{result.charts} diagram, {result.files} filer i {result.path} (se manifest.json)")
     return 0

@@ -162,11 +162,19 @@ def test_batch_writes_every_chart_and_a_manifest(tmp_path, service, monkeypatch)
         (["--kommun", VASTERVIK, "--ar", "1999"], "inga uppgifter för år 1999"),
     ],
 )
-def test_bad_batch_requests_exit_2_and_write_nothing(tmp_path, capsys, args, message):
+def test_bad_batch_requests_exit_2_and_write_nothing(tmp_path, capsys, monkeypatch, args, message):
+    from kvalitetsvisaren.service.facade import IndicatorService
+
+    built, build = [], IndicatorService.__init__
+    monkeypatch.setattr(
+        IndicatorService, "__init__", lambda *a, **k: built.append(1) or build(*a, **k)
+    )
     out = tmp_path / "out"
     assert main(["export", *args, "--out", str(out), "--quiet"]) == 2
     assert message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+    # a municipality, format or area that does not exist is said before the service's build
+    assert built == ([1] if "--ar" in args else [])
 
 
 @pytest.fixture

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 from tqdm import tqdm
 
+from ..config.models import AppConfig
 from ..data.atomic import write_directory
 from ..labels import source_text
 from ..present import charts
+from ..service.catalog import check_kommun, checked_area, kommun_ids_of
 from ..service.facade import IndicatorService
 from ..service.records import UnknownError
 from .render import (
@@ -163,6 +166,22 @@ def _split_formats(formats: Iterable[str]) -> tuple[list[str], list[str], list[s
         [f for f in formats if f in DOCUMENT_FORMATS],
         [f for f in formats if f in PAGE_FORMATS],
     )
+
+
+def check_request(
+    config: AppConfig,
+    municipalities: pd.DataFrame,
+    municipality: str,
+    areas: Iterable[str],
+    formats: Iterable[str],
+) -> None:
+    """A batch's formats, areas and municipality checked on the config and the store's
+    municipality list alone, the same checks export_all makes: a typo is said at once, not
+    after the seconds the service takes to build."""
+    _split_formats(formats)
+    for area in areas:
+        checked_area(config, area)
+    check_kommun(kommun_ids_of(municipalities), municipality)
 
 
 def check_output_folder(out: Path) -> None:

@@ -6,10 +6,27 @@ from typing import Any
 
 import pandas as pd
 
-from ..config.models import Area
+from ..config.models import AppConfig, Area
 from .records import (
     UnknownError,
 )
+
+
+def kommun_ids_of(municipalities: pd.DataFrame) -> frozenset[str]:
+    """The ids of the type-K municipalities (not regions, not Riket)."""
+    return frozenset(municipalities.loc[municipalities["type"] == "K", "id"])
+
+
+def checked_area(config: AppConfig, area: str) -> Area:
+    try:
+        return config.area(area)
+    except KeyError:
+        raise UnknownError(f"Området {area!r} finns inte.") from None
+
+
+def check_kommun(kommun_ids: frozenset[str], municipality: str) -> None:
+    if municipality not in kommun_ids:
+        raise UnknownError(f"Kommunen {municipality!r} finns inte.")
 
 
 class Catalog:
@@ -99,14 +116,10 @@ class Catalog:
         return None
 
     def area(self, area: str) -> Area:
-        try:
-            return self.config.area(area)
-        except KeyError:
-            raise UnknownError(f"Området {area!r} finns inte.") from None
+        return checked_area(self.config, area)
 
     def check_municipality(self, municipality: str) -> str:
-        if municipality not in self.kommun_ids:
-            raise UnknownError(f"Kommunen {municipality!r} finns inte.")
+        check_kommun(self.kommun_ids, municipality)
         return self.names[municipality]
 
     def check_kpi(self, kpi: str) -> None:

@@ -31,7 +31,7 @@ from ..local import targets
 from ..local.layer import LocalData, empty_local
 from . import certainty_view
 from .areas import AreaViews
-from .catalog import Catalog
+from .catalog import Catalog, kommun_ids_of
 from .certainty import CertaintyRows
 from .kpis import KpiViews
 from .own import OwnMeasureViews
@@ -75,7 +75,7 @@ class IndicatorService(Catalog, AreaViews, KpiViews, UnitViews, OwnMeasureViews,
         self.kpis = store.kpis.set_index("id")
         self.names = store.municipalities.set_index("id")["title"]
         self.kommuner = store.municipalities[store.municipalities["type"] == "K"]
-        self.kommun_ids = frozenset(self.kommuner["id"])
+        self.kommun_ids = kommun_ids_of(store.municipalities)
         # Level 2 rows are asked for by every chart of an area page: computed once per
         # (area, municipality, year) while this service (this data version) is served.
         self._memoize()
