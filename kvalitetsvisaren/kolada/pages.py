@@ -104,8 +104,8 @@ def values_page(
     frame = lenient.value_frame(envelope.content, url, where)
     if drop_groups:
         frame = frame[~frame[f"{where}_id"].str.startswith("G")]
-    if not changes:
-        frame = frame[~frame["deleted"]].drop(columns="deleted")
+    if not changes:  # typed_frame keeps only the contract's columns: "deleted" goes there
+        frame = frame[~frame["deleted"].to_numpy()]
     return Page(typed_frame(frame, columns), envelope.n_items, envelope.next_url)
 
 
