@@ -49,9 +49,15 @@ def values(store, kpi: str) -> pd.DataFrame:
     return _BY_KPI[id(store)][1].get(kpi, store.values.iloc[0:0])
 
 
+def of_place(store, kpi: str, municipality: str) -> pd.DataFrame:
+    kpi_values = values(store, kpi)
+    return kpi_values[kpi_values["municipality_id"] == municipality]
+
+
 def is_green(store, kpi: str, year: int, value: float, higher_is_better: bool) -> bool:
     """Among the best quarter: at least as good as the k-th best value (k = n // 4)."""
-    all_values = np.sort(values(store, kpi).query("year == @year")["value"].to_numpy())
+    kpi_values = values(store, kpi)
+    all_values = np.sort(kpi_values.loc[kpi_values["year"] == year, "value"].to_numpy())
     best_first = all_values[::-1] if higher_is_better else all_values
     cut = best_first[len(all_values) // 4 - 1]
     return value >= cut if higher_is_better else value <= cut
@@ -59,7 +65,7 @@ def is_green(store, kpi: str, year: int, value: float, higher_is_better: bool) -
 
 def improvement(store, kpi: str, municipality: str, year: int, hib: bool) -> float:
     """Change since the earliest value in the three years before `year`, good direction > 0."""
-    mine = values(store, kpi).query("municipality_id == @municipality").set_index("year")["value"]
+    mine = of_place(store, kpi, municipality).set_index("year")["value"]
     before = mine[(mine.index >= year - 3) & (mine.index < year)].sort_index()
     if before.empty or year not in mine.index:
         return np.nan
@@ -74,13 +80,14 @@ def check_peers(
     if found is None:
         return None
     hib = svc.config.kpi(kpi).higher_is_better
-    mine = values(store, kpi).query("municipality_id == @municipality and year == @year")
+    mine = of_place(store, kpi, municipality)
+    mine = mine[mine["year"] == year]
     own = mine["value"].iloc[0]
     assert 1 <= len(found.peers) <= 3
     assert municipality not in set(found.peers["municipality_id"])
     greens = []
     for peer in found.peers.itertuples():
-        theirs = values(store, kpi).query("municipality_id == @peer.municipality_id")
+        theirs = of_place(store, kpi, peer.municipality_id)
         value = theirs.loc[theirs["year"] == year, "value"].iloc[0]
         assert peer.value == value
         green = is_green(store, kpi, year, value, hib)
