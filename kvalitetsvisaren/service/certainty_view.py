@@ -94,7 +94,7 @@ def annotate_kpi_rows(
     KPI_COLUMNS added, and `trend` following the two-proportion rule for survey shares."""
     out = rows.copy()
     value = out["value"].to_numpy(dtype=float)
-    share = out["kpi"].map(units).eq("%").to_numpy()
+    share = uncertainty.per_distinct(out["kpi"], lambda k: units.get(k) == "%", dtype=bool)
     count = np.where(share, out["respondents"].to_numpy(dtype=float), np.nan)
     hidden = (
         share
