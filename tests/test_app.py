@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
 from kvalitetsvisaren.paths import ROOT
+from kvalitetsvisaren.testing.serving import wait_until_answering
 
 
 def free_port() -> int:
@@ -31,12 +31,8 @@ def test_python_app_py_serves_the_snapshot():
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                home = requests.get(url + "/", timeout=2, allow_redirects=False)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_answering(url + "/healthz", proc)
+        home = requests.get(url + "/", timeout=10, allow_redirects=False)
         # / opens the overview of the default municipality for the latest year, as a full URL
         assert home.status_code == 302
         assert home.headers["Location"].endswith("/oversikt?kommun=0883&ar=2022")
@@ -62,3 +58,12 @@ def test_missing_data_dir_is_a_clear_error_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert str(tmp_path / "nope") in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_waiting_for_a_server_that_exits_fails_at_once_with_its_code_synthetic():
+    proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    try:
+        with pytest.raises(AssertionError, match="exited with code 3 before answering"):
+            wait_until_answering(f"http://127.0.0.1:{free_port()}/", proc, seconds=60)
+    finally:
+        proc.wait(timeout=10)

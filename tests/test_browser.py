@@ -13,15 +13,14 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from kvalitetsvisaren.analysis.ranking import measure_quartiles, quartiles_with_scores
+from kvalitetsvisaren.testing.serving import wait_until_answering
 from kvalitetsvisaren.web import ids
 
 ARGS = [
@@ -406,15 +405,12 @@ def hostile_names_server(tmp_path_factory, snapshot_dir):
         stderr=subprocess.DEVNULL,
     )
     origin = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(origin + "/healthz", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    yield origin
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        wait_until_answering(origin + "/healthz", proc)
+        yield origin
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_names_with_markup_from_the_data_stay_text_in_pages_and_charts_synthetic(

@@ -1,0 +1,26 @@
+"""Waiting for a server process the tests started: until it answers, on a deadline."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import requests
+
+
+def wait_until_answering(url: str, proc: subprocess.Popen, seconds: float = 120.0) -> None:
+    """Return once `url` answers (any status). Start-up takes 2 s on a quiet machine and many
+    times that on a busy CI runner, so this waits on the answer, up to `seconds`; a process
+    that exits first, or the deadline, fails the test with what happened."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited with code {proc.returncode} before answering")
+        try:
+            requests.get(url, timeout=2, allow_redirects=False)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+        except requests.Timeout:
+            pass  # listening, but too busy to answer within 2 s: ask again
+    raise AssertionError(f"{url} did not answer within {seconds:.0f} s")
