@@ -14,10 +14,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import requests
 import test_browser
 from playwright.sync_api import Page, expect
 from test_browser import at_top, free_port, settled
+
+from kvalitetsvisaren.testing.serving import wait_until_answering
 
 browser_type_launch_args = test_browser.browser_type_launch_args
 live_server = test_browser.live_server
@@ -105,15 +106,7 @@ def framing_sites(tmp_path_factory):
     command += ["--frame-ancestors", f"'self' http://127.0.0.1:{host_port}"]
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if requests.get(app + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                assert proc.poll() is None, Path(log.name).read_text()
-            assert time.monotonic() < deadline, "the app did not start"
-            time.sleep(0.3)
+        wait_until_answering(app + "/healthz", proc, log=Path(log.name))
         yield f"http://127.0.0.1:{host_port}/index.html", app, Path(log.name)
     finally:
         proc.terminate()
