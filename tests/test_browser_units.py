@@ -54,9 +54,10 @@ def settle(page: Page) -> None:
 
 
 def answered(page: Page, answers: list, count: int) -> int:
-    """How many answers there are once `count` have arrived (or 15 s passed) and the page is
-    idle: a response's event can be handled after the DOM already shows it."""
-    for _ in range(300):
+    """How many answers there are once `count` have arrived (or 60 s passed: a busy CI
+    runner) and the page is idle: a response's event can be handled after the DOM already
+    shows it."""
+    for _ in range(1200):
         if len(answers) >= count:
             break
         page.wait_for_timeout(50)
