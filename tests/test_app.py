@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
@@ -10,13 +9,7 @@ import pytest
 import requests
 
 from kvalitetsvisaren.paths import ROOT
-from kvalitetsvisaren.testing.serving import wait_until_answering
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from kvalitetsvisaren.testing.serving import free_port, wait_until_answering
 
 
 @pytest.mark.slow

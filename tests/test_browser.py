@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from kvalitetsvisaren.analysis.ranking import measure_quartiles, quartiles_with_scores
-from kvalitetsvisaren.testing.serving import wait_until_answering
+from kvalitetsvisaren.testing.serving import free_port, wait_until_answering
 from kvalitetsvisaren.web import ids
 
 ARGS = [
@@ -74,12 +73,6 @@ def no_console_errors(page: Page):
         if first is not None:
             errors.remove(first)
     assert errors == []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def overview(page: Page, live_server: str, municipality: str = VASTERVIK) -> None:

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from kvalitetsvisaren.data.freshness import freshness, write_sync_status
 from kvalitetsvisaren.data.store import load_store, make_store, write_store
 from kvalitetsvisaren.service.facade import IndicatorService
 from kvalitetsvisaren.testing.dash_session import DashSession, texts
+from kvalitetsvisaren.testing.serving import free_port, wait_until_answering
 from kvalitetsvisaren.web import runtime
 from kvalitetsvisaren.web.response_cache import ResponseCache
 from kvalitetsvisaren.web.runtime import Runtime
@@ -350,12 +350,6 @@ def test_an_answer_built_by_the_error_fallback_is_not_kept(dash_app, monkeypatch
 # --- gunicorn end to end ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until(check, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -405,16 +399,8 @@ def production(tmp_path, snapshot_store):
         stderr=subprocess.STDOUT,
     )
     origin = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return requests.get(origin + "/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            return False
-
     try:
-        wait_until(up, 90, "gunicorn answers /healthz")
+        wait_until_answering(origin + "/healthz", proc, 90, log=tmp_path / "server.log")
         yield origin, data, proc
     finally:
         proc.terminate()

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from kvalitetsvisaren.data.store import StoreError, load_store, make_store, writ
 from kvalitetsvisaren.kolada import KoladaClient, KoladaError, KoladaHTTPError
 from kvalitetsvisaren.sync import merge_changes, parse_years, sync
 from kvalitetsvisaren.testing.quirks import Quirks
+from kvalitetsvisaren.testing.serving import free_port
 
 SORT = {
     "kpis": ["id"],
@@ -227,12 +227,6 @@ def test_cli_sync_defaults_are_polite_and_patient():
 def test_cli_info(capsys, snapshot_dir):
     assert main(["info", "--data", str(snapshot_dir)]) == 0
     assert '"municipalities": 290' in capsys.readouterr().out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_killed_sync_leaves_the_old_store_untouched(tmp_path, old_store):

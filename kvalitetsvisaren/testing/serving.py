@@ -1,12 +1,20 @@
-"""Waiting for a server process the tests started: until it answers, on a deadline."""
+"""Servers the tests start: a free port for one, and waiting until it answers, on a deadline."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import requests
+
+
+def free_port() -> int:
+    """A loopback port no one listens on now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until_answering(
